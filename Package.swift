@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "warden",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+        .executable(name: "warden-launcher", targets: ["warden-launcher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // Domain rules: approval workflow, roles, validation. No I/O.
+        .target(
+            name: "WardenDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // SQLite persistence (GRDB, WAL) and the migration runner.
+        .target(
+            name: "WardenStore",
+            dependencies: [
+                "WardenDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Small C helpers the Swift side needs from libc (pipe2, posix_spawn file actions).
+        .target(name: "CWardenShim"),
+        // Swift side of the sandbox: worker pool, launcher protocol, profiles.
+        .target(
+            name: "WardenSandbox",
+            dependencies: [
+                "WardenDomain", "CWardenShim",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The confining launcher, in C: namespaces, mounts, limits, capabilities, seccomp.
+        .executableTarget(
+            name: "warden-launcher",
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+        // HTTP API (Hummingbird).
+        .target(
+            name: "WardenAPI",
+            dependencies: [
+                "WardenDomain", "WardenStore", "WardenSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `warden` command line: serve, keys, audit.
+        .executableTarget(
+            name: "warden",
+            dependencies: [
+                "WardenAPI", "WardenStore", "WardenSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shared by the test targets: a real server on loopback, the real sandbox.
+        .target(
+            name: "WardenTestSupport",
+            dependencies: [
+                "WardenAPI", "WardenStore", "WardenSandbox", "WardenDomain",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/WardenTestSupport"
+        ),
+        .testTarget(name: "WardenDomainTests", dependencies: ["WardenDomain"]),
+        .testTarget(name: "WardenAPITests", dependencies: ["WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain"]),
+        .testTarget(
+            name: "WardenStoreTests",
+            dependencies: ["WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "WardenSandboxTests", dependencies: ["WardenTestSupport", "WardenSandbox", "WardenDomain"]),
+    ]
+)

@@ -1,0 +1,12 @@
+/// A refusal by a domain rule. The API maps each case to the contract's status and code.
+public enum DomainError: Error, Equatable, Sendable {
+    case invalidRequest(String)
+    case notFound(String)
+    case conflict(String)
+    case versionMismatch(requested: Int, current: Int)
+    case toolNotApproved(String)
+    case invalidArguments(String)
+    case invalidCode(String)
+    case payloadTooLarge(String)
+    case forbidden(String)
+}

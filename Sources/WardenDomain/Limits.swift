@@ -1,0 +1,35 @@
+/// Size limits of DESIGN.md §4.
+public struct Limits: Sendable {
+    public var requestBodyBytes = 1 << 20
+    public var codeBytes = 256 << 10
+    public var argumentsBytes = 256 << 10
+    public var resultBytes = 1 << 20
+    public var loggedFieldBytes = 64 << 10
+    public var descriptionBytes = 4 << 10
+    public var defaultPageSize = 50
+    public var maxPageSize = 500
+
+    public init() {}
+
+    public static let standard = Limits()
+
+    public func requireCodeSize(_ code: String) throws {
+        guard code.utf8.count <= codeBytes else {
+            throw DomainError.payloadTooLarge("code is \(code.utf8.count) bytes; the limit is \(codeBytes)")
+        }
+    }
+
+    public func requireDescription(_ text: String?) throws {
+        guard let text, text.utf8.count > descriptionBytes else { return }
+        throw DomainError.invalidRequest("description is longer than \(descriptionBytes) bytes")
+    }
+
+    /// `?limit=`: default when absent, 1...max when present.
+    public func pageSize(_ raw: String?) throws -> Int {
+        guard let raw else { return defaultPageSize }
+        guard let value = Int(raw), value >= 1, value <= maxPageSize else {
+            throw DomainError.invalidRequest("limit must be a whole number from 1 to \(maxPageSize)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import GRDB
+import WardenDomain
+
+/// Why a credential was refused; the API turns each into a 401.
+public enum CredentialError: Error, Equatable, Sendable {
+    case malformed
+    case unknown
+    case expired
+    case revoked
+
+    public var message: String {
+        switch self {
+        case .malformed: "the bearer credential is not a Warden API key"
+        case .unknown: "invalid API key"
+        case .expired: "API key expired"
+        case .revoked: "API key revoked"
+        }
+    }
+}
+
+/// API keys are `wdn_` and 43 base64url characters (256 random bits); only their SHA-256 is stored.
+public enum APIKeyFormat {
+    public static let prefix = "wdn_"
+
+    static func generate() -> String { prefix + Base64URL.encode(RandomBytes.make(32)) }
+
+    public static func isWellFormed(_ key: String) -> Bool {
+        key.hasPrefix(prefix) && key.utf8.count == prefix.utf8.count + 43
+            && key.utf8.dropFirst(prefix.utf8.count).allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 < 128 && Character(UnicodeScalar($0)).isLetter) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+    }
+
+    static func hash(_ key: String) -> String { Digest.sha256Hex(key) }
+}
+
+extension Store {
+    public func createAPIKey(name: String, role: Role, expiresInSeconds: Int?, by actor: String) async throws -> APIKey {
+        try await pool.write { db in
+            let key = APIKeyFormat.generate()
+            let now = Date()
+            let expires = expiresInSeconds.map { Timestamp.string(now.addingTimeInterval(TimeInterval($0))) }
+            let record = APIKey(id: Identifier.make("key"), name: name, role: role, createdAt: Timestamp.string(now),
+                                expiresAt: expires, revokedAt: nil, key: key)
+            try db.execute(sql: """
+                INSERT INTO api_keys (id, name, role, key_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.id, name, role.rawValue, APIKeyFormat.hash(key), actor, record.createdAt, expires])
+            try self.appendAudit(db, type: "api_key.created", actor: actor, subject: record.id, details: .object([
+                "name": .string(name), "role": .string(role.rawValue), "expires_at": expires.map(JSONValue.string) ?? .null,
+            ]))
+            return record
+        }
+    }
+
+    public func apiKeys(after cursor: PageCursor?, limit: Int) async throws -> Page<APIKey> {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [cursor?.after ?? 0, limit + 1])
+            return page(rows, limit: limit, map: Self.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(id: String, by actor: String) async throws {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]) else {
+                throw DomainError.notFound("no API key with id \(id)")
+            }
+            guard Self.apiKey(row).revokedAt == nil else { throw DomainError.conflict("API key \(id) is already revoked") }
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [Timestamp.now(), id])
+            try self.appendAudit(db, type: "api_key.revoked", actor: actor, subject: id)
+        }
+    }
+
+    /// Resolves a presented key. The lookup is by the key's SHA-256, so how long it takes
+    /// depends on the hash, not on how much of a real key the caller guessed.
+    public func authenticate(apiKey: String, now: Date = Date()) async throws -> Principal {
+        guard APIKeyFormat.isWellFormed(apiKey) else { throw CredentialError.malformed }
+        let presented = APIKeyFormat.hash(apiKey)
+        let row = try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented])
+        }
+        guard let row, constantTimeEqual(row["key_hash"], presented) else { throw CredentialError.unknown }
+        let key = Self.apiKey(row)
+        if key.revokedAt != nil { throw CredentialError.revoked }
+        if let expires = key.expiresAt, expires <= Timestamp.string(now) { throw CredentialError.expired }
+        return Principal(id: key.id, name: key.name, role: key.role)
+    }
+
+    public func hasAPIKeys() async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
+    }
+
+    static func apiKey(_ row: Row) -> APIKey {
+        APIKey(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .agent, createdAt: row["created_at"],
+               expiresAt: row["expires_at"], revokedAt: row["revoked_at"], key: nil)
+    }
+}
+
+private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+}

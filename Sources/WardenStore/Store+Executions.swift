@@ -1,0 +1,116 @@
+import GRDB
+import WardenDomain
+
+public struct ExecutionFilter: Sendable {
+    public var toolId: String?
+    public var serverId: String?
+    public var status: ExecutionStatus?
+    public var caller: String?
+    public var version: Int?
+    public var since: String?
+    public var until: String?
+
+    public init(toolId: String? = nil, serverId: String? = nil, status: ExecutionStatus? = nil, caller: String? = nil,
+                version: Int? = nil, since: String? = nil, until: String? = nil) {
+        self.toolId = toolId
+        self.serverId = serverId
+        self.status = status
+        self.caller = caller
+        self.version = version
+        self.since = since
+        self.until = until
+    }
+}
+
+extension Store {
+    /// Written before the worker starts, so a crash leaves a `running` row to mark `interrupted`.
+    public func beginExecution(_ execution: Execution) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                """, arguments: [execution.id, execution.toolId, execution.serverId, execution.version, execution.codeSha256,
+                                 execution.caller, execution.arguments.encodedString(), execution.startedAt])
+        }
+    }
+
+    /// Completes the row and appends the audit event in one transaction.
+    public func finishExecution(_ execution: Execution) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
+                       truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?
+                WHERE id = ? AND status = 'running'
+                """, arguments: [execution.status.rawValue, execution.reason?.rawValue, execution.result?.encodedString(),
+                                 execution.error?.type, execution.error?.message, execution.stdout, execution.truncated,
+                                 execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt, execution.id])
+            try self.appendAudit(db, type: "execution.finished", actor: execution.caller, subject: execution.id, details: .object([
+                "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
+                "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
+            ]))
+        }
+    }
+
+    /// After a crash: every execution still `running` was cut off.
+    @discardableResult
+    public func markInterruptedExecutions() async throws -> Int {
+        try await pool.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM executions WHERE status = 'running'")
+            guard !ids.isEmpty else { return 0 }
+            try db.execute(sql: "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
+                           arguments: [Timestamp.now()])
+            try self.appendAudit(db, type: "execution.interrupted", actor: "system", subject: "executions",
+                                 details: .object(["count": .int(Int64(ids.count))]))
+            return ids.count
+        }
+    }
+
+    public func execution(id: String) async throws -> Execution {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]) else {
+                throw DomainError.notFound("no execution with id \(id)")
+            }
+            return Self.execution(row)
+        }
+    }
+
+    /// Newest first; the cursor is the last row served, so new executions never shift a page.
+    public func executions(_ filter: ExecutionFilter, before cursor: PageCursor?, limit: Int) async throws -> Page<Execution> {
+        try await pool.read { db in
+            var sql = "SELECT * FROM executions WHERE seq < ?"
+            var arguments: StatementArguments = [cursor?.after ?? Int64.max]
+            let equals: [(String, DatabaseValueConvertible?)] = [
+                ("tool_id", filter.toolId), ("server_id", filter.serverId), ("status", filter.status?.rawValue),
+                ("caller", filter.caller), ("version", filter.version),
+            ]
+            for case let (column, value?) in equals {
+                sql += " AND \(column) = ?"
+                arguments += [value]
+            }
+            if let since = filter.since {
+                sql += " AND started_at >= ?"
+                arguments += [since]
+            }
+            if let until = filter.until {
+                sql += " AND started_at < ?"
+                arguments += [until]
+            }
+            sql += " ORDER BY seq DESC LIMIT ?"
+            arguments += [limit + 1]
+            return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.execution)
+        }
+    }
+
+    static func execution(_ row: Row) -> Execution {
+        let errorType: String? = row["error_type"]
+        let resultText: String? = row["result"]
+        return Execution(
+            id: row["id"], toolId: row["tool_id"], serverId: row["server_id"], version: row["version"], codeSha256: row["code_sha256"],
+            caller: row["caller"], status: ExecutionStatus(rawValue: row["status"]) ?? .failed,
+            reason: (row["reason"] as String?).flatMap(KillReason.init(rawValue:)), arguments: row.json("arguments"),
+            result: resultText == nil ? nil : row.json("result"),
+            error: errorType.map { ExecutionError(type: $0, message: row["error_message"] ?? "") },
+            stdout: row["stdout"], truncated: row["truncated"], durationMs: row["duration_ms"], cpuMs: row["cpu_ms"],
+            maxRssKb: row["max_rss_kb"], startedAt: row["started_at"], finishedAt: row["finished_at"])
+    }
+}

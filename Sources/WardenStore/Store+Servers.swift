@@ -1,0 +1,118 @@
+import GRDB
+import WardenDomain
+
+public struct ServerDraft: Sendable {
+    public var name: String
+    public var description: String
+    public var allowedHosts: [String]
+
+    public init(name: String, description: String, allowedHosts: [String]) {
+        self.name = name
+        self.description = description
+        self.allowedHosts = allowedHosts
+    }
+}
+
+public struct ServerChanges: Sendable {
+    public var name: String?
+    public var description: String?
+    public var allowedHosts: [String]?
+
+    public init(name: String? = nil, description: String? = nil, allowedHosts: [String]? = nil) {
+        self.name = name
+        self.description = description
+        self.allowedHosts = allowedHosts
+    }
+}
+
+extension Store {
+    public func createServer(_ draft: ServerDraft, by actor: String) async throws -> Server {
+        try await pool.write { db in
+            try self.requireFreeServerName(db, draft.name, except: nil)
+            let now = Timestamp.now()
+            let server = Server(id: Identifier.make("srv"), name: draft.name, description: draft.description,
+                                allowedHosts: draft.allowedHosts, createdAt: now, updatedAt: now)
+            try db.execute(
+                sql: "INSERT INTO servers (id, name, description, allowed_hosts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [server.id, server.name, server.description, hostsJSON(server.allowedHosts), now, now])
+            try self.appendAudit(db, type: "server.created", actor: actor, subject: server.id,
+                                 details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
+            return server
+        }
+    }
+
+    public func server(id: String) async throws -> Server {
+        try await pool.read { db in try self.liveServer(db, id) }
+    }
+
+    public func servers(after cursor: PageCursor?, limit: Int) async throws -> Page<Server> {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM servers WHERE deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+                """, arguments: [cursor?.after ?? 0, limit + 1])
+            return page(rows, limit: limit, map: Self.server)
+        }
+    }
+
+    public func updateServer(id: String, _ changes: ServerChanges, by actor: String) async throws -> Server {
+        try await pool.write { db in
+            var server = try self.liveServer(db, id)
+            if let name = changes.name, name != server.name {
+                try self.requireFreeServerName(db, name, except: id)
+                server.name = name
+            }
+            if let description = changes.description { server.description = description }
+            if let hosts = changes.allowedHosts { server.allowedHosts = hosts }
+            server.updatedAt = Timestamp.now()
+            try db.execute(
+                sql: "UPDATE servers SET name = ?, description = ?, allowed_hosts = ?, updated_at = ? WHERE id = ?",
+                arguments: [server.name, server.description, hostsJSON(server.allowedHosts), server.updatedAt, id])
+            try self.appendAudit(db, type: "server.updated", actor: actor, subject: id,
+                                 details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
+            return server
+        }
+    }
+
+    /// Deletion is a mark; a server that still has tools cannot be deleted.
+    public func deleteServer(id: String, by actor: String) async throws {
+        try await pool.write { db in
+            _ = try self.liveServer(db, id)
+            let tools = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL", arguments: [id]) ?? 0
+            guard tools == 0 else {
+                throw DomainError.conflict("server still has \(tools) tool(s); delete them first")
+            }
+            try db.execute(sql: "UPDATE servers SET deleted_at = ? WHERE id = ?", arguments: [Timestamp.now(), id])
+            try self.appendAudit(db, type: "server.deleted", actor: actor, subject: id)
+        }
+    }
+
+    func liveServer(_ db: GRDB.Database, _ id: String) throws -> Server {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
+            throw DomainError.notFound("no server with id \(id)")
+        }
+        return Self.server(row)
+    }
+
+    private func requireFreeServerName(_ db: GRDB.Database, _ name: String, except id: String?) throws {
+        let taken = try String.fetchOne(db, sql: "SELECT id FROM servers WHERE name = ? AND deleted_at IS NULL", arguments: [name])
+        if let taken, taken != id {
+            throw DomainError.conflict("a server named \(name) already exists")
+        }
+    }
+
+    static func server(_ row: Row) -> Server {
+        let hosts: [String] = row.json("allowed_hosts").arrayOfStrings
+        return Server(id: row["id"], name: row["name"], description: row["description"], allowedHosts: hosts,
+                      createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}
+
+private func hostsValue(_ hosts: [String]) -> JSONValue { .array(hosts.map(JSONValue.string)) }
+private func hostsJSON(_ hosts: [String]) -> String { hostsValue(hosts).encodedString() }
+
+extension JSONValue {
+    var arrayOfStrings: [String] {
+        if case .array(let items) = self { return items.compactMap(\.stringValue) }
+        return []
+    }
+}

@@ -1,0 +1,307 @@
+import GRDB
+import WardenDomain
+
+/// A tool as submitted, after its code was analysed.
+public struct ToolDraft: Sendable {
+    public var name: String
+    public var description: String
+    public var code: String
+    public var inputSchema: JSONValue
+    public var schemaExplicit: Bool
+
+    public init(name: String, description: String, code: String, inputSchema: JSONValue, schemaExplicit: Bool) {
+        self.name = name
+        self.description = description
+        self.code = code
+        self.inputSchema = inputSchema
+        self.schemaExplicit = schemaExplicit
+    }
+}
+
+public struct ToolChanges: Sendable {
+    public var name: String?
+    public var description: String?
+    /// New code with the schema to go with it (derived or explicit).
+    public var code: String?
+    public var inputSchema: JSONValue?
+    public var schemaExplicit: Bool
+
+    public init(name: String? = nil, description: String? = nil, code: String? = nil, inputSchema: JSONValue? = nil, schemaExplicit: Bool = false) {
+        self.name = name
+        self.description = description
+        self.code = code
+        self.inputSchema = inputSchema
+        self.schemaExplicit = schemaExplicit
+    }
+}
+
+public struct ToolFilter: Sendable {
+    public var serverId: String?
+    public var approvalStatus: ApprovalStatus?
+    public var includeDeleted: Bool
+
+    public init(serverId: String? = nil, approvalStatus: ApprovalStatus? = nil, includeDeleted: Bool = false) {
+        self.serverId = serverId
+        self.approvalStatus = approvalStatus
+        self.includeDeleted = includeDeleted
+    }
+}
+
+/// What an execution needs: the tool and the approved version's code, checked against its hash.
+public struct ExecutableTool: Sendable {
+    public var tool: Tool
+    public var version: Int
+    public var code: String
+    public var codeSha256: String
+}
+
+extension Store {
+    public func createTool(serverId: String, _ draft: ToolDraft, by actor: String) async throws -> Tool {
+        try await pool.write { db in
+            _ = try self.liveServer(db, serverId)
+            try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
+            let now = Timestamp.now()
+            let state = ToolState.new(codeSHA256: Digest.sha256Hex(draft.code))
+            let tool = Tool(id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
+                            kind: .python, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
+                            approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
+                            createdAt: now, updatedAt: now, deletedAt: nil)
+            try db.execute(sql: """
+                INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
+                                   approved_version, code_sha256, input_schema, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                """, arguments: [tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
+                                 tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now])
+            let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
+            try self.insertVersion(db, toolId: tool.id, version, code: draft.code, schema: draft.inputSchema,
+                                   schemaExplicit: draft.schemaExplicit, by: actor, at: now)
+            try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
+                "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
+            ]))
+            return tool
+        }
+    }
+
+    /// A tool by id, deleted or not: history stays readable.
+    public func tool(id: String) async throws -> Tool {
+        try await pool.read { db in try self.anyTool(db, id) }
+    }
+
+    public func tools(_ filter: ToolFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<Tool> {
+        try await pool.read { db in
+            var sql = "SELECT * FROM tools WHERE seq > ?"
+            var arguments: StatementArguments = [cursor?.after ?? 0]
+            if !filter.includeDeleted { sql += " AND deleted_at IS NULL" }
+            if let serverId = filter.serverId {
+                sql += " AND server_id = ?"
+                arguments += [serverId]
+            }
+            if let status = filter.approvalStatus {
+                sql += " AND approval_status = ?"
+                arguments += [status.rawValue]
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments += [limit + 1]
+            return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.tool)
+        }
+    }
+
+    /// Metadata edits keep the approval; a code (or schema) change is a new version awaiting review.
+    public func updateTool(id: String, _ changes: ToolChanges, by actor: String) async throws -> Tool {
+        try await pool.write { db in
+            var tool = try self.liveTool(db, id)
+            let before = tool
+            if let name = changes.name, name != tool.name {
+                try self.requireFreeToolName(db, serverId: tool.serverId, name, except: id)
+                tool.name = name
+            }
+            if let description = changes.description { tool.description = description }
+            let now = Timestamp.now()
+            let schemaOnly = changes.code == nil && changes.inputSchema != nil
+            if let code = try changes.code ?? (schemaOnly ? self.versionCode(db, id, tool.currentVersion) : nil) {
+                let codeSHA256 = Digest.sha256Hex(code)
+                // Identical code with a derived schema keeps whatever schema the version has.
+                let schemaGiven = changes.schemaExplicit || codeSHA256 != tool.codeSha256
+                let schema = schemaGiven ? (changes.inputSchema ?? tool.inputSchema) : tool.inputSchema
+                let transition = ApprovalRules.submitCode(tool.state, newCodeSHA256: codeSHA256,
+                                                          schemaChanged: schema != tool.inputSchema)
+                if let version = transition.newVersion {
+                    try self.insertVersion(db, toolId: id, version, code: code, schema: schema,
+                                           schemaExplicit: changes.schemaExplicit, by: actor, at: now)
+                    tool.state = transition.state
+                    tool.inputSchema = schema
+                    try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
+                        "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
+                        "approval_status": .string(tool.approvalStatus.rawValue),
+                        "previous_status": .string(before.approvalStatus.rawValue),
+                    ]))
+                }
+            }
+            guard tool != before else { return tool }
+            tool.updatedAt = now
+            try self.saveToolRow(db, tool)
+            if tool.name != before.name || tool.description != before.description {
+                try self.appendAudit(db, type: "tool.updated", actor: actor, subject: id, details: .object([
+                    "name": .string(tool.name), "description_changed": .bool(tool.description != before.description),
+                ]))
+            }
+            return tool
+        }
+    }
+
+    public func approveTool(id: String, version: Int, note: String?, by actor: String) async throws -> Tool {
+        try await judge(id: id, by: actor, decision: "approved", text: note) { try ApprovalRules.approve($0, version: version) }
+    }
+
+    public func rejectTool(id: String, version: Int, reason: String, by actor: String) async throws -> Tool {
+        try await judge(id: id, by: actor, decision: "rejected", text: reason) { try ApprovalRules.reject($0, version: version) }
+    }
+
+    public func rollbackTool(id: String, to target: Int, by actor: String) async throws -> Tool {
+        try await pool.write { db in
+            var tool = try self.liveTool(db, id)
+            let row = try Row.fetchOne(db, sql: "SELECT code, code_sha256, input_schema, schema_explicit FROM tool_versions WHERE tool_id = ? AND version = ?",
+                                       arguments: [id, target])
+            let transition = try ApprovalRules.rollback(tool.state, to: target, targetSHA256: row?["code_sha256"])
+            guard let row, let version = transition.newVersion else { return tool }
+            let previousStatus = tool.approvalStatus
+            let now = Timestamp.now()
+            let schema = row.json("input_schema")
+            try self.insertVersion(db, toolId: id, version, code: row["code"], schema: schema,
+                                   schemaExplicit: row["schema_explicit"], by: actor, at: now)
+            tool.state = transition.state
+            tool.inputSchema = schema
+            tool.updatedAt = now
+            try self.saveToolRow(db, tool)
+            try self.appendAudit(db, type: "tool.rolled_back", actor: actor, subject: id, details: .object([
+                "to_version": .int(Int64(target)), "version": .int(Int64(version.number)),
+                "code_sha256": .string(version.codeSHA256), "previous_status": .string(previousStatus.rawValue),
+            ]))
+            return tool
+        }
+    }
+
+    /// Deletion marks the tool; its versions, decisions and executions stay.
+    public func deleteTool(id: String, by actor: String) async throws {
+        try await pool.write { db in
+            _ = try self.liveTool(db, id)
+            try db.execute(sql: "UPDATE tools SET deleted_at = ?, updated_at = ? WHERE id = ?", arguments: [Timestamp.now(), Timestamp.now(), id])
+            try self.appendAudit(db, type: "tool.deleted", actor: actor, subject: id)
+        }
+    }
+
+    public func versions(toolId: String, after cursor: PageCursor?, limit: Int) async throws -> Page<ToolVersion> {
+        try await pool.read { db in
+            _ = try self.anyTool(db, toolId)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
+                """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
+            return page(rows, limit: limit) { Self.version($0, withCode: false) }
+        }
+    }
+
+    public func version(toolId: String, number: Int) async throws -> ToolVersion {
+        try await pool.read { db in
+            _ = try self.anyTool(db, toolId)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
+                throw DomainError.notFound("tool \(toolId) has no version \(number)")
+            }
+            return Self.version(row, withCode: true)
+        }
+    }
+
+    /// The approved version's code, refused unless the tool may run and the stored code still
+    /// matches the hash that was approved.
+    public func executableTool(id: String) async throws -> ExecutableTool {
+        try await pool.read { db in
+            let tool = try self.liveTool(db, id)
+            let version = try ApprovalRules.executableVersion(tool.state)
+            let code = try self.versionCode(db, id, version)
+            guard Digest.sha256Hex(code) == tool.codeSha256 else {
+                throw DomainError.toolNotApproved("the stored code of version \(version) does not match its approved hash")
+            }
+            return ExecutableTool(tool: tool, version: version, code: code, codeSha256: tool.codeSha256)
+        }
+    }
+
+    private func judge(id: String, by actor: String, decision: String, text: String?, rule: @escaping @Sendable (ToolState) throws -> Transition) async throws -> Tool {
+        try await pool.write { db in
+            var tool = try self.liveTool(db, id)
+            let previous = tool.approvalStatus
+            let transition = try rule(tool.state)
+            let now = Timestamp.now()
+            try db.execute(sql: """
+                INSERT INTO approval_decisions (tool_id, version, decision, note, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, tool.currentVersion, decision, text, actor, now])
+            tool.state = transition.state
+            tool.updatedAt = now
+            try self.saveToolRow(db, tool)
+            var details: [String: JSONValue] = [
+                "version": .int(Int64(tool.currentVersion)), "code_sha256": .string(tool.codeSha256),
+                "previous_status": .string(previous.rawValue),
+            ]
+            if let text { details[decision == "approved" ? "note" : "reason"] = .string(text) }
+            try self.appendAudit(db, type: "tool.\(decision)", actor: actor, subject: id, details: .object(details))
+            return tool
+        }
+    }
+
+    private func insertVersion(_ db: GRDB.Database, toolId: String, _ version: NewVersion, code: String, schema: JSONValue,
+                               schemaExplicit: Bool, by actor: String, at now: String) throws {
+        try db.execute(sql: """
+            INSERT INTO tool_versions (tool_id, version, code, code_sha256, input_schema, schema_explicit, source, rolled_back_from, created_by, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [toolId, version.number, code, version.codeSHA256, schema.encodedString(), schemaExplicit,
+                             version.source.rawValue, version.rolledBackFrom, actor, now])
+    }
+
+    private func saveToolRow(_ db: GRDB.Database, _ tool: Tool) throws {
+        try db.execute(sql: """
+            UPDATE tools SET name = ?, description = ?, current_version = ?, approval_status = ?, approved_version = ?,
+                             code_sha256 = ?, input_schema = ?, updated_at = ? WHERE id = ?
+            """, arguments: [tool.name, tool.description, tool.currentVersion, tool.approvalStatus.rawValue, tool.approvedVersion,
+                             tool.codeSha256, tool.inputSchema.encodedString(), tool.updatedAt, tool.id])
+    }
+
+    private func versionCode(_ db: GRDB.Database, _ toolId: String, _ version: Int) throws -> String {
+        guard let code = try String.fetchOne(db, sql: "SELECT code FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, version]) else {
+            throw DomainError.notFound("tool \(toolId) has no version \(version)")
+        }
+        return code
+    }
+
+    func anyTool(_ db: GRDB.Database, _ id: String) throws -> Tool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tools WHERE id = ?", arguments: [id]) else {
+            throw DomainError.notFound("no tool with id \(id)")
+        }
+        return Self.tool(row)
+    }
+
+    func liveTool(_ db: GRDB.Database, _ id: String) throws -> Tool {
+        let tool = try anyTool(db, id)
+        guard tool.deletedAt == nil else { throw DomainError.notFound("tool \(id) was deleted") }
+        return tool
+    }
+
+    private func requireFreeToolName(_ db: GRDB.Database, serverId: String, _ name: String, except id: String?) throws {
+        let taken = try String.fetchOne(db, sql: "SELECT id FROM tools WHERE server_id = ? AND name = ? AND deleted_at IS NULL",
+                                        arguments: [serverId, name])
+        if let taken, taken != id {
+            throw DomainError.conflict("server already has a tool named \(name)")
+        }
+    }
+
+    static func tool(_ row: Row) -> Tool {
+        Tool(id: row["id"], serverId: row["server_id"], name: row["name"], description: row["description"],
+             kind: ToolKind(rawValue: row["kind"]) ?? .python, currentVersion: row["current_version"],
+             approvalStatus: ApprovalStatus(rawValue: row["approval_status"]) ?? .pendingReview,
+             approvedVersion: row["approved_version"], codeSha256: row["code_sha256"], inputSchema: row.json("input_schema"),
+             createdAt: row["created_at"], updatedAt: row["updated_at"], deletedAt: row["deleted_at"])
+    }
+
+    static func version(_ row: Row, withCode: Bool) -> ToolVersion {
+        ToolVersion(version: row["version"], codeSha256: row["code_sha256"], source: VersionSource(rawValue: row["source"]) ?? .submit,
+                    rolledBackFrom: row["rolled_back_from"], createdBy: row["created_by"], createdAt: row["created_at"],
+                    code: withCode ? row["code"] : nil)
+    }
+}

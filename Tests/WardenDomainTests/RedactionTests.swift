@@ -1,0 +1,33 @@
+import Testing
+import WardenDomain
+
+@Suite("Redaction")
+struct RedactionTests {
+    @Test(arguments: ["password", "db_password", "passwd", "secret", "client_secret", "token", "github_token", "apiKey", "api_key",
+                      "X-Api-Key", "apikey", "Authorization", "auth_token", "accessToken", "refresh_token", "private_key",
+                      "cookie", "session", "session_id"])
+    func sensitiveNames(_ name: String) { #expect(Redactor.isSensitiveName(name)) }
+
+    @Test(arguments: ["author", "keyword", "city", "tokenizer_name", "passage", "key", "secretary"])
+    func ordinaryNames(_ name: String) { #expect(!Redactor.isSensitiveName(name)) }
+
+    @Test func redactsAtAnyDepthAndInsideLists() throws {
+        let input = try JSONValue.decode(#"{"city":"Oslo","auth":{"password":"p1","nested":[{"api_key":"k"},{"author":"Ann"}]}}"#)
+        let output = Redactor().redact(input)
+        #expect(output == (try JSONValue.decode(#"{"city":"Oslo","auth":{"password":"[REDACTED]","nested":[{"api_key":"[REDACTED]"},{"author":"Ann"}]}}"#)))
+    }
+
+    @Test func redactsSecretValuesWherever() throws {
+        let redactor = Redactor(secretValues: ["s3cr3t-value", "ab"])
+        #expect(redactor.redact("the key is s3cr3t-value!") == "the key is [REDACTED]!")
+        #expect(redactor.redact(.array([.string("x s3cr3t-value")])) == .array([.string("x [REDACTED]")]))
+        #expect(redactor.redact("ab stays") == "ab stays")
+    }
+
+    @Test func truncationKeepsWholeCharacters() {
+        let (text, cut) = LogTruncation.prefix("aé" + String(repeating: "x", count: 10), limit: 2)
+        #expect(text == "a")
+        #expect(cut)
+        #expect(LogTruncation.prefix("short", limit: 10) == ("short", false))
+    }
+}
