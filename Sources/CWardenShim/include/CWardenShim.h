@@ -1,0 +1,14 @@
+#ifndef CWARDENSHIM_H
+#define CWARDENSHIM_H
+
+#include <sys/types.h>
+
+/// pipe2(O_CLOEXEC), which Swift's Glibc module does not expose.
+int warden_pipe_cloexec(int fds[2]);
+
+/// Starts `path` with `argv` and an empty environment. `child_fds[i]` becomes descriptor i in the
+/// child (for i < count); every other descriptor is closed in the child. Returns 0 and the pid,
+/// or an errno value. posix_spawn, never fork: the supervisor is multithreaded.
+int warden_spawn(const char *path, char *const argv[], const int *child_fds, int count, pid_t *pid);
+
+#endif

@@ -1,0 +1,79 @@
+import Foundation
+import WardenDomain
+
+/// Turns what a worker produced into an execution outcome. Pure, so every case is unit-tested.
+public enum OutcomeJudge {
+    static let sigkill: Int32 = 9
+    static let sigxcpu: Int32 = 24
+
+    public static func judge(_ raw: RawOutcome, limits: SandboxLimits) -> ExecutionOutcome {
+        var outcome = ExecutionOutcome(status: .failed, durationMs: raw.durationMs, cpuMs: raw.status?.cpuMs, maxRssKb: raw.status?.maxRssKb)
+        let frame = raw.frame.flatMap(decodeFrame)
+        if let frame {
+            outcome.stdout = frame["stdout"]?.stringValue ?? ""
+            outcome.stdoutTruncated = frame["stdout_truncated"] == .bool(true)
+        } else {
+            outcome.stdout = String(decoding: raw.stdout.prefix(limits.outputBytes), as: UTF8.self)
+        }
+        switch raw.killedFor {
+        case .timeout?:
+            outcome.status = .timeout
+            outcome.error = ExecutionError(type: "Timeout", message: "the tool ran longer than \(limits.wallMs) ms and was stopped")
+            return outcome
+        case .output?:
+            outcome.status = .killed
+            outcome.reason = .output
+            outcome.error = ExecutionError(type: "OutputLimit", message: "the tool wrote more than the output limit and was stopped")
+            return outcome
+        case nil:
+            break
+        }
+        if let stage = raw.status?.error {
+            outcome.error = ExecutionError(type: "SandboxError", message: "the sandbox could not start (\(stage.stage): \(stage.message))")
+            return outcome
+        }
+        if let signal = raw.status?.signal {
+            outcome.status = .killed
+            let cpuSpent = (raw.status?.cpuMs ?? 0) + 50 >= limits.cpuMs
+            if signal == sigxcpu || (signal == sigkill && cpuSpent) {
+                outcome.reason = .cpu
+                outcome.error = ExecutionError(type: "CPULimit", message: "the tool used more than \(limits.cpuMs) ms of CPU and was stopped")
+            } else if signal == sigkill, let rss = raw.status?.maxRssKb, rss * 1024 >= limits.memoryBytes * 9 / 10 {
+                outcome.reason = .memory
+                outcome.error = ExecutionError(type: "MemoryLimit", message: "the tool used more than \(limits.memoryBytes >> 20) MiB and was stopped")
+            } else {
+                outcome.reason = .signal
+                outcome.error = ExecutionError(type: "Killed", message: "the worker was ended by signal \(signal)")
+            }
+            return outcome
+        }
+        guard let frame else {
+            outcome.error = ExecutionError(type: "NoResult", message: "the worker exited (code \(raw.status?.exitCode.map(String.init) ?? "unknown")) without a result")
+            return outcome
+        }
+        if frame["ok"] == .bool(true) {
+            outcome.status = .succeeded
+            outcome.result = frame["result"] ?? .null
+            return outcome
+        }
+        let error = frame["error"]?.objectValue
+        let type = error?["type"]?.stringValue ?? "Error"
+        let message = error?["message"]?.stringValue ?? ""
+        if type == "MemoryError" {
+            outcome.status = .killed
+            outcome.reason = .memory
+            outcome.error = ExecutionError(type: "MemoryLimit", message: "the tool ran out of its \(limits.memoryBytes >> 20) MiB memory limit")
+        } else {
+            outcome.error = ExecutionError(type: type, message: message)
+        }
+        return outcome
+    }
+
+    /// A frame is a 4-byte big-endian length and exactly that many bytes of JSON.
+    static func decodeFrame(_ bytes: [UInt8]) -> [String: JSONValue]? {
+        guard bytes.count >= 4 else { return nil }
+        let length = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
+        guard bytes.count == 4 + length else { return nil }
+        return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[4...])))?.objectValue
+    }
+}

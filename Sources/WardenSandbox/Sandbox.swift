@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import WardenDomain
+
+/// The supervisor's way into confined workers: analysis of submitted code and execution of
+/// approved code, each in a fresh worker.
+public final class Sandbox: CodeAnalyzer, Sendable {
+    public let profile: SandboxProfile
+    public let configuration: SandboxConfiguration
+    private let pool: WorkerPool
+
+    public init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
+        self.configuration = configuration
+        self.profile = profile
+        self.pool = WorkerPool(configuration: configuration, profile: profile, logger: logger)
+    }
+
+    /// Starts the warm workers.
+    public func start() async {
+        await pool.refill()
+    }
+
+    public func shutdown() async {
+        await pool.shutdown()
+    }
+
+    /// Runs `main(**arguments)` of approved code. Limits come from the profile only.
+    public func execute(code: String, arguments: JSONValue, secrets: [String: String] = [:]) async throws -> ExecutionOutcome {
+        let request = JSONValue.object([
+            "mode": .string("run"), "code": .string(code), "arguments": arguments,
+            "secrets": .object(secrets.mapValues(JSONValue.string)),
+            "stdout_bytes": .int(Int64(profile.limits.outputBytes)), "result_bytes": .int(Int64(profile.limits.resultBytes)),
+        ])
+        let raw = try await runInWorker(request)
+        return OutcomeJudge.judge(raw, limits: profile.limits)
+    }
+
+    /// Parses code inside a worker (never in the supervisor) and derives its input schema.
+    public func analyze(code: String) async throws -> CodeAnalysis {
+        let raw = try await runInWorker(.object(["mode": .string("analyze"), "code": .string(code)]))
+        guard let frame = raw.frame.flatMap(OutcomeJudge.decodeFrame) else {
+            let outcome = OutcomeJudge.judge(raw, limits: profile.limits)
+            throw SandboxError.protocolViolation("analysis produced no answer: \(outcome.error?.message ?? "unknown")")
+        }
+        guard frame["ok"] == .bool(true) else {
+            let error = frame["error"]?.objectValue
+            let type = error?["type"]?.stringValue ?? "Error"
+            let message = error?["message"]?.stringValue ?? "the code could not be analysed"
+            throw DomainError.invalidCode(type == "SyntaxError" ? "syntax error: \(message)" : message)
+        }
+        return CodeAnalysis(
+            inputSchema: frame["schema"] ?? .object(["type": .string("object")]),
+            imports: frame["imports"]?.strings ?? [],
+            disallowedImports: frame["disallowed_imports"]?.strings ?? [],
+            isAsync: frame["is_async"] == .bool(true))
+    }
+
+    public var activeWorkers: Int { get async { await pool.activeCount } }
+    public var warmWorkers: Int { get async { await pool.warmCount } }
+
+    private func runInWorker(_ request: JSONValue) async throws -> RawOutcome {
+        let worker = try await pool.checkout()
+        let limits = profile.limits
+        let bytes = Array(request.encodedString().utf8)
+        let raw = try await BlockingIO.run {
+            worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
+                       frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536)
+        }
+        await pool.finished(worker)
+        return raw
+    }
+}
+
+extension JSONValue {
+    var strings: [String]? {
+        if case .array(let items) = self { return items.compactMap(\.stringValue) }
+        return nil
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import WardenDomain
+
+/// Finds the launcher and the real interpreter and compiles the seccomp policy once, at start-up.
+public enum SandboxSetup {
+    /// The real interpreter behind `/usr/bin/python3` (a `python3` on PATH may be a user shim).
+    public static func resolvePython(_ path: String = "/usr/bin/python3") throws -> String {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard FileManager.default.isExecutableFile(atPath: resolved) else {
+            throw SandboxError.setup("no Python interpreter at \(path); install python3 (apt-get install -y python3)")
+        }
+        return resolved
+    }
+
+    /// `warden-launcher` next to the running executable, or `WARDEN_LAUNCHER`.
+    public static func locateLauncher(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        var candidates: [String] = []
+        if let explicit = environment["WARDEN_LAUNCHER"] { candidates.append(explicit) }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        candidates.append(executable.deletingLastPathComponent().appendingPathComponent("warden-launcher").path)
+        guard let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw SandboxError.setup("warden-launcher not found (looked at \(candidates.joined(separator: ", "))); build it with `swift build` or set WARDEN_LAUNCHER")
+        }
+        return found
+    }
+
+    /// Compiles the profile's policy to raw BPF in `directory`; workers load that file.
+    public static func compileSeccomp(launcher: String, profile: SandboxProfile, into directory: URL) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let output = directory.appendingPathComponent("seccomp-\(profile.sha256.prefix(16)).bpf").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SandboxError.setup("seccomp policy \(profile.seccompPolicy.path) did not compile: \(message)")
+        }
+        return output
+    }
+
+    /// Everything the sandbox needs, ready to start workers.
+    public static func configure(profileDirectory: URL, runtimeDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (SandboxProfile, SandboxConfiguration) {
+        let profile = try SandboxProfile.load(from: profileDirectory)
+        let launcher = try locateLauncher(environment: environment)
+        let python = try resolvePython(environment["WARDEN_PYTHON"] ?? "/usr/bin/python3")
+        let filter = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory)
+        var configuration = SandboxConfiguration(launcherPath: launcher, pythonPath: python, seccompFilterPath: filter)
+        if let workers = environment["WARDEN_MAX_WORKERS"].flatMap(Int.init), workers > 0 { configuration.maxActiveWorkers = workers }
+        if let warm = environment["WARDEN_WARM_WORKERS"].flatMap(Int.init), warm >= 0 { configuration.warmWorkers = warm }
+        return (profile, configuration)
+    }
+}
+
+/// The start-up self-test behind `/readyz`: a trivial tool must run confined.
+public struct SelfTestReport: Codable, Sendable {
+    public var ok: Bool
+    public var detail: String
+    public var hint: String?
+
+    public static func run(_ sandbox: Sandbox) async -> SelfTestReport {
+        do {
+            let outcome = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]))
+            if outcome.status == .succeeded, outcome.result == .object(["ok": .int(1)]) {
+                return SelfTestReport(ok: true, detail: "confined worker ran a trivial tool", hint: nil)
+            }
+            let message = outcome.error?.message ?? outcome.status.rawValue
+            return SelfTestReport(ok: false, detail: message, hint: hint(for: message))
+        } catch {
+            return SelfTestReport(ok: false, detail: "\(error)", hint: hint(for: "\(error)"))
+        }
+    }
+
+    static func hint(for message: String) -> String {
+        if message.contains("userns") || message.contains("clone") {
+            return "user namespaces are blocked: enable kernel.unprivileged_userns_clone / user.max_user_namespaces, allow them in AppArmor (Ubuntu ≥ 23.10), or run the container with a seccomp profile that permits clone/unshare/mount (see docs/operations.md)"
+        }
+        if message.contains("seccomp") {
+            return "the kernel refused the seccomp filter: a kernel with CONFIG_SECCOMP_FILTER is required"
+        }
+        if message.contains("mount") {
+            return "mounts inside the sandbox failed: a container needs CAP_SYS_ADMIN and an unconfined seccomp/AppArmor profile"
+        }
+        return "see the supervisor log for the launcher's message"
+    }
+}

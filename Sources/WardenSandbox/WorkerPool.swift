@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+
+/// Bounds how many workers run at once and keeps a few started, confined and pre-imported
+/// workers waiting. A worker is never reused: each one runs one request and exits.
+actor WorkerPool {
+    private let configuration: SandboxConfiguration
+    private let profile: SandboxProfile
+    private let logger: Logger
+    private var warm: [WorkerProcess] = []
+    private var starting = 0
+    private var active = 0
+    private var freeSlots: [Int]
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Error>)] = []
+    private var nextWaiter: UInt64 = 0
+    private var spawned: UInt64 = 0
+    private var closed = false
+
+    init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
+        self.configuration = configuration
+        self.profile = profile
+        self.logger = logger
+        self.freeSlots = Array((0..<(configuration.maxActiveWorkers + configuration.warmWorkers + 1)).reversed())
+    }
+
+    /// Waits for room to run (up to the queue timeout), then hands out a fresh worker.
+    func checkout() async throws -> WorkerProcess {
+        if active >= configuration.maxActiveWorkers {
+            try await waitForRoom()  // the waker counts us in
+        } else {
+            active += 1
+        }
+        if let worker = warm.popLast() {
+            refill()
+            return worker
+        }
+        do {
+            let worker = try await spawn()
+            refill()
+            return worker
+        } catch {
+            active -= 1
+            wakeOne()
+            throw error
+        }
+    }
+
+    /// The worker has ended; its slot and its place in the bound are free again.
+    func finished(_ worker: WorkerProcess) {
+        freeSlots.append(worker.slot)
+        active -= 1
+        wakeOne()
+        refill()
+    }
+
+    var activeCount: Int { active }
+    var warmCount: Int { warm.count }
+
+    func shutdown() async {
+        closed = true
+        let idle = warm
+        warm.removeAll()
+        for worker in idle {
+            _ = try? await BlockingIO.run { worker.discard() }
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: SandboxError.busy(retryAfterSeconds: 1)) }
+        waiters.removeAll()
+    }
+
+    /// Starts workers in the background until the warm target is met.
+    func refill() {
+        while !closed && warm.count + starting < configuration.warmWorkers && !freeSlots.isEmpty {
+            starting += 1
+            Task {
+                let worker = try? await self.spawn()
+                self.warmed(worker)
+            }
+        }
+    }
+
+    private func warmed(_ worker: WorkerProcess?) {
+        starting -= 1
+        guard let worker else { return }
+        if closed {
+            Task { _ = try? await BlockingIO.run { worker.discard() } }
+            freeSlots.append(worker.slot)
+        } else {
+            warm.append(worker)
+        }
+    }
+
+    private func spawn() async throws -> WorkerProcess {
+        guard let slot = freeSlots.popLast() else { throw SandboxError.busy(retryAfterSeconds: 1) }
+        spawned += 1
+        let arguments = configuration.launcherArguments(profile: profile, slot: slot,
+                                                        cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(spawned)")
+        do {
+            return try await BlockingIO.run { try WorkerProcess.spawn(arguments: arguments, slot: slot) }
+        } catch {
+            freeSlots.append(slot)
+            logger.error("worker spawn failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func waitForRoom() async throws {
+        nextWaiter += 1
+        let id = nextWaiter
+        let timeout = configuration.queueTimeout
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            self.expire(id)
+        }
+        defer { timer.cancel() }
+        try await withCheckedThrowingContinuation { continuation in
+            waiters.append((id, continuation))
+        }
+    }
+
+    private func expire(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = waiters.remove(at: index)
+        let seconds = Int(configuration.queueTimeout.components.seconds) + 1
+        waiter.continuation.resume(throwing: SandboxError.busy(retryAfterSeconds: max(1, seconds)))
+    }
+
+    private func wakeOne() {
+        guard active < configuration.maxActiveWorkers, !waiters.isEmpty else { return }
+        active += 1
+        waiters.removeFirst().continuation.resume()
+    }
+}
