@@ -1,0 +1,42 @@
+import Hummingbird
+import Logging
+import WardenDomain
+import WardenSandbox
+import WardenStore
+
+/// Everything the HTTP layer needs, built once by `warden serve` or a test.
+public struct WardenServices: Sendable {
+    public var store: Store
+    public var sandbox: Sandbox
+    public var limits: Limits
+    public var readiness: Readiness
+
+    public init(store: Store, sandbox: Sandbox, limits: Limits = .standard) {
+        self.store = store
+        self.sandbox = sandbox
+        self.limits = limits
+        self.readiness = Readiness(sandbox: sandbox)
+    }
+}
+
+public enum WardenApplication {
+    public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
+        let router = Router(context: WardenRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(store: services.store, publicPaths: ["/healthz", "/readyz"]))
+        HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
+        let v1 = router.group("v1")
+        let limits = services.limits
+        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, limits: limits)
+        ServerRoutes(store: services.store, limits: limits).add(to: v1)
+        ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
+        ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
+        APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
+        AuditRoutes(store: services.store, limits: limits).add(to: v1)
+        return router
+    }
+
+    public static func make(_ services: WardenServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "warden"), logger: logger)
+    }
+}

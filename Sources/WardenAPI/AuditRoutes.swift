@@ -1,0 +1,24 @@
+import Hummingbird
+import WardenDomain
+import WardenStore
+
+struct AuditRoutes {
+    let store: Store
+    let limits: Limits
+
+    func add(to router: some RouterMethods<WardenRequestContext>) {
+        router.get("audit-events") { request, context in
+            _ = try context.require(.readAudit)
+            let query = Query(request)
+            try query.requireKnown(["limit", "cursor", "type", "actor", "subject", "since", "until"])
+            let (cursor, limit) = try query.page(limits)
+            let filter = AuditFilter(type: query.string("type"), actor: query.string("actor"), subject: query.string("subject"),
+                                     since: try query.time("since"), until: try query.time("until"))
+            return try JSONResponse.list(try await store.auditEvents(filter, after: cursor, limit: limit))
+        }
+        router.get("audit-events/verify") { _, context in
+            _ = try context.require(.readAudit)
+            return try JSONResponse.make(try await store.verifyAuditChain())
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Hummingbird
+import WardenDomain
+import WardenSandbox
+import WardenStore
+
+struct ExecutionRoutes {
+    let store: Store
+    let executions: ExecutionService
+    let limits: Limits
+
+    struct CreateBody: RequestBody {
+        static let fields: Set<String> = ["arguments"]
+        var arguments: JSONValue?
+    }
+
+    func add(to router: some RouterMethods<WardenRequestContext>) {
+        router.post("tools/:id/executions") { request, context in
+            let principal = try context.require(.executeTools)
+            let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
+            do {
+                let execution = try await executions.execute(
+                    toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]), caller: principal)
+                return try JSONResponse.make(execution)
+            } catch SandboxError.busy(let retryAfter) {
+                throw APIError(status: .serviceUnavailable, code: "busy", message: "all workers are busy; retry shortly",
+                               headers: [.retryAfter: String(retryAfter)])
+            }
+        }
+        router.get("executions") { request, context in
+            _ = try context.require(.readExecutions)
+            let query = Query(request)
+            try query.requireKnown(["limit", "cursor", "tool_id", "server_id", "status", "caller", "version", "since", "until"])
+            let (cursor, limit) = try query.page(limits)
+            var version: Int?
+            if let raw = query.string("version") {
+                guard let number = Int(raw), number >= 1 else { throw DomainError.invalidRequest("version must be a whole number from 1") }
+                version = number
+            }
+            let filter = ExecutionFilter(
+                toolId: query.string("tool_id"), serverId: query.string("server_id"),
+                status: try query.enumValue("status", ExecutionStatus.self), caller: query.string("caller"), version: version,
+                since: try query.time("since"), until: try query.time("until"))
+            return try JSONResponse.list(try await store.executions(filter, before: cursor, limit: limit))
+        }
+        router.get("executions/:id") { _, context in
+            _ = try context.require(.readExecutions)
+            return try JSONResponse.make(try await store.execution(id: try context.parameters.require("id")))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import WardenDomain
+import WardenSandbox
+import WardenStore
+
+/// The one path every execution takes, REST or MCP: approval and hash check, argument
+/// validation, the log row before the worker starts, the confined run, the redacted record.
+public struct ExecutionService: Sendable {
+    let store: Store
+    let sandbox: Sandbox
+    let limits: Limits
+
+    public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
+        let executable = try await store.executableTool(id: toolId)
+        guard arguments.encodedString().utf8.count <= limits.argumentsBytes else {
+            throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
+        }
+        try ArgumentValidator.validate(arguments, against: executable.tool.inputSchema)
+        let secrets: [String: String] = [:]
+        let redactor = Redactor(secretValues: Array(secrets.values))
+        var execution = Execution(
+            id: "exe_" + Hex.encode(RandomBytes.make(12)), toolId: toolId, serverId: executable.tool.serverId,
+            version: executable.version, codeSha256: executable.codeSha256, caller: caller.actor, status: .running,
+            arguments: redactor.redact(arguments), startedAt: Timestamp.now())
+        try await store.beginExecution(execution)
+        let outcome: ExecutionOutcome
+        do {
+            outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets)
+        } catch {
+            execution.status = .failed
+            execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
+            execution.finishedAt = Timestamp.now()
+            try await store.finishExecution(execution)
+            throw error
+        }
+        execution.status = outcome.status
+        execution.reason = outcome.reason
+        execution.durationMs = outcome.durationMs
+        execution.cpuMs = outcome.cpuMs
+        execution.maxRssKb = outcome.maxRssKb
+        execution.finishedAt = Timestamp.now()
+        // The caller gets the whole (redacted) result; the log keeps a bounded copy.
+        var response = execution
+        response.result = outcome.result.map(redactor.redact)
+        response.error = outcome.error.map { ExecutionError(type: $0.type, message: redactor.redact($0.message)) }
+        response.stdout = redactor.redact(outcome.stdout)
+        response.truncated = outcome.stdoutTruncated
+        try await store.finishExecution(logged(response))
+        return response
+    }
+
+    private func logged(_ execution: Execution) -> Execution {
+        var logged = execution
+        let cap = limits.loggedFieldBytes
+        var truncated = execution.truncated
+        let (stdout, stdoutCut) = LogTruncation.prefix(execution.stdout, limit: cap)
+        logged.stdout = stdout
+        truncated = truncated || stdoutCut
+        if let result = execution.result {
+            let text = result.encodedString()
+            if text.utf8.count > cap {
+                logged.result = .string(LogTruncation.prefix(text, limit: cap).0)
+                truncated = true
+            }
+        }
+        if let error = execution.error {
+            let (message, cut) = LogTruncation.prefix(error.message, limit: cap)
+            logged.error = ExecutionError(type: error.type, message: message)
+            truncated = truncated || cut
+        }
+        logged.truncated = truncated
+        return logged
+    }
+}

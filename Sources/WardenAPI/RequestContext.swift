@@ -1,0 +1,20 @@
+import Hummingbird
+import WardenDomain
+
+/// Per-request context: who is calling, once the auth middleware has resolved the credential.
+public struct WardenRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+
+    /// The authenticated caller, refused unless their role allows the action.
+    public func require(_ action: Action) throws -> Principal {
+        guard let principal else { throw APIError.unauthorized("missing bearer credential") }
+        try principal.require(action)
+        return principal
+    }
+}

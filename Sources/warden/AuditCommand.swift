@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import WardenStore
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check the audit trail.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Walk the whole audit chain; exit 0 when intact, 1 naming the first break.")
+        @OptionGroup var data: DataDirectoryOption
+
+        func run() async throws {
+            let store = try Installation.openStore(dataDirectory: data.url)
+            let result = try await store.verifyAuditChain()
+            if result.ok {
+                print("audit chain intact: \(result.checked) events verified")
+            } else {
+                print("audit chain broken at entry \(result.firstBreak ?? 0): \(result.reason ?? "unknown"); \(result.checked) events verified before it")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import WardenDomain
+import WardenStore
+
+/// Where Warden's own files are: `migrations/` and `sandbox-profiles/`. `WARDEN_HOME` names the
+/// folder holding both; otherwise the folders above the executable and the working directory are searched.
+enum Installation {
+    static func home(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        if let explicit = environment["WARDEN_HOME"] { return URL(fileURLWithPath: explicit) }
+        var candidates: [URL] = []
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(directory)
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        guard let found = candidates.first(where: isHome) else {
+            throw ValidationFailure("cannot find migrations/ and sandbox-profiles/; set WARDEN_HOME to the folder that holds them")
+        }
+        return found
+    }
+
+    private static func isHome(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent("migrations").path)
+            && FileManager.default.fileExists(atPath: url.appendingPathComponent("sandbox-profiles").path)
+    }
+
+    /// Opens the store in `dataDirectory`, loading (or creating, on a fresh database) the audit key.
+    static func openStore(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger? = nil) throws -> Store {
+        let home = try home(environment: environment)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let keyFile = dataDirectory.appendingPathComponent("audit.key")
+        let database = dataDirectory.appendingPathComponent("warden.db")
+        let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment) {
+            !FileManager.default.fileExists(atPath: database.path)
+        }
+        return try Store.open(dataDirectory: dataDirectory, migrationsDirectory: home.appendingPathComponent("migrations"),
+                              signer: AuditSigner(keyBytes: key), logger: logger)
+    }
+}
+
+struct ValidationFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

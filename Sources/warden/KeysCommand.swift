@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import WardenDomain
+import WardenStore
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it once on standard output. Works with the server stopped.")
+
+        @Option(help: "admin, operator, agent or auditor") var role: String
+        @Option(help: "A name for the key (a-z, 0-9, _ and -)") var name: String
+        @Option(name: .customLong("expires-in"), help: "Seconds until the key expires") var expiresIn: Int?
+        @OptionGroup var data: DataDirectoryOption
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard Names.isValidResourceName(name) else { throw ValidationError("--name must match ^[a-z][a-z0-9_-]{0,63}$") }
+            if let expiresIn, expiresIn < 1 { throw ValidationError("--expires-in must be a positive number of seconds") }
+        }
+
+        func run() async throws {
+            let store = try Installation.openStore(dataDirectory: data.url)
+            let key = try await store.createAPIKey(name: name, role: Role(rawValue: role)!, expiresInSeconds: expiresIn, by: "cli")
+            print(key.key ?? "")
+        }
+    }
+}

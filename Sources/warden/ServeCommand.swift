@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import WardenAPI
+import WardenSandbox
+import WardenStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the supervisor on the embedded SQLite database.")
+
+    @OptionGroup var data: DataDirectoryOption
+    @Option(help: "Address to listen on (default: $WARDEN_HOST or 127.0.0.1)") var host: String?
+    @Option(help: "Port (default: $WARDEN_PORT or 8080)") var port: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: $WARDEN_LOG_LEVEL or info)") var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var logger = Logger(label: "warden")
+        logger.logLevel = Logger.Level(rawValue: logLevel ?? environment["WARDEN_LOG_LEVEL"] ?? "info") ?? .info
+        let host = host ?? environment["WARDEN_HOST"] ?? "127.0.0.1"
+        let port = port ?? environment["WARDEN_PORT"].flatMap(Int.init) ?? 8080
+
+        let store: Store
+        do {
+            store = try Installation.openStore(dataDirectory: data.url, logger: logger)
+        } catch {
+            logger.critical("cannot open the database", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        let interrupted = try await store.markInterruptedExecutions()
+        if interrupted > 0 { logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"]) }
+
+        let home = try Installation.home()
+        let (profile, configuration) = try SandboxSetup.configure(
+            profileDirectory: home.appendingPathComponent("sandbox-profiles"),
+            runtimeDirectory: data.url.appendingPathComponent("run"))
+        if try await store.recordSandboxProfile(sha256: profile.sha256, fileHashes: profile.fileHashes) {
+            logger.notice("sandbox profile recorded in the audit trail", metadata: ["sha256": "\(profile.sha256)"])
+        }
+        let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
+        await sandbox.start()
+        let services = WardenServices(store: store, sandbox: sandbox)
+        let report = await services.readiness.sandboxReport()
+        if report.ok {
+            logger.info("sandbox self-test passed")
+        } else {
+            logger.error("sandbox self-test failed; executions will fail until it passes", metadata: ["detail": "\(report.detail)", "hint": "\(report.hint ?? "")"])
+        }
+        if try await !store.hasAPIKeys() {
+            logger.notice("no API keys yet; create the first admin key with: warden keys create --role admin --name admin --data-dir \(data.url.path)")
+        }
+        let app = WardenApplication.make(services, host: host, port: port, logger: logger)
+        try await app.runService()
+        await sandbox.shutdown()
+    }
+}

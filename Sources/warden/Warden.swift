@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct Warden: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warden",
+        abstract: "Sandboxed tool execution with an approval workflow.",
+        subcommands: [Serve.self, Keys.self, Audit.self])
+}
+
+/// `--data-dir`, shared by every command; `WARDEN_DATA_DIR` is the default.
+struct DataDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data folder (default: $WARDEN_DATA_DIR or ./warden-data)")
+    var dataDirectory: String?
+
+    var url: URL {
+        URL(fileURLWithPath: dataDirectory ?? ProcessInfo.processInfo.environment["WARDEN_DATA_DIR"] ?? "warden-data")
+    }
+}
+
+import Foundation

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import WardenAPI
+import WardenDomain
+import WardenSandbox
+import WardenStore
+
+/// A real Warden on loopback with a fresh SQLite file in a temporary folder.
+public struct TestServer: Sendable {
+    public let store: Store
+    public let services: WardenServices
+    public let dataDirectory: URL
+
+    public static func make() throws -> TestServer {
+        guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
+        let store = try Store.open(dataDirectory: directory,
+                                   migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+                                   signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        return TestServer(store: store, services: WardenServices(store: store, sandbox: sandbox), dataDirectory: directory)
+    }
+
+    public func key(_ role: Role, name: String? = nil, expiresIn: Int? = nil) async throws -> String {
+        try await store.createAPIKey(name: name ?? role.rawValue, role: role, expiresInSeconds: expiresIn, by: "test").key!
+    }
+
+    /// Runs `body` against the server listening on a loopback port.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
+        var logger = Logger(label: "warden-test")
+        logger.logLevel = .warning
+        let app = Application(router: WardenApplication.router(services),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        return try await app.test(.live) { client in try await body(Client(client: client)) }
+    }
+
+    /// A small JSON client over the test framework's HTTP client.
+    public struct Client: Sendable {
+        let client: any TestClientProtocol
+
+        public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
+                            headers extra: HTTPFields = [:]) async throws -> Reply {
+            var headers = extra
+            if let key { headers[.authorization] = "Bearer \(key)" }
+            if json != nil { headers[.contentType] = "application/json" }
+            let response = try await client.execute(uri: path, method: method, headers: headers,
+                                                    body: json.map { ByteBuffer(string: $0) })
+            return Reply(status: Int(response.status.code), headers: response.headers,
+                         body: String(buffer: response.body))
+        }
+
+        public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, body: JSONValue) async throws -> Reply {
+            try await request(method, path, key: key, json: body.encodedString())
+        }
+    }
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let headers: HTTPFields
+        public let body: String
+
+        public var json: JSONValue { (try? JSONValue.decode(body)) ?? .null }
+        public subscript(_ key: String) -> JSONValue? { json.objectValue?[key] }
+        public var errorCode: String? { json.objectValue?["error"]?.objectValue?["code"]?.stringValue }
+        public func string(_ key: String) -> String? { self[key]?.stringValue }
+    }
+}
+
+public struct TestSkip: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
