@@ -1,0 +1,10 @@
+#ifndef WL_SECCOMP_H
+#define WL_SECCOMP_H
+#include "wl_common.h"
+/* compile-seccomp: text policy -> raw BPF file. Returns 0, or 1 with a message on stderr. */
+int wl_seccomp_compile(const char *policy_path, const char *out_path);
+/* Parent: read a BPF file into memory (so the child needs no host path after pivot_root). */
+int wl_seccomp_read(const char *path, void **buf, size_t *len, struct wl_error *e);
+/* Child: install the filter (no_new_privs must already be set). */
+int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e);
+#endif

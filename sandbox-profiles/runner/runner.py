@@ -1,0 +1,397 @@
+"""Warden runner: the program the confined interpreter runs (python3 -I -S -B /runner/runner.py).
+
+Descriptors: 0 = the request (JSON, read to EOF), 3 = the reply (one frame: 4-byte big-endian
+length + UTF-8 JSON), 2 = diagnostics. The tool's print output never reaches a descriptor: it is
+kept in memory, bounded, and returned inside the frame.
+
+Order matters: pre-import the allowed modules, install the import guard, THEN wait for the
+request, so a pre-started worker costs nothing when the request arrives. The import guard is a
+second wall only; the launcher's confinement (namespaces, seccomp, rlimits) is the boundary.
+"""
+import ast
+import asyncio
+import builtins
+import json
+import os
+import sys
+import types
+
+# Private references, taken before any tool code exists. The tool never gets `os` through
+# the guard; these names are only reachable by the frame tricks the OS layer is there for.
+_write, _read, _exit, _fstat, _stat, _close = os.write, os.read, os._exit, os.fstat, os.stat, os.close
+_real_import = builtins.__import__
+_MappingProxy = types.MappingProxyType
+_iscoroutine = asyncio.iscoroutine
+_arun = asyncio.run
+
+REQUEST_MAX = 8 << 20
+RESULT_FD = 3
+
+
+def _diag(msg):
+    _write(2, ("warden-runner: %s\n" % msg).encode("utf-8", "replace"))
+
+
+def _close_script_fd():
+    # CPython keeps this script open while it runs; the tool must see no descriptor but 0-3.
+    try:
+        me = _stat(sys.argv[0])
+    except OSError:
+        return
+    for fd in range(4, 64):
+        try:
+            st = _fstat(fd)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (me.st_dev, me.st_ino):
+            _close(fd)
+
+
+def _load_allowlist(path="/profile/modules.allow"):
+    names = []
+    with builtins.open(path, encoding="utf-8") as f:
+        for line in f:
+            name = line.split("#", 1)[0].strip()
+            if name:
+                names.append(name)
+    ok = []
+    for name in names:
+        try:
+            _real_import(name)
+            ok.append(name)
+        except Exception as e:  # a listed module missing on this host: say so, carry on
+            _diag("allowed module %r cannot be imported: %s" % (name, e))
+    return frozenset(ok)
+
+
+ALLOWED = _load_allowlist()
+_ALLOWED_TEXT = ", ".join(sorted(ALLOWED))
+
+
+def _refuse(name):
+    return ImportError("module '%s' is not allowed in Warden tools (allowed: %s)" % (name, _ALLOWED_TEXT), name=name)
+
+
+def _guard(name, globals=None, locals=None, fromlist=(), level=0):
+    """builtins.__import__ replacement: allowlisted names only, never anything new from disk."""
+    if not isinstance(name, str):
+        raise TypeError("module name must be str")
+    if level:
+        # Relative imports come from the standard library's own lazy imports (tools have no
+        # package). Resolve them; an already-loaded submodule of an allowed package is just an
+        # attribute of what the tool has anyway, so it may be returned, but nothing is loaded.
+        pkg = globals.get("__package__") if isinstance(globals, dict) else None
+        parts = pkg.rsplit(".", level - 1) if isinstance(pkg, str) and pkg else []
+        if len(parts) < level:
+            raise ImportError("relative imports are not allowed in Warden tools")
+        absname = parts[0] + ("." + name if name else "")
+        top = absname.split(".")[0]
+        if top not in ALLOWED or (absname not in ALLOWED and absname not in sys.modules):
+            raise _refuse(absname)
+    else:
+        absname = name
+        if absname not in ALLOWED:
+            raise _refuse(absname)
+    # `from pkg import sub` would load an unlisted submodule behind our back: check it.
+    mod = sys.modules.get(absname)
+    for item in fromlist or ():
+        if isinstance(item, str) and item != "*" and mod is not None and not hasattr(mod, item):
+            if absname + "." + item not in ALLOWED:
+                raise _refuse(absname + "." + item)
+    return _real_import(name, globals, locals, fromlist, level)
+
+
+builtins.__import__ = _guard
+_close_script_fd()
+
+
+# ---- talking to the supervisor ----
+
+def _send(obj):
+    try:
+        data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates in some string: escape everything
+        data = json.dumps(obj, ensure_ascii=True).encode("utf-8")
+    frame = len(data).to_bytes(4, "big") + data
+    off = 0
+    while off < len(frame):
+        off += _write(RESULT_FD, frame[off:])
+
+
+def _read_request():
+    chunks, size = [], 0
+    while True:
+        b = _read(0, 1 << 16)
+        if not b:
+            break
+        size += len(b)
+        if size > REQUEST_MAX:
+            raise ValueError("request larger than %d bytes" % REQUEST_MAX)
+        chunks.append(b)
+    return json.loads(b"".join(chunks).decode("utf-8"))
+
+
+class _BoundedWriter:
+    """sys.stdout/sys.stderr for the tool: keeps at most `limit` UTF-8 bytes, then only counts."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, limit):
+        self._parts, self._size, self._limit, self.truncated = [], 0, limit, False
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+        if self.truncated:
+            return len(s)
+        b = s.encode("utf-8", "replace")
+        room = self._limit - self._size
+        if len(b) > room:
+            b = b[:room]
+            self.truncated = True
+        self._parts.append(b)
+        self._size += len(b)
+        return len(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def text(self):
+        return b"".join(self._parts).decode("utf-8", "ignore")
+
+
+class _NoEgress:
+    """Placeholder for the egress client (a later feature replaces it)."""
+
+    def __getattr__(self, name):
+        def unavailable(*args, **kwargs):
+            raise RuntimeError("egress is not available yet")
+        return unavailable
+
+
+# ---- analyze: never executes the code ----
+
+_SIMPLE = {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
+           "list": "array", "List": "array", "Sequence": "array", "tuple": "array", "Tuple": "array",
+           "set": "array", "Set": "array", "dict": "object", "Dict": "object", "Mapping": "object",
+           "None": "null", "NoneType": "null"}
+
+
+def _or_null(s):
+    if "type" in s and isinstance(s["type"], str):
+        return dict(s, type=[s["type"], "null"])
+    return {} if not s else {"anyOf": [s, {"type": "null"}]}
+
+
+def _union(schemas):
+    if any(not s for s in schemas):
+        return {}
+    if all(set(s) == {"type"} and isinstance(s["type"], str) for s in schemas):
+        types_ = []
+        for s in schemas:
+            if s["type"] not in types_:
+                types_.append(s["type"])
+        return {"type": types_[0] if len(types_) == 1 else types_}
+    return {"anyOf": schemas}
+
+
+def _schema(node):
+    """JSON Schema for an annotation node; {} when unknown (accepts anything)."""
+    if node is None:
+        return {}
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return {"type": "null"}
+        if isinstance(node.value, str):  # "int" written as a string annotation
+            try:
+                return _schema(ast.parse(node.value, mode="eval").body)
+            except SyntaxError:
+                return {}
+        return {}
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        return {"type": _SIMPLE[name]} if name in _SIMPLE else {}
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union([_schema(node.left), _schema(node.right)])
+    if isinstance(node, ast.Subscript):
+        base = _schema_name(node.value)
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if base == "Optional":
+            return _or_null(_schema(args[0]))
+        if base == "Union":
+            return _union([_schema(a) for a in args])
+        if base == "Literal":
+            vals = [a.value for a in args if isinstance(a, ast.Constant)]
+            return {"enum": vals} if len(vals) == len(args) else {}
+        if _SIMPLE.get(base) == "array":
+            out = {"type": "array"}
+            if base in ("list", "List", "Sequence", "set", "Set") and len(args) == 1:
+                item = _schema(args[0])
+                if item:
+                    out["items"] = item
+            return out
+        if _SIMPLE.get(base) == "object":
+            return {"type": "object"}
+        return {}
+    return {}
+
+
+def _schema_name(node):
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _analyze(code):
+    try:
+        tree = ast.parse(code, filename="<tool>")
+    except SyntaxError as e:
+        return {"ok": False, "error": {"type": "SyntaxError", "message": "line %s: %s" % (e.lineno, e.msg),
+                                       "line": e.lineno}}
+    imports = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = ["." * node.level + (node.module or "")] if node.level else [node.module]
+        else:
+            continue
+        for n in names:
+            if n not in imports:
+                imports.append(n)
+    disallowed = [n for n in imports if n not in ALLOWED]
+    main = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            main = node
+    if main is None:
+        return {"ok": False, "error": {"type": "MissingMain",
+                                       "message": "the tool must define a top-level `def main(...)` or `async def main(...)`"},
+                "imports": imports, "disallowed_imports": disallowed}
+    a = main.args
+    params = a.posonlyargs + a.args
+    defaults = [None] * (len(params) - len(a.defaults)) + list(a.defaults)
+    params += a.kwonlyargs
+    defaults += list(a.kw_defaults)
+    props, required = {}, []
+    for p, d in zip(params, defaults):
+        s = _schema(p.annotation)
+        if d is None:
+            required.append(p.arg)
+        else:
+            try:
+                value = ast.literal_eval(d)
+                json.dumps(value, allow_nan=False)
+                s = dict(s, default=value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                pass  # not a literal: no default in the schema, still optional
+        props[p.arg] = s
+    schema = {"type": "object", "properties": props, "required": required,
+              "additionalProperties": bool(a.vararg or a.kwarg)}
+    return {"ok": True, "schema": schema, "imports": imports, "disallowed_imports": disallowed,
+            "is_async": isinstance(main, ast.AsyncFunctionDef)}
+
+
+# ---- run ----
+
+_REMOVED = ("open", "breakpoint", "input", "exit", "quit", "help", "copyright", "credits", "license")
+
+
+def _tool_builtins():
+    b = {k: v for k, v in builtins.__dict__.items() if k not in _REMOVED}
+    b["__import__"] = _guard
+    return b
+
+
+def _tool_line(tb):
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<tool>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error(kind, message, line=None):
+    err = {"type": kind, "message": message}
+    if line is not None:
+        err["line"] = line
+    return {"ok": False, "error": err}
+
+
+def _run(req):
+    out = _BoundedWriter(int(req.get("stdout_bytes") or 1 << 20))
+    result_max = int(req.get("result_bytes") or 1 << 20)
+    args = req.get("arguments") or {}
+    if not isinstance(args, dict):
+        return _error("TypeError", "arguments must be a JSON object"), out
+    g = {"__builtins__": _tool_builtins(), "__name__": "tool",
+         "secrets": _MappingProxy(dict(req.get("secrets") or {})), "http": _NoEgress()}
+    sys.stdout = sys.stderr = out
+    try:
+        code = compile(req.get("code", ""), "<tool>", "exec")
+        exec(code, g)
+        main = g.get("main")
+        if not callable(main):
+            return _error("MissingMain", "the tool defines no callable main"), out
+        value = main(**args)
+        if _iscoroutine(value):
+            value = _arun(value)
+    except MemoryError:
+        return _error("MemoryError", "the tool ran out of memory"), out
+    except SyntaxError as e:
+        return _error("SyntaxError", "line %s: %s" % (e.lineno, e.msg), e.lineno), out
+    except BaseException as e:  # SystemExit and KeyboardInterrupt too: the tool ends, we reply
+        return _error(type(e).__name__, str(e)[:4096], _tool_line(e.__traceback__)), out
+    try:
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        return _error("ResultTooDeep", "the result is nested too deeply to encode as JSON"), out
+    except MemoryError:
+        return _error("MemoryError", "out of memory while encoding the result"), out
+    except (TypeError, ValueError) as e:
+        return _error("TypeError", "the result is not JSON-serialisable: %s" % e), out
+    except BaseException as e:  # e.g. a __str__-like hook raising inside a dict subclass
+        return _error(type(e).__name__, "encoding the result failed: %s" % e), out
+    if len(encoded.encode("utf-8", "surrogatepass")) > result_max:
+        return _error("ResultTooLarge", "the result is larger than %d bytes" % result_max), out
+    return {"ok": True, "result": value}, out
+
+
+def _main():
+    try:
+        req = _read_request()
+        if not isinstance(req, dict):
+            raise ValueError("the request must be a JSON object")
+    except Exception as e:
+        _send(_error("BadRequest", str(e)))
+        _exit(0)
+    mode = req.get("mode")
+    if mode == "analyze":
+        try:
+            reply = _analyze(req.get("code", ""))
+        except (RecursionError, MemoryError) as e:  # absurdly nested source
+            reply = _error("SyntaxError", "code too complex to parse: %s" % type(e).__name__)
+        _send(reply)
+    elif mode == "run":
+        reply, out = _run(req)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        reply["stdout"] = out.text()
+        reply["stdout_truncated"] = out.truncated
+        try:
+            _send(reply)
+        except (MemoryError, RecursionError):
+            _send({"ok": False, "error": {"type": "MemoryError", "message": "reply too large to encode"},
+                   "stdout": "", "stdout_truncated": True})
+    else:
+        _send(_error("BadRequest", "mode must be 'run' or 'analyze'"))
+    # _exit: no atexit hooks or finalizers of tool objects run after the reply.
+    _exit(0)
+
+
+_main()
