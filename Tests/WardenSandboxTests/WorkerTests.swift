@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import WardenDomain
+import WardenSandbox
+import WardenTestSupport
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct WorkerTests {
+    @Test func syncAndAsyncMainWithArgumentsAndPrint() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let sync = try await sandbox.execute(code: "import json\ndef main(a: int, b: str = 'x'):\n    print('hello', a)\n    return {'sum': a + 1, 'b': b, 'j': json.dumps([a])}\n",
+                                             arguments: .object(["a": .int(41)]))
+        #expect(sync.status == .succeeded)
+        #expect(sync.result == .object(["sum": .int(42), "b": .string("x"), "j": .string("[41]")]))
+        #expect(sync.stdout == "hello 41\n")
+        #expect((sync.cpuMs ?? -1) >= 0)
+        #expect((sync.maxRssKb ?? 0) > 0)
+        let async = try await sandbox.execute(code: "import asyncio\nasync def main(n: int):\n    await asyncio.sleep(0.01)\n    return n * 2\n",
+                                              arguments: .object(["n": .int(21)]))
+        #expect(async.status == .succeeded)
+        #expect(async.result == .int(42))
+    }
+
+    @Test func exceptionsComeBackWithoutRunnerFrames() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let outcome = try await sandbox.execute(code: "def main():\n    raise ValueError('no such city')\n", arguments: .object([:]))
+        #expect(outcome.status == .failed)
+        #expect(outcome.error?.type == "ValueError")
+        #expect(outcome.error?.message.contains("no such city") == true)
+        #expect(outcome.error?.message.contains("runner.py") == false)
+    }
+
+    @Test func secretsAreReadOnlyAndOnlyTheGivenOnes() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let code = "def main():\n    try:\n        secrets['X'] = '1'\n        writable = True\n    except TypeError:\n        writable = False\n    return {'keys': sorted(secrets.keys()), 'writable': writable}\n"
+        let outcome = try await sandbox.execute(code: code, arguments: .object([:]), secrets: ["API_TOKEN": "abc123"])
+        #expect(outcome.result == .object(["keys": .array([.string("API_TOKEN")]), "writable": .bool(false)]))
+    }
+
+    @Test func analysisDerivesSchemaWithoutRunningCode() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let code = """
+            import json
+            from typing import Optional, List
+            raise SystemExit('this module body must never run during analysis')
+            async def main(city: str, days: int = 3, tags: List[str] = [], ratio: Optional[float] = None, verbose: bool = False):
+                return 1
+            """
+        let analysis = try await sandbox.analyze(code: code)
+        #expect(analysis.isAsync)
+        #expect(analysis.disallowedImports.isEmpty, "\(analysis.imports)")
+        let schema = try #require(analysis.inputSchema.objectValue)
+        #expect(schema["required"] == .array([.string("city")]))
+        let properties = try #require(schema["properties"]?.objectValue)
+        #expect(properties["city"]?.objectValue?["type"] == .string("string"))
+        #expect(properties["days"]?.objectValue?["default"] == .int(3))
+        #expect(properties["tags"]?.objectValue?["type"] == .string("array"))
+        #expect(properties["verbose"]?.objectValue?["type"] == .string("boolean"))
+        let disallowed = try await sandbox.analyze(code: "import os, subprocess\nfrom ctypes import CDLL\ndef main():\n    return 1\n")
+        #expect(Set(disallowed.disallowedImports) == ["os", "subprocess", "ctypes"])
+    }
+
+    @Test func importOutsideAllowlistFailsAtRunTimeToo() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let outcome = try await sandbox.execute(code: "def main():\n    import socket\n    return 1\n", arguments: .object([:]))
+        #expect(outcome.status == .failed)
+        #expect(outcome.error?.type == "ImportError")
+        #expect(outcome.error?.message.contains("socket") == true)
+    }
+
+    @Test func concurrentExecutionsAllSucceed() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let results = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            for i in 0..<12 {
+                group.addTask {
+                    try await sandbox.execute(code: "def main(i: int):\n    return i * i\n", arguments: .object(["i": .int(Int64(i))])).result
+                }
+            }
+            var all: [JSONValue?] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        #expect(Set(results.compactMap { $0 }) == Set((0..<12).map { JSONValue.int(Int64($0 * $0)) }))
+    }
+}

@@ -1,0 +1,25 @@
+# expect: blocked
+# posix.fork() and posix.posix_spawn() after reaching posix.
+def _builtin(name):
+    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
+    for c in object.__subclasses__():
+        if c.__name__ == "BuiltinImporter":
+            return c.load_module(name)
+
+
+def main():
+    posix = _builtin("posix")
+    out = []
+    try:
+        pid = posix.fork()
+        if pid == 0:
+            posix._exit(0)
+        return {"escaped": True, "detail": "forked %d" % pid}
+    except OSError as e:
+        out.append("fork: %s" % e)
+    try:
+        pid = posix.posix_spawn("/usr/bin/true", ["true"], {})
+        return {"escaped": True, "detail": "spawned %d" % pid}
+    except OSError as e:
+        out.append("posix_spawn: %s" % e)
+    return {"escaped": False, "detail": "; ".join(out)}

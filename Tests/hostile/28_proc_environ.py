@@ -1,0 +1,19 @@
+# expect: blocked
+# /proc/1/environ, /proc/self/mountinfo, /sys: none may be visible.
+def _builtin(name):
+    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
+    for c in object.__subclasses__():
+        if c.__name__ == "BuiltinImporter":
+            return c.load_module(name)
+
+
+def main():
+    posix = _builtin("posix")
+    out = []
+    for path in ("/proc/1/environ", "/proc/self/mountinfo", "/proc/sys/kernel/core_pattern", "/sys/fs/cgroup"):
+        try:
+            fd = posix.open(path, posix.O_RDONLY)
+            return {"escaped": True, "detail": "%s: %r" % (path, posix.read(fd, 40))}
+        except OSError as e:
+            out.append("%s: %s" % (path, e.strerror))
+    return {"escaped": False, "detail": "; ".join(out)}

@@ -1,0 +1,22 @@
+# expect: blocked
+# Look for the supervisor's data folder and any host path outside the new root.
+def _builtin(name):
+    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
+    for c in object.__subclasses__():
+        if c.__name__ == "BuiltinImporter":
+            return c.load_module(name)
+
+
+def main():
+    posix = _builtin("posix")
+    out = []
+    for path in ("/var/lib/warden", "/work", "/root", "/home", "/etc", "/srv", "/opt", "/run", "/tmp/.."):
+        try:
+            names = posix.listdir(path)
+            if path == "/tmp/.." and sorted(names) == sorted(posix.listdir("/")):
+                out.append("/tmp/.. is the sandbox root")
+                continue
+            return {"escaped": True, "detail": "%s: %s" % (path, names[:10])}
+        except OSError as e:
+            out.append("%s: %s" % (path, e.strerror))
+    return {"escaped": False, "detail": "; ".join(out)}

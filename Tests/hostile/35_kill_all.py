@@ -1,0 +1,24 @@
+# expect: blocked
+# Signal 0 only: kill(-1, 0) and probing pids 2..2000 must find nobody outside us.
+def _builtin(name):
+    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
+    for c in object.__subclasses__():
+        if c.__name__ == "BuiltinImporter":
+            return c.load_module(name)
+
+
+def main():
+    posix = _builtin("posix")
+    try:
+        posix.kill(-1, 0)
+        return {"escaped": True, "detail": "kill(-1, 0) found other processes"}
+    except OSError as e:
+        first = "kill(-1,0): %s" % e.strerror
+    found = []
+    for pid in range(2, 2001):
+        try:
+            posix.kill(pid, 0)
+            found.append(pid)
+        except OSError:
+            pass
+    return {"escaped": bool(found), "detail": "%s; my pid %d; other pids found: %s" % (first, posix.getpid(), found[:10])}
