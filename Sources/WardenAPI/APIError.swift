@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import WardenDomain
 import WardenStore
 
@@ -47,6 +48,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return .unauthorized(error.message)
         case let error as HTTPError:
             return from(error)
+        case is NIOTooManyBytesError:
+            return APIError(status: .contentTooLarge, code: "payload_too_large", message: "request body is larger than the limit")
         default:
             return APIError(status: .internalServerError, code: "internal", message: "internal error; the event was logged")
         }

@@ -15,7 +15,7 @@ enum JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw DomainError.payloadTooLarge("request body is larger than \(limit) bytes")
         }
         let data = Data(buffer.readableBytesView)

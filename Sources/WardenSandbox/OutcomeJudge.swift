@@ -34,11 +34,12 @@ public enum OutcomeJudge {
         }
         if let signal = raw.status?.signal {
             outcome.status = .killed
-            let cpuSpent = (raw.status?.cpuMs ?? 0) + 50 >= limits.cpuMs
+            // The kernel's CPU accounting is finer than rusage's, which can read a few percent low.
+            let cpuSpent = (raw.status?.cpuMs ?? 0) >= limits.cpuMs * 9 / 10
             if signal == sigxcpu || (signal == sigkill && cpuSpent) {
                 outcome.reason = .cpu
                 outcome.error = ExecutionError(type: "CPULimit", message: "the tool used more than \(limits.cpuMs) ms of CPU and was stopped")
-            } else if signal == sigkill, let rss = raw.status?.maxRssKb, rss * 1024 >= limits.memoryBytes * 9 / 10 {
+            } else if raw.status?.oomKilled == true {
                 outcome.reason = .memory
                 outcome.error = ExecutionError(type: "MemoryLimit", message: "the tool used more than \(limits.memoryBytes >> 20) MiB and was stopped")
             } else {

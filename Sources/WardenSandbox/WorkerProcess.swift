@@ -10,16 +10,32 @@ public struct LauncherStatus: Decodable, Equatable, Sendable {
         public var stage: String
         public var errno: Int32?
         public var message: String
+
+        public init(stage: String, errno: Int32?, message: String) {
+            self.stage = stage
+            self.errno = errno
+            self.message = message
+        }
     }
 
     public var exitCode: Int32?
     public var signal: Int32?
     public var cpuMs: Int?
     public var maxRssKb: Int?
+    public var oomKilled: Bool?
     public var error: StageError?
 
     enum CodingKeys: String, CodingKey {
-        case exitCode = "exit_code", signal, cpuMs = "cpu_ms", maxRssKb = "max_rss_kb", error
+        case exitCode = "exit_code", signal, cpuMs = "cpu_ms", maxRssKb = "max_rss_kb", oomKilled = "oom_killed", error
+    }
+
+    public init(exitCode: Int32?, signal: Int32?, cpuMs: Int?, maxRssKb: Int?, oomKilled: Bool? = nil, error: StageError?) {
+        self.exitCode = exitCode
+        self.signal = signal
+        self.cpuMs = cpuMs
+        self.maxRssKb = maxRssKb
+        self.oomKilled = oomKilled
+        self.error = error
     }
 }
 
@@ -93,11 +109,13 @@ final class WorkerProcess: @unchecked Sendable {
         _ = fcntl(requestFD, F_SETFL, fcntl(requestFD, F_GETFL) | O_NONBLOCK)
         var chunk = [UInt8](repeating: 0, count: 65536)
 
+        // SIGTERM lets the launcher kill and reap the sandbox, report, and remove its cgroup;
+        // SIGKILL follows if it has not finished within a second.
         func terminate(_ cause: KillCause) {
             guard killedFor == nil else { return }
             killedFor = cause
-            kill(pid, SIGKILL)
-            killDeadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+            kill(pid, SIGTERM)
+            killDeadline = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
         }
 
         while open.contains(true) {
@@ -114,9 +132,12 @@ final class WorkerProcess: @unchecked Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             let limit = killDeadline ?? deadline
             if now >= limit {
-                if killDeadline != nil { break }
-                terminate(.timeout)
-                continue
+                if killDeadline == nil {
+                    terminate(.timeout)
+                    continue
+                }
+                kill(pid, SIGKILL)
+                break
             }
             let timeout = Int32(min((limit - now) / 1_000_000 + 1, 1000))
             let ready = poll(&fds, nfds_t(fds.count), timeout)
