@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Execution benchmark: bare python vs the confined launcher vs a trivial approved tool over REST.
+
+    /usr/bin/python3 bench/exec_bench.py [--build debug|release] [--runs 200] [--requests 400]
+
+Prints medians for the first two and p50/p99 for REST at concurrency 1 and 8, with ratios.
+Everything runs on this machine in one go, so the baseline and the numbers share conditions.
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def time_command(cmd, runs, **kw):
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **kw)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port, method, path, key, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                 headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, json.loads(data) if data else None
+
+
+def rest_latencies(port, key, tool, total, concurrency):
+    samples, errors, lock = [], [], threading.Lock()
+    per_thread = total // concurrency
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(per_thread):
+            start = time.perf_counter()
+            conn.request("POST", "/v1/tools/%s/executions" % tool, body='{"arguments":{}}',
+                         headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                if response.status == 200 and json.loads(body)["status"] == "succeeded":
+                    samples.append(elapsed)
+                else:
+                    errors.append((response.status, body[:200]))
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples, errors
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="release")
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    bin_dir = os.path.join(ROOT, ".build", args.build)
+    warden, launcher = os.path.join(bin_dir, "warden"), os.path.join(bin_dir, "warden-launcher")
+    python = os.path.realpath("/usr/bin/python3")
+    data = tempfile.mkdtemp(prefix="warden-bench-")
+    try:
+        bpf = os.path.join(data, "filter.bpf")
+        subprocess.run([launcher, "compile-seccomp", "--policy", os.path.join(ROOT, "sandbox-profiles", "seccomp.policy"),
+                        "--output", bpf], check=True)
+        limits = json.load(open(os.path.join(ROOT, "sandbox-profiles", "limits.json")))
+        bare = time_command([python, "-I", "-S", "-c", "pass"], args.runs)
+        confined_cmd = [launcher, "run", "--uid", "299000", "--gid", "299000", "--seccomp", bpf, "--python", python,
+                        "--bind-ro", "/usr", "--runner-dir", os.path.join(ROOT, "sandbox-profiles", "runner"),
+                        "--profile-dir", os.path.join(ROOT, "sandbox-profiles"),
+                        "--tmp-bytes", str(limits["tmp_bytes"]), "--cpu-ms", str(limits["cpu_ms"]),
+                        "--memory-bytes", str(limits["memory_bytes"]), "--nofile", str(limits["nofile"]),
+                        "--fsize-bytes", str(limits["fsize_bytes"]), "--stack-bytes", str(limits["stack_bytes"]),
+                        "--pids", str(limits["pids"]), "--", "-I", "-S", "-c", "pass"]
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        confined = time_command(confined_cmd, args.runs, pass_fds=(), preexec_fn=lambda: (os.dup2(devnull, 3), os.dup2(devnull, 4)))
+
+        port = free_port()
+        key = subprocess.run([warden, "keys", "create", "--role", "admin", "--name", "bench", "--data-dir", data],
+                             check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        env = dict(os.environ, WARDEN_WARM_WORKERS=os.environ.get("WARDEN_WARM_WORKERS", "8"))
+        server = subprocess.Popen([warden, "serve", "--data-dir", data, "--port", str(port), "--log-level", "error"],
+                                  cwd=ROOT, env=env)
+        try:
+            for _ in range(300):
+                try:
+                    if http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz") is None:
+                        break
+                except OSError:
+                    time.sleep(0.1)
+            time.sleep(0.5)
+            _, srv = request(port, "POST", "/v1/servers", key, {"name": "bench"})
+            _, tool = request(port, "POST", "/v1/servers/%s/tools" % srv["id"], key,
+                              {"name": "noop", "code": "def main():\n    return {'ok': 1}\n"})
+            request(port, "POST", "/v1/tools/%s/approve" % tool["id"], key, {"version": 1})
+            rest_latencies(port, key, tool["id"], 16, 1)  # warm-up
+            c1, e1 = rest_latencies(port, key, tool["id"], args.requests // 2, 1)
+            c8, e8 = rest_latencies(port, key, tool["id"], args.requests, 8)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+        bare_p50 = statistics.median(bare)
+        confined_p50 = statistics.median(confined)
+        print("bare python3 -I -S -c pass        p50 %7.2f ms  p99 %7.2f ms  (n=%d)" % (bare_p50, percentile(bare, 99), len(bare)))
+        print("launcher, same program (confined) p50 %7.2f ms  p99 %7.2f ms  ratio %.2fx bare" %
+              (confined_p50, percentile(confined, 99), confined_p50 / bare_p50))
+        for label, samples, errors in (("REST execution, concurrency 1", c1, e1), ("REST execution, concurrency 8", c8, e8)):
+            if samples:
+                print("%-33s p50 %7.2f ms  p99 %7.2f ms  ratio p50 %.2fx bare  (n=%d, errors=%d)" %
+                      (label, percentile(samples, 50), percentile(samples, 99), percentile(samples, 50) / bare_p50, len(samples), len(errors)))
+            else:
+                print("%-33s no successful requests; errors: %s" % (label, errors[:3]))
+        print("goals: confinement <= 1.3x bare; REST p50 <= 5 ms and p99 <= 20 ms at concurrency 8")
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
