@@ -75,7 +75,10 @@ let package = Package(
             path: "Tests/WardenTestSupport"
         ),
         .testTarget(name: "WardenDomainTests", dependencies: ["WardenDomain"]),
-        .testTarget(name: "WardenAPITests", dependencies: ["WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain"]),
+        .testTarget(
+            name: "WardenAPITests",
+            dependencies: ["WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "WardenStoreTests",
             dependencies: ["WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]

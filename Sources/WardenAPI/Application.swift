@@ -10,10 +10,12 @@ public struct WardenServices: Sendable {
     public var sandbox: Sandbox
     public var limits: Limits
     public var readiness: Readiness
+    public var secretBox: SecretBox
 
-    public init(store: Store, sandbox: Sandbox, limits: Limits = .standard) {
+    public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
         self.store = store
         self.sandbox = sandbox
+        self.secretBox = secretBox
         self.limits = limits
         self.readiness = Readiness(sandbox: sandbox)
     }
@@ -27,12 +29,13 @@ public enum WardenApplication {
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         let v1 = router.group("v1")
         let limits = services.limits
-        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, limits: limits)
+        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
         ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
+        SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
         return router
     }
 

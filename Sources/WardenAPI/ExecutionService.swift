@@ -8,6 +8,7 @@ import WardenStore
 public struct ExecutionService: Sendable {
     let store: Store
     let sandbox: Sandbox
+    let secretBox: SecretBox
     let limits: Limits
 
     public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
@@ -16,7 +17,8 @@ public struct ExecutionService: Sendable {
             throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
         }
         try ArgumentValidator.validate(arguments, against: executable.tool.inputSchema)
-        let secrets: [String: String] = [:]
+        // Only this tool's server's secrets, decrypted for this execution alone.
+        let secrets = try await store.secretValues(serverId: executable.tool.serverId, box: secretBox)
         let redactor = Redactor(secretValues: Array(secrets.values))
         var execution = Execution(
             id: "exe_" + Hex.encode(RandomBytes.make(12)), toolId: toolId, serverId: executable.tool.serverId,

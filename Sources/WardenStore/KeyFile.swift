@@ -4,7 +4,7 @@ import WardenDomain
 public enum KeyFileError: Error, CustomStringConvertible {
     case malformed(variable: String)
     case malformedFile(String)
-    case lost(path: String, events: Int)
+    case lost(variable: String, path: String, guarding: String)
 
     public var description: String {
         switch self {
@@ -12,8 +12,8 @@ public enum KeyFileError: Error, CustomStringConvertible {
             "\(variable) must be exactly 64 hex characters (32 bytes); generate one with: openssl rand -hex 32"
         case .malformedFile(let path):
             "key file \(path) must hold exactly 64 hex characters"
-        case .lost(let path, let events):
-            "the audit key is missing (\(path) does not exist and WARDEN_AUDIT_KEY is not set) but the database holds \(events) signed audit events; restore the key file or set WARDEN_AUDIT_KEY, otherwise the chain cannot be verified"
+        case .lost(let variable, let path, let guarding):
+            "the key is missing (\(path) does not exist and \(variable) is not set) but the database holds \(guarding); restore the key file or set \(variable)"
         }
     }
 }
@@ -22,7 +22,8 @@ public enum KeyFileError: Error, CustomStringConvertible {
 public enum KeyFile {
     /// The key from `variable`, else from `file`, else a new random key written to `file` (0600).
     /// `mayCreate` is false when losing the key would strand existing data.
-    public static func load(variable: String, file: URL, environment: [String: String], mayCreate: () throws -> Bool) throws -> [UInt8] {
+    public static func load(variable: String, file: URL, environment: [String: String], guarding: String,
+                            mayCreate: () throws -> Bool) throws -> [UInt8] {
         if let value = environment[variable] {
             guard let bytes = parse(value) else { throw KeyFileError.malformed(variable: variable) }
             return bytes
@@ -31,11 +32,18 @@ public enum KeyFile {
             guard let bytes = parse(text) else { throw KeyFileError.malformedFile(file.path) }
             return bytes
         }
-        guard try mayCreate() else { throw KeyFileError.lost(path: file.path, events: 0) }
+        guard try mayCreate() else { throw KeyFileError.lost(variable: variable, path: file.path, guarding: guarding) }
         let bytes = RandomBytes.make(32)
         let created = FileManager.default.createFile(atPath: file.path, contents: Data((Hex.encode(bytes) + "\n").utf8),
                                                      attributes: [.posixPermissions: 0o600])
         guard created else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
+        return bytes
+    }
+
+    /// An optional key given only by a variable (such as the old key during rotation).
+    public static func optional(variable: String, environment: [String: String]) throws -> [UInt8]? {
+        guard let value = environment[variable] else { return nil }
+        guard let bytes = parse(value) else { throw KeyFileError.malformed(variable: variable) }
         return bytes
     }
 

@@ -114,3 +114,26 @@ extension Store {
             maxRssKb: row["max_rss_kb"], startedAt: row["started_at"], finishedAt: row["finished_at"])
     }
 }
+
+extension Store {
+    /// Deletes finished executions that started before `cutoff`, in batches so writers are not
+    /// held up, and records the pruning in the audit trail. Returns how many rows went.
+    @discardableResult
+    public func pruneExecutions(startedBefore cutoff: String, by actor: String) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await pool.write { db -> Int in
+                try db.execute(sql: """
+                    DELETE FROM executions WHERE seq IN (
+                        SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)
+                    """, arguments: [cutoff])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted == 0 { break }
+        }
+        try await recordAudit(type: "executions.pruned", actor: actor, subject: "executions",
+                              details: .object(["started_before": .string(cutoff), "deleted": .int(Int64(total))]))
+        return total
+    }
+}

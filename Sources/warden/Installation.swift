@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import WardenDomain
 import WardenStore
+import GRDB
 
 /// Where Warden's own files are: `migrations/` and `sandbox-profiles/`. `WARDEN_HOME` names the
 /// folder holding both; otherwise the folders above the executable and the working directory are searched.
@@ -32,11 +33,25 @@ enum Installation {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let keyFile = dataDirectory.appendingPathComponent("audit.key")
         let database = dataDirectory.appendingPathComponent("warden.db")
-        let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment) {
+        let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment,
+                                   guarding: "signed audit events that cannot be verified without it") {
             !FileManager.default.fileExists(atPath: database.path)
         }
         return try Store.open(dataDirectory: dataDirectory, migrationsDirectory: home.appendingPathComponent("migrations"),
                               signer: AuditSigner(keyBytes: key), logger: logger)
+    }
+}
+
+extension Installation {
+    /// The secrets' encryption key (`WARDEN_ENCRYPTION_KEY` or a 0600 `encryption.key` made on
+    /// first use) and the optional old key of a rotation (`WARDEN_ENCRYPTION_KEY_OLD`).
+    static func secretBox(dataDirectory: URL, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
+        let current = try KeyFile.load(variable: "WARDEN_ENCRYPTION_KEY", file: dataDirectory.appendingPathComponent("encryption.key"),
+                                       environment: environment, guarding: "encrypted secrets that cannot be read without it") {
+            try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM server_secrets") ?? 0 } == 0
+        }
+        let old = try KeyFile.optional(variable: "WARDEN_ENCRYPTION_KEY_OLD", environment: environment)
+        return SecretBox(currentKey: current, oldKey: old)
     }
 }
 

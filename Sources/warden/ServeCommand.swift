@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import WardenAPI
+import WardenDomain
 import WardenSandbox
 import WardenStore
 
@@ -28,6 +29,13 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
+        let secretBox: SecretBox
+        do {
+            secretBox = try Installation.secretBox(dataDirectory: data.url, store: store)
+        } catch {
+            logger.critical("cannot load the encryption key", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
         let interrupted = try await store.markInterruptedExecutions()
         if interrupted > 0 { logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"]) }
 
@@ -40,7 +48,7 @@ struct Serve: AsyncParsableCommand {
         }
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
         await sandbox.start()
-        let services = WardenServices(store: store, sandbox: sandbox)
+        let services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox)
         let report = await services.readiness.sandboxReport()
         if report.ok {
             logger.info("sandbox self-test passed")
@@ -50,6 +58,15 @@ struct Serve: AsyncParsableCommand {
         if try await !store.hasAPIKeys() {
             logger.notice("no API keys yet; create the first admin key with: warden keys create --role admin --name admin --data-dir \(data.url.path)")
         }
+        var retention: Task<Void, Never>?
+        if let setting = environment["WARDEN_EXECUTION_RETENTION"] {
+            guard let period = RetentionPeriod.parse(setting) else {
+                logger.critical("WARDEN_EXECUTION_RETENTION must be a period such as 30d, 12h or 90m")
+                throw ExitCode(2)
+            }
+            retention = Task { await RetentionTask(store: store, period: period).run() }
+        }
+        defer { retention?.cancel() }
         let app = WardenApplication.make(services, host: host, port: port, logger: logger)
         try await app.runService()
         await sandbox.shutdown()

@@ -20,7 +20,7 @@ public struct TestServer: Sendable {
         let store = try Store.open(dataDirectory: directory,
                                    migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
                                    signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        return TestServer(store: store, services: WardenServices(store: store, sandbox: sandbox), dataDirectory: directory)
+        return TestServer(store: store, services: WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32))), dataDirectory: directory)
     }
 
     public func key(_ role: Role, name: String? = nil, expiresIn: Int? = nil) async throws -> String {

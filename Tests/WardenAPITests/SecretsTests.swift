@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Testing
+import WardenDomain
+import WardenStore
+import WardenTestSupport
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct SecretsTests {
+    static let leak = "def main(echo: str = ''):\n    print('token is', secrets['API_TOKEN'])\n    return {'token': secrets['API_TOKEN'], 'echo': echo, 'names': sorted(secrets.keys())}\n"
+    static let raising = "def main():\n    raise ValueError('bad token ' + secrets['API_TOKEN'])\n"
+
+    @Test func valuesAreWriteOnlyScopedToTheirServerAndRedactedEverywhere() async throws {
+        let server = try TestServer.make()
+        let admin = try await server.key(.admin)
+        let auditor = try await server.key(.auditor)
+        let value = "tok-\(UUID().uuidString)"
+        try await server.run { client in
+            let a = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"a"}"#).string("id"))
+            let b = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"b"}"#).string("id"))
+            let put = try await client.request(.put, "/v1/servers/\(a)/secrets/API_TOKEN", key: admin, body: .object(["value": .string(value)]))
+            #expect(put.status == 200)
+            #expect(put.string("name") == "API_TOKEN")
+            #expect(!put.body.contains(value))
+            _ = try await client.request(.put, "/v1/servers/\(b)/secrets/OTHER_TOKEN", key: admin, json: #"{"value":"other-server-secret"}"#)
+            #expect(try await client.request(.put, "/v1/servers/\(a)/secrets/lower", key: admin, json: #"{"value":"x"}"#).status == 400)
+            let listed = try await client.request(.get, "/v1/servers/\(a)/secrets", key: auditor)
+            #expect(listed["items"]?.arrayItems.compactMap { $0.objectValue?["name"]?.stringValue } == ["API_TOKEN"])
+            #expect(!listed.body.contains(value))
+
+            var runs: [TestServer.Reply] = []
+            for (name, code) in [("leak", Self.leak), ("raise", Self.raising)] {
+                let toolId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
+                                                                   body: .object(["name": .string(name), "code": .string(code)])).string("id"))
+                _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+                let args: JSONValue = name == "leak" ? .object(["arguments": .object(["echo": .string("x\(value)x")])]) : .object(["arguments": .object([:])])
+                runs.append(try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, body: args))
+            }
+            #expect(runs[0].string("status") == "succeeded")
+            #expect(runs[0]["result"]?.objectValue?["token"] == .string("[REDACTED]"))
+            #expect(runs[0]["result"]?.objectValue?["names"] == .array([.string("API_TOKEN")]), "server b's secret must not be visible")
+            #expect(runs[1].string("status") == "failed")
+            #expect(runs[1]["error"]?.objectValue?["message"] == .string("bad token [REDACTED]"))
+
+            let everything = [runs[0].body, runs[1].body,
+                              try await client.request(.get, "/v1/executions?limit=500", key: auditor).body,
+                              try await client.request(.get, "/v1/audit-events?limit=500", key: auditor).body,
+                              try await client.request(.get, "/v1/servers/\(a)", key: admin).body]
+            for body in everything { #expect(!body.contains(value)) }
+            let file = try String(decoding: Data(contentsOf: server.dataDirectory.appendingPathComponent("warden.db")), as: UTF8.self)
+            #expect(!file.contains(value), "the database file holds only ciphertext")
+
+            #expect(try await client.request(.delete, "/v1/servers/\(a)/secrets/API_TOKEN", key: admin).status == 204)
+            #expect(try await client.request(.delete, "/v1/servers/\(a)/secrets/API_TOKEN", key: admin).status == 404)
+        }
+    }
+}
+
+@Suite("Secret storage")
+struct SecretStorageTests {
+    func makeStore() throws -> (Store, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-sec-\(UUID().uuidString)")
+        return (try Store.open(dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+                               signer: AuditSigner(keyBytes: RandomBytes.make(32))), dir)
+    }
+
+    @Test func ciphertextMovedToAnotherRowDoesNotDecrypt() async throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let box = SecretBox(currentKey: RandomBytes.make(32))
+        let a = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
+        let b = try await store.createServer(ServerDraft(name: "b", description: "", allowedHosts: []), by: "t")
+        _ = try await store.putSecret(serverId: a.id, name: "ONE", value: "value-one", box: box, by: "t")
+        _ = try await store.putSecret(serverId: b.id, name: "TWO", value: "value-two", box: box, by: "t")
+        #expect(try await store.secretValues(serverId: a.id, box: box) == ["ONE": "value-one"])
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE server_secrets SET sealed = (SELECT sealed FROM server_secrets WHERE name = 'ONE') WHERE name = 'TWO'")
+        }
+        await #expect(throws: SecretError.cannotDecrypt(serverId: b.id, name: "TWO")) {
+            _ = try await store.secretValues(serverId: b.id, box: box)
+        }
+    }
+
+    @Test func rotationMovesEverySecretAndTheServiceStillReadsThem() async throws {
+        let (store, dir) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let oldKey = RandomBytes.make(32), newKey = RandomBytes.make(32)
+        let server = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
+        for n in 0..<5 {
+            _ = try await store.putSecret(serverId: server.id, name: "S\(n)", value: "v\(n)", box: SecretBox(currentKey: oldKey), by: "t")
+        }
+        let rotating = SecretBox(currentKey: newKey, oldKey: oldKey)
+        #expect(try await store.rotateSecrets(box: rotating, by: "t") == 5)
+        #expect(try await store.rotateSecrets(box: rotating, by: "t") == 0)
+        let values = try await store.secretValues(serverId: server.id, box: SecretBox(currentKey: newKey))
+        #expect(values == Dictionary(uniqueKeysWithValues: (0..<5).map { ("S\($0)", "v\($0)") }))
+        await #expect(throws: SecretError.self) { _ = try await store.secretValues(serverId: server.id, box: SecretBox(currentKey: oldKey)) }
+        #expect(try await store.verifyAuditChain().ok)
+    }
+
+    @Test func malformedKeysAreRefusedNamingTheVariable() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("k-\(UUID().uuidString)")
+        for bad in ["abc", String(repeating: "g", count: 64), String(repeating: "a", count: 63)] {
+            #expect {
+                _ = try KeyFile.load(variable: "WARDEN_ENCRYPTION_KEY", file: file, environment: ["WARDEN_ENCRYPTION_KEY": bad], guarding: "x") { true }
+            } throws: { "\($0)".contains("WARDEN_ENCRYPTION_KEY must be exactly 64 hex") }
+        }
+        let created = try KeyFile.load(variable: "V", file: file, environment: [:], guarding: "x") { true }
+        #expect(created.count == 32)
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try KeyFile.load(variable: "V", file: file, environment: [:], guarding: "x") { false } == created)
+        try FileManager.default.removeItem(at: file)
+        #expect(throws: KeyFileError.self) { _ = try KeyFile.load(variable: "V", file: file, environment: [:], guarding: "x") { false } }
+    }
+}

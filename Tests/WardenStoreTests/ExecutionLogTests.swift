@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Testing
+import WardenDomain
+import WardenStore
+import WardenTestSupport
+
+@Suite("Execution log")
+struct ExecutionLogTests {
+    func makeStore() throws -> (Store, URL, Tool) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-exec-\(UUID().uuidString)")
+        let store = try Store.open(dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+                                   signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        return (store, dir, Tool(id: "", serverId: "", name: "", description: "", kind: .python, currentVersion: 1, approvalStatus: .approved,
+                                 approvedVersion: 1, codeSha256: "", inputSchema: .null, createdAt: "", updatedAt: "", deletedAt: nil))
+    }
+
+    func seedTool(_ store: Store) async throws -> Tool {
+        let server = try await store.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "t")
+        return try await store.createTool(serverId: server.id, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n",
+                                                                         inputSchema: .object([:]), schemaExplicit: true), by: "t")
+    }
+
+    func record(_ tool: Tool, _ n: Int, status: ExecutionStatus = .succeeded, caller: String = "key:a", startedAt: String = Timestamp.now()) -> Execution {
+        Execution(id: "exe_\(n)_\(UUID().uuidString.prefix(8))", toolId: tool.id, serverId: tool.serverId, version: 1, codeSha256: tool.codeSha256,
+                  caller: caller, status: status, arguments: .object(["n": .int(Int64(n))]), startedAt: startedAt, finishedAt: startedAt)
+    }
+
+    func insert(_ store: Store, _ execution: Execution) async throws {
+        var running = execution
+        running.status = .running
+        try await store.beginExecution(running)
+        if execution.status != .running { try await store.finishExecution(execution) }
+    }
+
+    @Test func newestFirstPagesStayCorrectWhileRowsArrive() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        var ids: [String] = []
+        for n in 0..<20 {
+            let execution = record(tool, n)
+            try await insert(store, execution)
+            ids.append(execution.id)
+        }
+        var seen: [String] = []
+        var cursor: PageCursor?
+        repeat {
+            let page = try await store.executions(ExecutionFilter(), before: cursor, limit: 6)
+            seen += page.items.map(\.id)
+            try await insert(store, record(tool, 100 + seen.count))  // arrives between pages
+            cursor = try PageCursor.parse(page.nextCursor)
+        } while cursor != nil
+        #expect(seen == ids.reversed())
+    }
+
+    @Test func filters() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        try await insert(store, record(tool, 1, status: .failed, caller: "key:x", startedAt: "2026-01-01T00:00:00.000Z"))
+        try await insert(store, record(tool, 2, status: .succeeded, caller: "key:y", startedAt: "2026-02-01T00:00:00.000Z"))
+        try await insert(store, record(tool, 3, status: .failed, caller: "key:y", startedAt: "2026-03-01T00:00:00.000Z"))
+        func count(_ filter: ExecutionFilter) async throws -> Int { try await store.executions(filter, before: nil, limit: 50).items.count }
+        #expect(try await count(ExecutionFilter(status: .failed)) == 2)
+        #expect(try await count(ExecutionFilter(caller: "key:y")) == 2)
+        #expect(try await count(ExecutionFilter(status: .failed, caller: "key:y")) == 1)
+        #expect(try await count(ExecutionFilter(since: "2026-01-15T00:00:00.000Z", until: "2026-02-15T00:00:00.000Z")) == 1)
+        #expect(try await count(ExecutionFilter(toolId: tool.id, version: 1)) == 3)
+        #expect(try await count(ExecutionFilter(toolId: "tool_other")) == 0)
+        #expect(try await count(ExecutionFilter(version: 2)) == 0)
+    }
+
+    @Test func unfinishedExecutionsBecomeInterrupted() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        let cut = record(tool, 1, status: .running)
+        try await insert(store, cut)
+        try await insert(store, record(tool, 2))
+        #expect(try await store.markInterruptedExecutions() == 1)
+        #expect(try await store.execution(id: cut.id).status == .interrupted)
+        #expect(try await store.markInterruptedExecutions() == 0)
+        #expect(try await store.verifyAuditChain().ok)
+    }
+
+    @Test func pruneDeletesOnlyOldFinishedRowsAndIsAudited() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        try await insert(store, record(tool, 1, startedAt: "2020-01-01T00:00:00.000Z"))
+        try await insert(store, record(tool, 2, status: .running, startedAt: "2020-01-01T00:00:00.000Z"))
+        try await insert(store, record(tool, 3))
+        #expect(try await store.pruneExecutions(startedBefore: "2025-01-01T00:00:00.000Z", by: "test") == 1)
+        #expect(try await store.executions(ExecutionFilter(), before: nil, limit: 50).items.count == 2)
+        let events = try await store.auditEvents(AuditFilter(type: "executions.pruned"), after: nil, limit: 5).items
+        #expect(events.first?.details.objectValue?["deleted"] == .int(1))
+        #expect(try await store.verifyAuditChain().ok)
+    }
+
+    @Test func exportingAHundredThousandRowsPageByPageStaysBounded() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        let filler = String(repeating: "x", count: 2000)
+        try await store.pool.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, stdout, started_at, finished_at)
+                VALUES (?, ?, ?, 1, '', 'key:a', 'succeeded', '{}', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                """)
+            for n in 0..<100_000 {
+                try statement.execute(arguments: ["exe_bulk_\(n)", tool.id, tool.serverId, filler])
+            }
+        }
+        // About 200 MB of stdout in all; reading it a page at a time must not hold it.
+        let before = residentKB()
+        var peak = before
+        var rows = 0
+        var cursor: PageCursor?
+        repeat {
+            let page = try await store.executions(ExecutionFilter(), before: cursor, limit: 1000)
+            rows += page.items.count
+            peak = max(peak, residentKB())
+            cursor = try PageCursor.parse(page.nextCursor)
+        } while cursor != nil
+        #expect(rows == 100_000)
+        #expect(peak - before < 80_000, "resident memory grew by \(peak - before) KiB")
+    }
+
+    private func residentKB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+}
