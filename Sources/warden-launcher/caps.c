@@ -60,10 +60,16 @@ int wl_caps_drop(struct wl_error *e)
     for (int i = 0; i < 2; i++)
         if (d[i].effective || d[i].permitted || d[i].inheritable)
             return wl_fail(e, "caps", EPERM, "capabilities remain after capset");
-    if (prctl(PR_CAPBSET_READ, 0, 0, 0, 0) != 0)
-        return wl_fail(e, "caps", EPERM, "bounding set not empty");
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0) != 0)
-        return wl_fail(e, "caps", EPERM, "ambient set not empty");
+    /* every capability the kernel knows (EINVAL past the last), not just the first */
+    for (int cap = 0; cap < 64; cap++) {
+        int b = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+        if (b < 0 && errno == EINVAL)
+            break;
+        if (b != 0)
+            return wl_fail(e, "caps", EPERM, "bounding set not empty (cap %d)", cap);
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != 0)
+            return wl_fail(e, "caps", EPERM, "ambient set not empty (cap %d)", cap);
+    }
 
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return wl_fail(e, "caps", errno, "PR_SET_NO_NEW_PRIVS");

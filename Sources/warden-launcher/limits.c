@@ -17,11 +17,14 @@ int wl_limits_apply(const struct wl_opts *o, struct wl_error *e)
 {
     struct { int res; const char *name; unsigned long long v; } l[] = {
         /* soft == hard: at the hard limit the kernel sends SIGKILL, nothing to catch */
-        { RLIMIT_CPU, "RLIMIT_CPU", (o->cpu_ms + 999) / 1000 },
+        { RLIMIT_CPU, "RLIMIT_CPU", o->cpu_ms / 1000 + (o->cpu_ms % 1000 != 0) },   /* no overflow */
         { RLIMIT_AS, "RLIMIT_AS", o->memory_bytes },
         { RLIMIT_FSIZE, "RLIMIT_FSIZE", o->fsize_bytes },
         { RLIMIT_NPROC, "RLIMIT_NPROC", o->pids },
-        { RLIMIT_CORE, "RLIMIT_CORE", 0 },
+        /* 1, not 0: a piped core_pattern (systemd-coredump, apport) ignores 0 and would feed
+         * the sandbox's memory to a root helper on the host; the kernel refuses pipe dumps at
+         * exactly 1, and file dumps below one page */
+        { RLIMIT_CORE, "RLIMIT_CORE", 1 },
         { RLIMIT_STACK, "RLIMIT_STACK", o->stack_bytes },
         { RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0 },
         { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", 0 },

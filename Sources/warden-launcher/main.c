@@ -12,6 +12,7 @@
  *            -> limits -> environment -> caps + no_new_privs -> seccomp -> execveat(1000)
  *   [parent] wait4 -> status JSON on fd 4 -> remove cgroup. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -63,7 +64,7 @@ static int num(const char *s, unsigned long long *out)
 {
     char *end;
     errno = 0;
-    if (!s || !*s || *s == '-')
+    if (!s || !isdigit((unsigned char)*s))   /* strtoull takes " -1" and "+1": digits only */
         return -1;
     *out = strtoull(s, &end, 10);
     return (errno || *end) ? -1 : 0;
@@ -155,6 +156,11 @@ static void child_main(const struct wl_opts *o, int sync_rd, int err_wr)
 {
     struct wl_error e;
     char **envp;
+    /* the parent's SIGPIPE ignore and clone-time block must not reach the interpreter */
+    sigset_t none;
+    sigemptyset(&none);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     if (wl_userns_enter(sync_rd, &e) < 0) goto fail;
     if (wl_mounts_build(o, &e) < 0) goto fail;
     if (wl_fds_close_others(o, err_wr, &e) < 0) goto fail;        /* also closes fd 4 */
@@ -174,6 +180,24 @@ fail:
 /* ---- the parent ---- */
 
 static volatile pid_t g_child = -1;
+
+/* The supervisor's signal state is not ours: posix_spawn from a Dispatch thread hands down a
+ * mask that blocks SIGTERM (the graceful stop would never arrive), and an inherited SIG_IGN
+ * for SIGCHLD would make wait4 lose the status. Start from defaults, then ignore SIGPIPE:
+ * a dead child or a gone supervisor must give EPIPE, not kill us before we clean up. */
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    sigset_t none;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &dfl, NULL);          /* EINVAL for libc-reserved ones: fine */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
 
 static void on_term(int sig)
 {
@@ -236,6 +260,7 @@ static int do_run(struct wl_opts *o, int status_fd)
     struct wl_cgroup cg;
     memset(&cg, 0, sizeof cg);
     int sync_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
+    reset_signals();
 
     /* The supervisor's descriptors must all be there, or the wrong file could be written. */
     for (int fd = 0; fd <= 4; fd++)
@@ -262,15 +287,23 @@ static int do_run(struct wl_opts *o, int status_fd)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* held until g_child is set, so a stop request between clone and here is not lost */
+    sigset_t term, old;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGINT);
+    sigaddset(&term, SIGHUP);
+    sigprocmask(SIG_BLOCK, &term, &old);
 
     pid_t pid = wl_userns_clone(&e);
-    if (pid < 0) { wl_cgroup_leave(&cg); goto report; }
+    if (pid < 0) { sigprocmask(SIG_SETMASK, &old, NULL); wl_cgroup_leave(&cg); goto report; }
     if (pid == 0) {
         close(sync_p[1]);
         close(err_p[0]);
         child_main(o, sync_p[0], err_p[1]);
     }
     g_child = pid;
+    sigprocmask(SIG_SETMASK, &old, NULL);
     close(sync_p[0]);
     close(err_p[1]);
     wl_cgroup_leave(&cg);              /* the child stays in it; we must not, to rmdir it */
@@ -307,8 +340,12 @@ static int do_run(struct wl_opts *o, int status_fd)
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     pid_t w;
-    do w = wait4(pid, &status, 0, &ru); while (w < 0 && errno == EINTR);
+    /* Wait without reaping first: until it is reaped the pid cannot be reused, so on_term
+     * can never SIGKILL a stranger that inherited the number. */
+    siginfo_t si;
+    while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {}
     g_child = -1;
+    do w = wait4(pid, &status, 0, &ru); while (w < 0 && errno == EINTR);
     close(sync_p[1]);
     int oom = wl_cgroup_oom_killed(&cg);
     wl_cgroup_remove(&cg);

@@ -70,19 +70,25 @@ static int add_item(struct item *it, int *n, const char *host, const char *targe
     memset(x, 0, sizeof *x);
     snprintf(x->target, sizeof x->target, "%s", target);
     x->dev = dev;
+    /* Open first, then ask the descriptor: what we bind is what we looked at (no lstat/open
+     * race). O_PATH|O_NOFOLLOW on a symlink gives the link itself. */
     struct stat st;
-    if (lstat(host, &st) < 0)
-        return wl_fail(e, "mounts", errno, "bind source %s", host);
+    int fd = open(host, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return wl_fail(e, "mounts", errno, "open bind source %s", host);
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return wl_fail(e, "mounts", errno, "stat bind source %s", host);
+    }
     if (S_ISLNK(st.st_mode)) {   /* e.g. /lib -> usr/lib on merged-/usr hosts: recreate it */
-        ssize_t l = readlink(host, x->link, sizeof x->link - 1);
+        ssize_t l = readlinkat(fd, "", x->link, sizeof x->link - 1);
+        close(fd);
         if (l < 0)
             return wl_fail(e, "mounts", errno, "readlink %s", host);
         x->link[l] = '\0';
         x->fd = -1;
     } else {
-        x->fd = open(host, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-        if (x->fd < 0)
-            return wl_fail(e, "mounts", errno, "open bind source %s", host);
+        x->fd = fd;
         x->is_dir = S_ISDIR(st.st_mode);
     }
     (*n)++;

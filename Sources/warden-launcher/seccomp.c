@@ -106,13 +106,21 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path)
     int lineno = 0, rc = 1;
     while (fgets(line, sizeof line, f)) {
         lineno++;
+        /* a cut line would be read as two rules, the second without the first's conditions */
+        if (!strchr(line, '\n') && !feof(f)) {
+            fprintf(stderr, "warden-launcher: seccomp: %s:%d: line too long\n", policy_path, lineno);
+            goto out;
+        }
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
         char *tok[32], *save = NULL;
         int ntok = 0;
-        for (char *t = strtok_r(line, " \t\r\n", &save); t && ntok < 32; t = strtok_r(NULL, " \t\r\n", &save))
+        for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+            if (ntok == 32)
+                goto bad;   /* never drop a condition silently: that would widen the rule */
             tok[ntok++] = t;
+        }
         if (ntok == 0)
             continue;
         int i = 0;
@@ -185,17 +193,26 @@ int wl_seccomp_read(const char *path, void **buf, size_t *len, struct wl_error *
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0)
+    if (fd < 0)
         return wl_fail(e, "seccomp", errno, "open filter %s", path);
-    if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) || st.st_size > 65536 * 8) {
+    if (fstat(fd, &st) < 0) {
+        int saved = errno;
+        close(fd);
+        return wl_fail(e, "seccomp", saved, "stat filter %s", path);
+    }
+    /* BPF_MAXINSNS is the kernel's limit; sock_fprog.len (unsigned short) must not wrap */
+    if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+        st.st_size > BPF_MAXINSNS * (off_t)sizeof(struct sock_filter)) {
         close(fd);
         return wl_fail(e, "seccomp", EINVAL, "%s is not a BPF program (%lld bytes)", path, (long long)st.st_size);
     }
     *buf = malloc(st.st_size);
+    errno = 0;
     ssize_t n = *buf ? read(fd, *buf, st.st_size) : -1;
+    int saved = errno;
     close(fd);
     if (n != st.st_size)
-        return wl_fail(e, "seccomp", errno ? errno : EIO, "read filter %s", path);
+        return wl_fail(e, "seccomp", saved ? saved : EIO, "read filter %s", path);
     *len = st.st_size;
     return 0;
 }

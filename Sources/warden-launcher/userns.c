@@ -69,6 +69,11 @@ int wl_userns_enter(int sync_rd, struct wl_error *e)
     char c;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         return wl_fail(e, "userns", errno, "PR_SET_PDEATHSIG");
+    /* A session and process group of our own: kill(0, sig) acts on the caller's process
+     * group even across pid namespaces, and SIGCONT needs no permission within a session,
+     * so sharing the supervisor's would let the sandbox signal host processes. */
+    if (setsid() < 0)
+        return wl_fail(e, "userns", errno, "setsid");
     /* Block until the parent has written our maps. EOF: the parent died first. */
     ssize_t n;
     do n = read(sync_rd, &c, 1); while (n < 0 && errno == EINTR);

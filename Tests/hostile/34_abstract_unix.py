@@ -1,5 +1,5 @@
 # expect: blocked
-# Abstract unix sockets: socket(AF_UNIX) is denied; a socketpair may not sendto an address.
+# Abstract unix sockets: socket(AF_UNIX) is denied; a socketpair may not send to an address.
 import asyncio
 
 
@@ -12,12 +12,21 @@ def main():
         return {"escaped": True, "detail": "connected to an abstract socket"}
     except OSError as e:
         out.append("socket/connect: %s" % e.strerror)
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    # A datagram socketpair would take a destination in sendto/sendmsg: it must be refused,
+    # and if it is not, neither call may reach an address.
     try:
-        a.sendto(b"x", "\0warden-hostile-nobody")
-        return {"escaped": True, "detail": "sendto an abstract address"}
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        out.append("dgram socketpair: allowed")
+        for how, send in (("sendto", lambda: a.sendto(b"x", "\0warden-hostile-nobody")),
+                          ("sendmsg", lambda: a.sendmsg([b"x"], [], 0, "\0warden-hostile-nobody"))):
+            try:
+                send()
+                return {"escaped": True, "detail": "%s to an abstract address" % how}
+            except OSError as e:
+                out.append("%s(abstract): %s" % (how, e.strerror))
     except OSError as e:
-        out.append("sendto(abstract): %s" % e.strerror)
+        out.append("dgram socketpair: %s" % e.strerror)
+    a, b = socket.socketpair()
     a.send(b"ping")
     out.append("socketpair itself works: %r" % b.recv(4))
     return {"escaped": False, "detail": "; ".join(out)}
