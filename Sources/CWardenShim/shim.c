@@ -2,6 +2,7 @@
 #include "CWardenShim.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
 
@@ -22,8 +23,24 @@ int warden_spawn(const char *path, char *const argv[], const int *child_fds, int
     for (int i = 0; i < count && rc == 0; i++)
         rc = posix_spawn_file_actions_adddup2(&actions, base + i, i);
     if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, count);
+    /* The calling thread's signal mask and handlers are the supervisor's business, not the
+       launcher's: start it with nothing blocked, default handlers, and its own process group. */
+    posix_spawnattr_t attributes;
+    if (rc == 0) rc = posix_spawnattr_init(&attributes);
+    if (rc != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return rc;
+    }
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    rc = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&attributes, &none);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attributes, &all);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
     char *const empty_env[] = { NULL };
-    if (rc == 0) rc = posix_spawn(pid, path, &actions, NULL, argv, empty_env);
+    if (rc == 0) rc = posix_spawn(pid, path, &actions, &attributes, argv, empty_env);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return rc;
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import WardenDomain
 
@@ -10,6 +13,8 @@ public final class Sandbox: CodeAnalyzer, Sendable {
     private let pool: WorkerPool
 
     public init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
+        // A worker that dies mid-request closes its pipe; the write must fail, not kill us.
+        signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
         self.profile = profile
         self.pool = WorkerPool(configuration: configuration, profile: profile, logger: logger)

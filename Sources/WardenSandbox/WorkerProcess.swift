@@ -158,7 +158,7 @@ final class WorkerProcess: @unchecked Sendable {
                 if n > 0 {
                     let room = caps[owner] - buffers[owner].count
                     buffers[owner].append(contentsOf: chunk[0..<min(n, max(room, 0))])
-                    if n > room && (owner == 0 || owner == 2) { terminate(.output) }
+                    if n > room && owner != 3 { terminate(.output) }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
                     open[owner] = false
                 }
@@ -179,12 +179,18 @@ final class WorkerProcess: @unchecked Sendable {
             durationMs: duration)
     }
 
-    /// Ends a worker that will not be used (pool shutdown).
+    /// Ends a worker that will not be used (pool shutdown): SIGTERM so the launcher cleans up
+    /// its cgroup, SIGKILL if it has not gone within a second.
     func discard() {
-        kill(pid, SIGKILL)
+        kill(pid, SIGTERM)
         close(requestFD)
         for fd in readFDs { close(fd) }
         var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 }
