@@ -3,5 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The official MCP Python SDK drives /mcp in the tests, from a private virtual environment.
+venv=.build/test-python
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "mcp==2.3.0"
+fi
+export WARDEN_TEST_PYTHON="$PWD/$venv/bin/python" WARDEN_REQUIRE_MCP_CLIENT=1
 swift build --build-tests
 swift test --skip-build

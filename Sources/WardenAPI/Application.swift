@@ -11,6 +11,8 @@ public struct WardenServices: Sendable {
     public var limits: Limits
     public var readiness: Readiness
     public var secretBox: SecretBox
+    public var toolChanges = ToolChangeFeed()
+    public var mcpAllowedOrigins: Set<String> = []
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
         self.store = store
@@ -28,6 +30,7 @@ public enum WardenApplication {
         router.add(middleware: AuthMiddleware(store: services.store, publicPaths: ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         let v1 = router.group("v1")
+        v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits
         let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
@@ -36,6 +39,8 @@ public enum WardenApplication {
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
         SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
+        MCPRoutes(store: services.store, methods: MCPMethods(store: services.store, executions: executions), feed: services.toolChanges,
+                  settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits).add(to: router)
         return router
     }
 

@@ -48,7 +48,10 @@ struct Serve: AsyncParsableCommand {
         }
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
         await sandbox.start()
-        let services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox)
+        var services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox)
+        services.mcpAllowedOrigins = Set((environment["WARDEN_MCP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty })
         let report = await services.readiness.sandboxReport()
         if report.ok {
             logger.info("sandbox self-test passed")

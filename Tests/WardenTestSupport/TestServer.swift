@@ -41,6 +41,9 @@ public struct TestServer: Sendable {
     public struct Client: Sendable {
         let client: any TestClientProtocol
 
+        /// The loopback port the server listens on.
+        public var port: Int { client.port ?? 0 }
+
         public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
                             headers extra: HTTPFields = [:]) async throws -> Reply {
             var headers = extra
