@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain rules: approval workflow, roles, validation. No I/O.
@@ -48,11 +49,20 @@ let package = Package(
             name: "warden-launcher",
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
+        // The egress proxy: allowlist, SSRF guard on resolved addresses, no redirects, limits.
+        .target(
+            name: "WardenEgress",
+            dependencies: [
+                "WardenDomain", "WardenSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP API (Hummingbird).
         .target(
             name: "WardenAPI",
             dependencies: [
-                "WardenDomain", "WardenStore", "WardenSandbox",
+                "WardenDomain", "WardenStore", "WardenSandbox", "WardenEgress",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +89,10 @@ let package = Package(
         .testTarget(name: "WardenDomainTests", dependencies: ["WardenDomain"]),
         .testTarget(
             name: "WardenAPITests",
-            dependencies: ["WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "WardenStoreTests",

@@ -3,11 +3,16 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <unistd.h>
 
 int warden_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int warden_socketpair_cloexec(int fds[2]) {
+    return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
 }
 
 int warden_spawn(const char *path, char *const argv[], const int *child_fds, int count, pid_t *pid) {

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import WardenDomain
+import WardenEgress
 import WardenSandbox
 import WardenStore
 
@@ -13,6 +14,8 @@ public struct WardenServices: Sendable {
     public var secretBox: SecretBox
     public var toolChanges = ToolChangeFeed()
     public var mcpAllowedOrigins: Set<String> = []
+    public var egressSettings = EgressSettings()
+    public let egressLimiter: EgressLimiter
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
         self.store = store
@@ -20,6 +23,7 @@ public struct WardenServices: Sendable {
         self.secretBox = secretBox
         self.limits = limits
         self.readiness = Readiness(sandbox: sandbox)
+        self.egressLimiter = EgressLimiter(settings: EgressSettings())
     }
 }
 
@@ -32,7 +36,8 @@ public enum WardenApplication {
         let v1 = router.group("v1")
         v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits
-        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limits: limits)
+        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox,
+                                          egressSettings: services.egressSettings, egressLimiter: services.egressLimiter, limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
         ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)

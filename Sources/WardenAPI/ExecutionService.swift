@@ -1,5 +1,6 @@
 import Foundation
 import WardenDomain
+import WardenEgress
 import WardenSandbox
 import WardenStore
 
@@ -9,6 +10,8 @@ public struct ExecutionService: Sendable {
     let store: Store
     let sandbox: Sandbox
     let secretBox: SecretBox
+    let egressSettings: EgressSettings
+    let egressLimiter: EgressLimiter
     let limits: Limits
 
     public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
@@ -25,9 +28,12 @@ public struct ExecutionService: Sendable {
             version: executable.version, codeSha256: executable.codeSha256, caller: caller.actor, status: .running,
             arguments: redactor.redact(arguments), startedAt: Timestamp.now())
         try await store.beginExecution(execution)
+        let server = try await store.server(id: executable.tool.serverId)
+        let egress = EgressSession(allowedHosts: server.allowedHosts, serverId: server.id, toolId: toolId,
+                                   settings: egressSettings, limiter: egressLimiter)
         let outcome: ExecutionOutcome
         do {
-            outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets)
+            outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress)
         } catch {
             execution.status = .failed
             execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
@@ -41,6 +47,7 @@ public struct ExecutionService: Sendable {
         execution.cpuMs = outcome.cpuMs
         execution.maxRssKb = outcome.maxRssKb
         execution.finishedAt = Timestamp.now()
+        execution.egress = (try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([])
         // The caller gets the whole (redacted) result; the log keeps a bounded copy.
         var response = execution
         response.result = outcome.result.map(redactor.redact)

@@ -71,11 +71,13 @@ public struct Execution: Codable, Equatable, Sendable {
     public var maxRssKb: Int?
     public var startedAt: String
     public var finishedAt: String?
+    /// Requests made through the egress proxy (method, host, status, bytes), never their contents.
+    public var egress: JSONValue = .array([])
 
     enum CodingKeys: String, CodingKey {
         case id, toolId = "tool_id", serverId = "server_id", version, codeSha256 = "code_sha256", caller, status, reason
         case arguments, result, error, stdout, truncated, durationMs = "duration_ms", cpuMs = "cpu_ms"
-        case maxRssKb = "max_rss_kb", startedAt = "started_at", finishedAt = "finished_at"
+        case maxRssKb = "max_rss_kb", startedAt = "started_at", finishedAt = "finished_at", egress
     }
 
     public init(id: String, toolId: String, serverId: String, version: Int, codeSha256: String, caller: String, status: ExecutionStatus,
@@ -121,5 +123,6 @@ public struct Execution: Codable, Equatable, Sendable {
         try c.encode(maxRssKb, forKey: .maxRssKb)
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
+        try c.encode(egress, forKey: .egress)
     }
 }

@@ -30,19 +30,19 @@ public final class Sandbox: CodeAnalyzer, Sendable {
     }
 
     /// Runs `main(**arguments)` of approved code. Limits come from the profile only.
-    public func execute(code: String, arguments: JSONValue, secrets: [String: String] = [:]) async throws -> ExecutionOutcome {
+    public func execute(code: String, arguments: JSONValue, secrets: [String: String] = [:], egress: (any WorkerEgress)? = nil) async throws -> ExecutionOutcome {
         let request = JSONValue.object([
             "mode": .string("run"), "code": .string(code), "arguments": arguments,
             "secrets": .object(secrets.mapValues(JSONValue.string)),
             "stdout_bytes": .int(Int64(profile.limits.outputBytes)), "result_bytes": .int(Int64(profile.limits.resultBytes)),
         ])
-        let raw = try await runInWorker(request)
+        let raw = try await runInWorker(request, egress: egress)
         return OutcomeJudge.judge(raw, limits: profile.limits)
     }
 
     /// Parses code inside a worker (never in the supervisor) and derives its input schema.
     public func analyze(code: String) async throws -> CodeAnalysis {
-        let raw = try await runInWorker(.object(["mode": .string("analyze"), "code": .string(code)]))
+        let raw = try await runInWorker(.object(["mode": .string("analyze"), "code": .string(code)]), egress: nil)
         guard let frame = raw.frame.flatMap(OutcomeJudge.decodeFrame) else {
             let outcome = OutcomeJudge.judge(raw, limits: profile.limits)
             throw SandboxError.protocolViolation("analysis produced no answer: \(outcome.error?.message ?? "unknown")")
@@ -63,13 +63,13 @@ public final class Sandbox: CodeAnalyzer, Sendable {
     public var activeWorkers: Int { get async { await pool.activeCount } }
     public var warmWorkers: Int { get async { await pool.warmCount } }
 
-    private func runInWorker(_ request: JSONValue) async throws -> RawOutcome {
+    private func runInWorker(_ request: JSONValue, egress: (any WorkerEgress)?) async throws -> RawOutcome {
         let worker = try await pool.checkout()
         let limits = profile.limits
         let bytes = Array(request.encodedString().utf8)
         let raw = try await BlockingIO.run {
             worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                       frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536)
+                       frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536, egress: egress)
         }
         await pool.finished(worker)
         return raw

@@ -39,6 +39,7 @@ public struct SandboxConfiguration: Sendable {
                       "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
                       "--pids", String(limits.pids)]
         if useCgroups { arguments += ["--cgroup-name", cgroupName] }
+        arguments += ["--pass-fd", "5"]  // the egress channel
         arguments += ["--", "-I", "-S", "-B", "/runner/runner.py"]  // the launcher supplies argv[0]
         return arguments
     }

@@ -62,15 +62,17 @@ final class WorkerProcess: @unchecked Sendable {
     let slot: Int
     private let requestFD: Int32
     private let readFDs: [Int32]  // stdout, diagnostics, result, status
+    private let egressFD: Int32
 
-    private init(pid: pid_t, slot: Int, requestFD: Int32, readFDs: [Int32]) {
+    private init(pid: pid_t, slot: Int, requestFD: Int32, readFDs: [Int32], egressFD: Int32) {
         self.pid = pid
         self.slot = slot
         self.requestFD = requestFD
         self.readFDs = readFDs
+        self.egressFD = egressFD
     }
 
-    /// Starts the launcher with descriptors 0...4 wired to fresh pipes.
+    /// Starts the launcher with descriptors 0...4 wired to fresh pipes and 5 to the egress socket.
     static func spawn(arguments: [String], slot: Int) throws -> WorkerProcess {
         var pipes: [[Int32]] = []
         defer { for pipe in pipes { pipe.forEach { close($0) } } }
@@ -79,8 +81,11 @@ final class WorkerProcess: @unchecked Sendable {
             guard warden_pipe_cloexec(&fds) == 0 else { throw SandboxError.spawn("pipe: \(String(cString: strerror(errno)))") }
             pipes.append(fds)
         }
-        // Child ends: read end of the request pipe, write ends of the others.
-        let childFDs: [Int32] = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], pipes[4][1]]
+        var egress: [Int32] = [-1, -1]
+        guard warden_socketpair_cloexec(&egress) == 0 else { throw SandboxError.spawn("socketpair: \(String(cString: strerror(errno)))") }
+        pipes.append(egress)
+        // Child ends: read end of the request pipe, write ends of the others, one end of the socket.
+        let childFDs: [Int32] = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], pipes[4][1], egress[1]]
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
             childFDs.withUnsafeBufferPointer { fds in
@@ -89,14 +94,14 @@ final class WorkerProcess: @unchecked Sendable {
         }
         guard rc == 0 else { throw SandboxError.spawn("posix_spawn \(arguments[0]): \(String(cString: strerror(rc)))") }
         let process = WorkerProcess(pid: pid, slot: slot, requestFD: pipes[0][1],
-                                    readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], pipes[4][0]])
+                                    readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], pipes[4][0]], egressFD: egress[0])
         // Keep the supervisor's ends; the deferred close releases the child's.
-        pipes = [[pipes[0][0]], [pipes[1][1]], [pipes[2][1]], [pipes[3][1]], [pipes[4][1]]]
+        pipes = [[pipes[0][0]], [pipes[1][1]], [pipes[2][1]], [pipes[3][1]], [pipes[4][1]], [egress[1]]]
         return process
     }
 
     /// Sends the request, then collects output until every pipe closes or the wall clock runs out.
-    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int) -> RawOutcome {
+    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
         let start = DispatchTime.now().uptimeNanoseconds
         let deadline = start + UInt64(wallMs) * 1_000_000
         var killDeadline: UInt64?
@@ -108,6 +113,8 @@ final class WorkerProcess: @unchecked Sendable {
         var requestOpen = true
         _ = fcntl(requestFD, F_SETFL, fcntl(requestFD, F_GETFL) | O_NONBLOCK)
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var egressOpen = true
+        var egressBuffer: [UInt8] = []
 
         // SIGTERM lets the launcher kill and reap the sandbox, report, and remove its cgroup;
         // SIGKILL follows if it has not finished within a second.
@@ -128,6 +135,10 @@ final class WorkerProcess: @unchecked Sendable {
             for (index, fd) in readFDs.enumerated() where open[index] {
                 fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
                 owners.append(index)
+            }
+            if egressOpen && killedFor == nil {
+                fds.append(pollfd(fd: egressFD, events: Int16(POLLIN), revents: 0))
+                owners.append(-2)
             }
             let now = DispatchTime.now().uptimeNanoseconds
             let limit = killDeadline ?? deadline
@@ -154,6 +165,25 @@ final class WorkerProcess: @unchecked Sendable {
                     }
                     continue
                 }
+                if owner == -2 {
+                    let n = read(egressFD, &chunk, chunk.count)
+                    guard n > 0 else {
+                        egressOpen = false
+                        continue
+                    }
+                    egressBuffer.append(contentsOf: chunk[0..<n])
+                    switch EgressFraming.next(&egressBuffer, limit: frameCap) {
+                    case .incomplete:
+                        break
+                    case .oversized:
+                        terminate(.output)
+                    case .frame(let body):
+                        let answer = egress.map { handler in BlockingIO.await { await handler.handle(body) } }
+                            ?? Array(#"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#.utf8)
+                        if !EgressFraming.write(answer, to: egressFD) { egressOpen = false }
+                    }
+                    continue
+                }
                 let n = read(readFDs[owner], &chunk, chunk.count)
                 if n > 0 {
                     let room = caps[owner] - buffers[owner].count
@@ -166,6 +196,7 @@ final class WorkerProcess: @unchecked Sendable {
         }
         if requestOpen { close(requestFD) }
         for fd in readFDs { close(fd) }
+        close(egressFD)
         if open.contains(true) { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -185,6 +216,7 @@ final class WorkerProcess: @unchecked Sendable {
         kill(pid, SIGTERM)
         close(requestFD)
         for fd in readFDs { close(fd) }
+        close(egressFD)
         var status: Int32 = 0
         for _ in 0..<100 {
             if waitpid(pid, &status, WNOHANG) == pid { return }

@@ -39,11 +39,12 @@ extension Store {
         try await pool.write { db in
             try db.execute(sql: """
                 UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
-                       truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?
+                       truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?, egress = ?
                 WHERE id = ? AND status = 'running'
                 """, arguments: [execution.status.rawValue, execution.reason?.rawValue, execution.result?.encodedString(),
                                  execution.error?.type, execution.error?.message, execution.stdout, execution.truncated,
-                                 execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt, execution.id])
+                                 execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt,
+                                 execution.egress.encodedString(), execution.id])
             try self.appendAudit(db, type: "execution.finished", actor: execution.caller, subject: execution.id, details: .object([
                 "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
                 "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
@@ -104,7 +105,7 @@ extension Store {
     static func execution(_ row: Row) -> Execution {
         let errorType: String? = row["error_type"]
         let resultText: String? = row["result"]
-        return Execution(
+        var execution = Execution(
             id: row["id"], toolId: row["tool_id"], serverId: row["server_id"], version: row["version"], codeSha256: row["code_sha256"],
             caller: row["caller"], status: ExecutionStatus(rawValue: row["status"]) ?? .failed,
             reason: (row["reason"] as String?).flatMap(KillReason.init(rawValue:)), arguments: row.json("arguments"),
@@ -112,6 +113,8 @@ extension Store {
             error: errorType.map { ExecutionError(type: $0, message: row["error_message"] ?? "") },
             stdout: row["stdout"], truncated: row["truncated"], durationMs: row["duration_ms"], cpuMs: row["cpu_ms"],
             maxRssKb: row["max_rss_kb"], startedAt: row["started_at"], finishedAt: row["finished_at"])
+        execution.egress = row.json("egress")
+        return execution
     }
 }
 

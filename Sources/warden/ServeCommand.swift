@@ -49,6 +49,10 @@ struct Serve: AsyncParsableCommand {
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
         await sandbox.start()
         var services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox)
+        if environment["WARDEN_EGRESS_ALLOW_LOOPBACK"] == "1" {
+            services.egressSettings.allowLoopback = true
+            logger.warning("WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production.")
+        }
         services.mcpAllowedOrigins = Set((environment["WARDEN_MCP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty })

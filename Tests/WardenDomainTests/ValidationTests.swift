@@ -49,3 +49,17 @@ struct ValidationTests {
         #expect(throws: Never.self) { try Limits().requireCodeSize(String(repeating: "x", count: 256 * 1024)) }
     }
 }
+
+@Suite("Token bucket")
+struct TokenBucketTests {
+    @Test func burstThenRefill() {
+        var bucket = TokenBucket(capacity: 3, perSecond: 1, now: 0)
+        #expect((0..<3).allSatisfy { _ in bucket.take(now: 0).allowed })
+        let refused = bucket.take(now: 0.5)
+        #expect(!refused.allowed)
+        #expect(abs(refused.retryAfter - 0.5) < 0.001)
+        #expect(bucket.take(now: 1.0).allowed)
+        #expect(!bucket.take(now: 1.0).allowed)
+        #expect(bucket.take(now: 100).allowed)
+    }
+}

@@ -14,13 +14,15 @@ public struct TestServer: Sendable {
     public let services: WardenServices
     public let dataDirectory: URL
 
-    public static func make() throws -> TestServer {
+    public static func make(allowLoopbackEgress: Bool = false) throws -> TestServer {
         guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
         let store = try Store.open(dataDirectory: directory,
                                    migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
                                    signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        return TestServer(store: store, services: WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32))), dataDirectory: directory)
+        var services = WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)))
+        services.egressSettings.allowLoopback = allowLoopbackEgress
+        return TestServer(store: store, services: services, dataDirectory: directory)
     }
 
     public func key(_ role: Role, name: String? = nil, expiresIn: Int? = nil) async throws -> String {

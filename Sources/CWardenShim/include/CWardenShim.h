@@ -6,6 +6,9 @@
 /// pipe2(O_CLOEXEC), which Swift's Glibc module does not expose.
 int warden_pipe_cloexec(int fds[2]);
 
+/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): the worker's egress channel.
+int warden_socketpair_cloexec(int fds[2]);
+
 /// Starts `path` with `argv` and an empty environment. `child_fds[i]` becomes descriptor i in the
 /// child (for i < count); every other descriptor is closed in the child. Returns 0 and the pid,
 /// or an errno value. posix_spawn, never fork: the supervisor is multithreaded.

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Frames on the egress socket: a 4-byte big-endian length, then that many bytes of JSON.
+enum EgressFraming {
+    enum Next {
+        case incomplete
+        case oversized
+        case frame([UInt8])
+    }
+
+    /// Takes one whole frame off the front of `buffer`, if there is one.
+    static func next(_ buffer: inout [UInt8], limit: Int) -> Next {
+        guard buffer.count >= 4 else { return .incomplete }
+        let length = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
+        guard length <= limit else { return .oversized }
+        guard buffer.count >= 4 + length else { return .incomplete }
+        let body = Array(buffer[4..<(4 + length)])
+        buffer.removeFirst(4 + length)
+        return .frame(body)
+    }
+
+    /// Writes one frame (blocking: the worker is waiting for exactly this answer).
+    static func write(_ body: [UInt8], to fd: Int32) -> Bool {
+        let n = body.count
+        let bytes = [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + body
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { return false }
+            written += result
+        }
+        return true
+    }
+}
