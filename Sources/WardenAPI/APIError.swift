@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import WardenDomain
+import WardenSandbox
 import WardenStore
 
 /// An error in the contract's shape: `{"error": {"code", "message"}}` with its status.
@@ -46,6 +47,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return from(error)
         case let error as CredentialError:
             return .unauthorized(error.message)
+        case SandboxError.busy(let retryAfter) as SandboxError:
+            return APIError(status: .serviceUnavailable, code: "busy", message: "all workers are busy; retry shortly",
+                            headers: [.retryAfter: String(retryAfter)])
+        case is SandboxError:
+            return APIError(status: .serviceUnavailable, code: "sandbox_unavailable",
+                            message: "the sandbox could not start a worker; see /readyz", headers: [.retryAfter: "5"])
         case let error as HTTPError:
             return from(error)
         case is NIOTooManyBytesError:
@@ -64,6 +71,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             APIError(status: .conflict, code: "version_mismatch",
                      message: "version \(requested) is not the current version \(current); review version \(current)")
         case .toolNotApproved(let m): APIError(status: .conflict, code: "tool_not_approved", message: m)
+        case .toolDefinitionChanged(let m): APIError(status: .conflict, code: "tool_definition_changed", message: m)
+        case .upstreamUnavailable(let m): APIError(status: .badGateway, code: "upstream_unavailable", message: m)
         case .invalidArguments(let m): APIError(status: .unprocessableContent, code: "invalid_arguments", message: m)
         case .invalidCode(let m): APIError(status: .unprocessableContent, code: "invalid_code", message: m)
         case .payloadTooLarge(let m): APIError(status: .contentTooLarge, code: "payload_too_large", message: m)

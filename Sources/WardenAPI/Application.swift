@@ -15,7 +15,6 @@ public struct WardenServices: Sendable {
     public var toolChanges = ToolChangeFeed()
     public var mcpAllowedOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
-    public let egressLimiter: EgressLimiter
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
         self.store = store
@@ -23,7 +22,6 @@ public struct WardenServices: Sendable {
         self.secretBox = secretBox
         self.limits = limits
         self.readiness = Readiness(sandbox: sandbox)
-        self.egressLimiter = EgressLimiter(settings: EgressSettings())
     }
 }
 
@@ -37,13 +35,15 @@ public enum WardenApplication {
         v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits
         let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox,
-                                          egressSettings: services.egressSettings, egressLimiter: services.egressLimiter, limits: limits)
+                                          egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
+                                          limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
         ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
         SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
+        MCPSourceRoutes(store: services.store, secretBox: services.secretBox, egressSettings: services.egressSettings, limits: limits).add(to: v1)
         MCPRoutes(store: services.store, methods: MCPMethods(store: services.store, executions: executions), feed: services.toolChanges,
                   settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits).add(to: router)
         return router

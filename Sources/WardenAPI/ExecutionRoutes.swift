@@ -18,14 +18,9 @@ struct ExecutionRoutes {
         router.post("tools/:id/executions") { request, context in
             let principal = try context.require(.executeTools)
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
-            do {
-                let execution = try await executions.execute(
-                    toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]), caller: principal)
-                return try JSONResponse.make(execution)
-            } catch SandboxError.busy(let retryAfter) {
-                throw APIError(status: .serviceUnavailable, code: "busy", message: "all workers are busy; retry shortly",
-                               headers: [.retryAfter: String(retryAfter)])
-            }
+            let execution = try await executions.execute(
+                toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]), caller: principal)
+            return try JSONResponse.make(execution)
         }
         router.get("executions") { request, context in
             _ = try context.require(.readExecutions)

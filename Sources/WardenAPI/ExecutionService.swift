@@ -22,18 +22,26 @@ public struct ExecutionService: Sendable {
         try ArgumentValidator.validate(arguments, against: executable.tool.inputSchema)
         // Only this tool's server's secrets, decrypted for this execution alone.
         let secrets = try await store.secretValues(serverId: executable.tool.serverId, box: secretBox)
+        let server = try await store.server(id: executable.tool.serverId)
+        var upstream: (MCPUpstream, String)?
+        if executable.tool.kind == .mcpPassthrough {
+            upstream = try await pinnedUpstream(executable, server: server, secrets: secrets)
+        }
         let redactor = Redactor(secretValues: Array(secrets.values))
         var execution = Execution(
             id: "exe_" + Hex.encode(RandomBytes.make(12)), toolId: toolId, serverId: executable.tool.serverId,
             version: executable.version, codeSha256: executable.codeSha256, caller: caller.actor, status: .running,
             arguments: redactor.redact(arguments), startedAt: Timestamp.now())
         try await store.beginExecution(execution)
-        let server = try await store.server(id: executable.tool.serverId)
         let egress = EgressSession(allowedHosts: server.allowedHosts, serverId: server.id, toolId: toolId,
                                    settings: egressSettings, limiter: egressLimiter)
         let outcome: ExecutionOutcome
         do {
-            outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress)
+            if let (client, name) = upstream {
+                outcome = await callUpstream(client, name: name, arguments: arguments)
+            } else {
+                outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress)
+            }
         } catch {
             execution.status = .failed
             execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
@@ -56,6 +64,39 @@ public struct ExecutionService: Sendable {
         response.truncated = outcome.stdoutTruncated
         try await store.finishExecution(logged(response))
         return response
+    }
+
+    /// The upstream client for a passthrough tool, after checking that the upstream definition is
+    /// still the one that was approved. A changed definition becomes a new version awaiting review.
+    private func pinnedUpstream(_ executable: ExecutableTool, server: Server, secrets: [String: String]) async throws -> (MCPUpstream, String) {
+        let binding = try await store.passthroughBinding(toolId: executable.tool.id)
+        let client = MCPUpstream(url: binding.source.url, bearer: binding.source.authSecret.flatMap { secrets[$0] },
+                                 allowedHosts: server.allowedHosts, settings: egressSettings)
+        guard let current = try await client.listTools().first(where: { $0.name == binding.upstreamName }) else {
+            throw DomainError.toolDefinitionChanged("the upstream server no longer offers \(binding.upstreamName)")
+        }
+        guard current.sha256 == executable.codeSha256 else {
+            let tool = try await store.recordDefinitionChange(toolId: executable.tool.id, definition: current, by: "system")
+            throw DomainError.toolDefinitionChanged(
+                "the upstream definition of \(binding.upstreamName) changed; it is now version \(tool.currentVersion), pending review")
+        }
+        return (client, binding.upstreamName)
+    }
+
+    private func callUpstream(_ client: MCPUpstream, name: String, arguments: JSONValue) async -> ExecutionOutcome {
+        let start = ContinuousClock.now
+        func elapsed() -> Int { Int((ContinuousClock.now - start) / .milliseconds(1)) }
+        do {
+            let call = try await client.callTool(name: name, arguments: arguments)
+            if call.isError {
+                return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamToolError", message: call.text), durationMs: elapsed())
+            }
+            return ExecutionOutcome(status: .succeeded, result: call.result, durationMs: elapsed())
+        } catch DomainError.upstreamUnavailable(let message) {
+            return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: message), durationMs: elapsed())
+        } catch {
+            return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: "\(error)"), durationMs: elapsed())
+        }
     }
 
     private func logged(_ execution: Execution) -> Execution {

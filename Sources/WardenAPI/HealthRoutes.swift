@@ -33,19 +33,22 @@ struct HealthRoutes {
     }
 }
 
-/// Holds the start-up self-test result, re-running it while it has not passed.
+/// The sandbox self-test, re-run at most every `interval` so `/readyz` notices a host that
+/// stopped allowing namespaces without letting anonymous callers start a worker per request.
 public actor Readiness {
     private let sandbox: Sandbox
-    private var report: SelfTestReport?
+    private let interval: Duration
+    private var report: (SelfTestReport, ContinuousClock.Instant)?
 
-    public init(sandbox: Sandbox) {
+    public init(sandbox: Sandbox, interval: Duration = .seconds(30)) {
         self.sandbox = sandbox
+        self.interval = interval
     }
 
     public func sandboxReport() async -> SelfTestReport {
-        if let report, report.ok { return report }
+        if let (cached, at) = report, ContinuousClock.now - at < interval { return cached }
         let fresh = await SelfTestReport.run(sandbox)
-        report = fresh
+        report = (fresh, ContinuousClock.now)
         return fresh
     }
 }

@@ -79,7 +79,10 @@ struct ToolRoutes {
             if let name = body.name { try Names.requireResourceName(name, field: "name") }
             try limits.requireDescription(body.description)
             let id = try context.parameters.require("id")
-            _ = try await store.tool(id: id)
+            let existing = try await store.tool(id: id)
+            if existing.kind == .mcpPassthrough, body.code != nil || body.inputSchema != nil {
+                throw DomainError.invalidRequest("a passthrough tool's definition comes from its MCP source; change it upstream")
+            }
             var changes = ToolChanges(name: body.name, description: body.description, code: body.code,
                                       inputSchema: body.inputSchema, schemaExplicit: body.inputSchema != nil)
             if let code = body.code {

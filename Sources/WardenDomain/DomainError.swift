@@ -5,6 +5,8 @@ public enum DomainError: Error, Equatable, Sendable {
     case conflict(String)
     case versionMismatch(requested: Int, current: Int)
     case toolNotApproved(String)
+    case toolDefinitionChanged(String)
+    case upstreamUnavailable(String)
     case invalidArguments(String)
     case invalidCode(String)
     case payloadTooLarge(String)

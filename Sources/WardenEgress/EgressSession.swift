@@ -42,7 +42,7 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(denial.message)])])
         } catch {
             record.error = "request failed"
-            reply = .object(["error": .object(["type": .string("EgressError"), "message": .string("request failed: \(Self.describe(error))")])])
+            reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(PinnedHTTP.describe(error))])])
         }
         record.durationMs = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         lock.withLock { records.append(record) }
@@ -60,93 +60,42 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         }
         guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else { throw EgressDenial("method \(method) is not allowed") }
         record.method = method
-        let target: EgressTarget
-        do {
-            target = try EgressTarget.parse(url)
-        } catch DomainError.invalidRequest(let message) {
-            throw EgressDenial(message)
-        }
-        record.host = target.host
-        record.port = target.port
-        guard target.isAllowed(by: allowedHosts) else {
-            throw EgressDenial("host \(target.host):\(target.port) is not in this server's allowed_hosts")
+        if let target = try? EgressTarget.parse(url) {
+            record.host = target.host
+            record.port = target.port
         }
         if let limit = await limiter.admit(serverId: serverId, toolId: toolId) {
             throw EgressDenial("egress rate limit of this \(limit) reached; slow down")
         }
-        let addresses = await Resolver.resolve(target.host)
-        guard let address = addresses.first else { throw EgressDenial("host \(target.host) does not resolve") }
-        for candidate in addresses {
-            if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback) {
-                throw EgressDenial("host \(target.host) resolves to \(candidate), a \(why); refused")
-            }
-        }
-        record.address = address.description
-
-        var outgoing = HTTPClientRequest(url: url)
-        outgoing.method = HTTPMethod(rawValue: method)
+        var headers: [(String, String)] = []
         for case let (name, .string(value)) in object["headers"]?.objectValue ?? [:] {
             guard !Self.hopByHop.contains(name.lowercased()) else { continue }
             guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else { throw EgressDenial("header \(name) is malformed") }
-            outgoing.headers.add(name: name, value: value)
+            headers.append((name, value))
         }
-        outgoing.headers.replaceOrAdd(name: "User-Agent", value: "warden-egress")
-        if let body = object["body"]?.stringValue {
-            guard body.utf8.count <= settings.maxRequestBodyBytes else { throw EgressDenial("request body is larger than \(settings.maxRequestBodyBytes) bytes") }
-            outgoing.body = .bytes(ByteBuffer(string: body))
+        var body: ByteBuffer?
+        if let text = object["body"]?.stringValue {
+            guard text.utf8.count <= settings.maxRequestBodyBytes else { throw EgressDenial("request body is larger than \(settings.maxRequestBodyBytes) bytes") }
+            body = ByteBuffer(string: text)
         }
         let timeout = object["timeout_ms"].flatMap { value -> TimeAmount? in
             if case .int(let ms) = value, ms > 0 { return .milliseconds(min(ms, settings.requestTimeout.nanoseconds / 1_000_000)) }
             return nil
         } ?? settings.requestTimeout
-
-        // Pin the connection to the checked address; TLS still verifies the host name.
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout))
-        if IPAddress(target.host) == nil { configuration.dnsOverride = [target.host: address.description] }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        do {
-            let response = try await client.execute(outgoing, timeout: timeout)
-            var body = ByteBuffer()
-            var truncated = false
-            for try await chunk in response.body {
-                let room = settings.maxResponseBodyBytes - body.readableBytes
-                if chunk.readableBytes > room {
-                    var part = chunk
-                    if room > 0, let slice = part.readSlice(length: room) { body.writeImmutableBuffer(slice) }
-                    truncated = true
-                    break
-                }
-                body.writeImmutableBuffer(chunk)
-            }
-            try? await client.shutdown()
-            record.status = Int(response.status.code)
-            record.bytes = body.readableBytes
-            var headers: [String: JSONValue] = [:]
-            for header in response.headers { headers[header.name.lowercased()] = .string(header.value) }
-            return .object([
-                "status": .int(Int64(response.status.code)), "headers": .object(headers),
-                "body": .string(String(decoding: body.readableBytesView, as: UTF8.self)), "truncated": .bool(truncated),
-                "url": .string(url),
-            ])
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        let response = try await PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
+            .send(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        record.address = response.address
+        record.status = response.status
+        record.bytes = response.body.readableBytes
+        var responseHeaders: [String: JSONValue] = [:]
+        for (name, value) in response.headers { responseHeaders[name.lowercased()] = .string(value) }
+        return .object([
+            "status": .int(Int64(response.status)), "headers": .object(responseHeaders),
+            "body": .string(String(decoding: response.body.readableBytesView, as: UTF8.self)), "truncated": .bool(response.truncated),
+            "url": .string(url),
+        ])
     }
 
     private static let hopByHop: Set<String> = ["host", "connection", "keep-alive", "proxy-authorization", "proxy-connection",
                                                 "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout { return "timed out" }
-            if error == .connectTimeout { return "connect timed out" }
-        }
-        return String(describing: type(of: error))
-    }
-}
-
-struct EgressDenial: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
 }

@@ -11,6 +11,7 @@ public final class Sandbox: CodeAnalyzer, Sendable {
     public let profile: SandboxProfile
     public let configuration: SandboxConfiguration
     private let pool: WorkerPool
+    private let logger: Logger
 
     public init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
         // A worker that dies mid-request closes its pipe; the write must fail, not kill us.
@@ -18,6 +19,7 @@ public final class Sandbox: CodeAnalyzer, Sendable {
         self.configuration = configuration
         self.profile = profile
         self.pool = WorkerPool(configuration: configuration, profile: profile, logger: logger)
+        self.logger = logger
     }
 
     /// Starts the warm workers.
@@ -72,6 +74,13 @@ public final class Sandbox: CodeAnalyzer, Sendable {
                        frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536, egress: egress)
         }
         await pool.finished(worker)
+        // The launcher's own words (stage failures, cgroup fallbacks) belong in the supervisor log.
+        if let stage = raw.status?.error {
+            logger.error("worker setup failed", metadata: ["stage": "\(stage.stage)", "message": "\(stage.message)",
+                                                           "diagnostics": "\(raw.diagnostics.prefix(2000))"])
+        } else if !raw.diagnostics.isEmpty {
+            logger.debug("launcher diagnostics", metadata: ["diagnostics": "\(raw.diagnostics.prefix(2000))"])
+        }
         return raw
     }
 }

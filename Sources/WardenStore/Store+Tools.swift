@@ -56,27 +56,30 @@ public struct ExecutableTool: Sendable {
 }
 
 extension Store {
-    public func createTool(serverId: String, _ draft: ToolDraft, by actor: String) async throws -> Tool {
+    public func createTool(serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind = .python,
+                           source: (id: String, upstreamName: String)? = nil) async throws -> Tool {
         try await pool.write { db in
             _ = try self.liveServer(db, serverId)
             try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
             let now = Timestamp.now()
             let state = ToolState.new(codeSHA256: Digest.sha256Hex(draft.code))
             let tool = Tool(id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
-                            kind: .python, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
+                            kind: kind, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
                             approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
                             createdAt: now, updatedAt: now, deletedAt: nil)
             try db.execute(sql: """
                 INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
-                                   approved_version, code_sha256, input_schema, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                                   approved_version, code_sha256, input_schema, created_at, updated_at, source_id, upstream_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                 """, arguments: [tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
-                                 tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now])
+                                 tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
+                                 source?.id, source?.upstreamName])
             let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
             try self.insertVersion(db, toolId: tool.id, version, code: draft.code, schema: draft.inputSchema,
                                    schemaExplicit: draft.schemaExplicit, by: actor, at: now)
             try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
                 "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
+                "kind": .string(kind.rawValue),
             ]))
             return tool
         }

@@ -1,0 +1,155 @@
+import Foundation
+import NIOCore
+import WardenDomain
+
+/// A client for an upstream MCP server over Streamable HTTP, under the egress rules. It sends
+/// only Warden's own credential for that source, never the caller's.
+public struct MCPUpstream: Sendable {
+    public struct CallResult: Sendable {
+        public var isError: Bool
+        public var result: JSONValue
+        public var text: String
+    }
+
+    let url: String
+    let bearer: String?
+    let http: PinnedHTTP
+    let timeout: TimeAmount
+
+    public init(url: String, bearer: String?, allowedHosts: [String], settings: EgressSettings) {
+        self.url = url
+        self.bearer = bearer
+        self.http = PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
+        self.timeout = settings.requestTimeout
+    }
+
+    /// Refuses a URL the egress rules would refuse, before anything is stored.
+    public func check() async throws {
+        do {
+            _ = try await http.admit(url)
+        } catch let denial as EgressDenial {
+            throw DomainError.invalidRequest(denial.message)
+        }
+    }
+
+    public func listTools() async throws -> [MCPToolDefinition] {
+        try await withSession { session in
+            var tools: [MCPToolDefinition] = []
+            var cursor: JSONValue?
+            for _ in 0..<20 {
+                let params: JSONValue = cursor.map { .object(["cursor": $0]) } ?? .object([:])
+                let result = try await session.request("tools/list", params)
+                tools += (result.objectValue?["tools"].map(\.arrayItems) ?? []).compactMap(MCPToolDefinition.init(listed:))
+                cursor = result.objectValue?["nextCursor"]
+                if cursor == nil || cursor == .null { break }
+            }
+            return tools
+        }
+    }
+
+    public func callTool(name: String, arguments: JSONValue) async throws -> CallResult {
+        try await withSession { session in
+            let result = try await session.request("tools/call", .object(["name": .string(name), "arguments": arguments]))
+            let object = result.objectValue ?? [:]
+            let text = (object["content"].map(\.arrayItems) ?? []).compactMap { $0.objectValue?["text"]?.stringValue }.joined(separator: "\n")
+            let value: JSONValue = object["structuredContent"] ?? (try? JSONValue.decode(text)) ?? .string(text)
+            return CallResult(isError: object["isError"] == .bool(true), result: value, text: text)
+        }
+    }
+
+    private func withSession<T>(_ body: (Session) async throws -> T) async throws -> T {
+        let session = Session(upstream: self)
+        do {
+            try await session.open()
+            let value = try await body(session)
+            await session.close()
+            return value
+        } catch let denial as EgressDenial {
+            await session.close()
+            throw DomainError.upstreamUnavailable(denial.message)
+        } catch let error as DomainError {
+            await session.close()
+            throw error
+        } catch {
+            await session.close()
+            throw DomainError.upstreamUnavailable("upstream MCP server: \(PinnedHTTP.describe(error))")
+        }
+    }
+
+    final class Session: @unchecked Sendable {
+        let upstream: MCPUpstream
+        var id: String?
+        var nextId: Int64 = 1
+
+        init(upstream: MCPUpstream) { self.upstream = upstream }
+
+        func open() async throws {
+            _ = try await request("initialize", .object([
+                "protocolVersion": .string("2025-11-25"), "capabilities": .object([:]),
+                "clientInfo": .object(["name": .string("warden"), "version": .string("0.1.0")]),
+            ]))
+            _ = try await post(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
+        }
+
+        func close() async {
+            guard id != nil else { return }
+            _ = try? await upstream.http.send(method: "DELETE", url: upstream.url, headers: headers(), body: nil, timeout: .seconds(2))
+        }
+
+        func request(_ method: String, _ params: JSONValue) async throws -> JSONValue {
+            let requestId = nextId
+            nextId += 1
+            let response = try await post(.object(["jsonrpc": .string("2.0"), "id": .int(requestId), "method": .string(method), "params": params]))
+            guard let message = Self.findResponse(response, id: requestId) else {
+                throw EgressDenial("upstream gave no answer to \(method) (HTTP \(response.status))")
+            }
+            if let error = message["error"]?.objectValue {
+                throw EgressDenial("upstream refused \(method): \(error["message"]?.stringValue ?? "error")")
+            }
+            return message["result"] ?? .null
+        }
+
+        private func post(_ message: JSONValue) async throws -> PinnedHTTP.Response {
+            let response = try await upstream.http.send(method: "POST", url: upstream.url, headers: headers(),
+                                                        body: ByteBuffer(string: message.encodedString()), timeout: upstream.timeout)
+            if let session = response.header("Mcp-Session-Id") { id = session }
+            if (300..<400).contains(response.status) { throw EgressDenial("upstream answered with a redirect (\(response.status)); not followed") }
+            if response.status == 401 || response.status == 403 { throw EgressDenial("upstream refused Warden's credential (HTTP \(response.status))") }
+            guard response.status < 400 else { throw EgressDenial("upstream answered HTTP \(response.status)") }
+            return response
+        }
+
+        private func headers() -> [(String, String)] {
+            var headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
+                           ("MCP-Protocol-Version", "2025-11-25")]
+            if let id { headers.append(("Mcp-Session-Id", id)) }
+            if let bearer = upstream.bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
+            return headers
+        }
+
+        /// The JSON-RPC response with `id`, from a JSON body or from the events of an SSE body.
+        static func findResponse(_ response: PinnedHTTP.Response, id: Int64) -> [String: JSONValue]? {
+            let text = String(decoding: response.body.readableBytesView, as: UTF8.self)
+            var candidates: [String] = []
+            if response.header("Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
+                for event in text.components(separatedBy: "\n\n") {
+                    let data = event.split(separator: "\n").filter { $0.hasPrefix("data:") }.map { $0.dropFirst(5).trimmingCharacters(in: .whitespaces) }
+                    if !data.isEmpty { candidates.append(data.joined(separator: "\n")) }
+                }
+            } else {
+                candidates.append(text)
+            }
+            for candidate in candidates {
+                if let object = (try? JSONValue.decode(candidate))?.objectValue, object["id"] == .int(id) { return object }
+            }
+            return nil
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayItems: [JSONValue] {
+        if case .array(let items) = self { return items }
+        return []
+    }
+}

@@ -1,0 +1,86 @@
+"""A small upstream MCP server for Warden's passthrough tests (stdlib only).
+
+    /usr/bin/python3 Tests/mcp/upstream_server.py DESCRIPTION_FILE
+
+Speaks MCP Streamable HTTP at /mcp: initialize, notifications, tools/list (answered as an SSE
+stream, to exercise that path) and tools/call for one tool, `forecast`, whose description is read
+from DESCRIPTION_FILE on every list so a test can change it. GET /_seen lists the Authorization
+headers it received. Prints {"port": N} once listening; stops when stdin closes.
+"""
+import json
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DESCRIPTION_FILE = sys.argv[1]
+seen = []
+lock = threading.Lock()
+
+
+def tool():
+    with open(DESCRIPTION_FILE) as f:
+        description = f.read().strip()
+    return {"name": "forecast", "description": description,
+            "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "annotations": {"readOnlyHint": True}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=None, headers=(), sse=False):
+        data = b""
+        if body is not None:
+            text = json.dumps(body)
+            data = ("event: message\ndata: %s\n\n" % text).encode() if sse else text.encode()
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        if body is not None:
+            self.send_header("Content-Type", "text/event-stream" if sse else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/_seen":
+            with lock:
+                self.reply(200, {"authorization": list(seen)})
+        else:
+            self.reply(405)
+
+    def do_DELETE(self):
+        self.reply(204)
+
+    def do_POST(self):
+        with lock:
+            seen.append(self.headers.get("Authorization"))
+        message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        method, ident = message.get("method"), message.get("id")
+        if ident is None:
+            return self.reply(202)
+        if method == "initialize":
+            result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "upstream", "version": "1"}}
+            return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": result}, headers=[("Mcp-Session-Id", uuid.uuid4().hex)])
+        if method == "tools/list":
+            return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": {"tools": [tool()]}}, sse=True)
+        if method == "tools/call":
+            args = message["params"].get("arguments") or {}
+            if message["params"].get("name") != "forecast":
+                return self.reply(200, {"jsonrpc": "2.0", "id": ident, "error": {"code": -32602, "message": "unknown tool"}})
+            if args.get("city") == "nowhere":
+                result = {"content": [{"type": "text", "text": "no such city"}], "isError": True}
+            else:
+                data = {"city": args.get("city"), "forecast": "sunny"}
+                result = {"content": [{"type": "text", "text": json.dumps(data)}], "structuredContent": data, "isError": False}
+            return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": result})
+        self.reply(200, {"jsonrpc": "2.0", "id": ident, "error": {"code": -32601, "message": "method not found"}})
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(json.dumps({"port": server.server_address[1]}), flush=True)
+sys.stdin.read()
+server.shutdown()
