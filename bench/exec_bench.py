@@ -104,7 +104,8 @@ def main():
                         "--fsize-bytes", str(limits["fsize_bytes"]), "--stack-bytes", str(limits["stack_bytes"]),
                         "--pids", str(limits["pids"]), "--", "-I", "-S", "-c", "pass"]
         devnull = os.open(os.devnull, os.O_WRONLY)
-        confined = time_command(confined_cmd, args.runs, pass_fds=(), preexec_fn=lambda: (os.dup2(devnull, 3), os.dup2(devnull, 4)))
+        os.set_inheritable(devnull, True)  # dup2 onto itself would keep close-on-exec
+        confined = time_command(confined_cmd, args.runs, close_fds=False, preexec_fn=lambda: (os.dup2(devnull, 3), os.dup2(devnull, 4)))
 
         port = free_port()
         key = subprocess.run([warden, "keys", "create", "--role", "admin", "--name", "bench", "--data-dir", data],

@@ -15,6 +15,7 @@ public struct WardenServices: Sendable {
     public var toolChanges = ToolChangeFeed()
     public var mcpAllowedOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
+    public var rateLimits = RateLimits()
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
         self.store = store
@@ -28,13 +29,15 @@ public struct WardenServices: Sendable {
 public enum WardenApplication {
     public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
+        let limiter = RateLimiter(limits: services.rateLimits)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(store: services.store, publicPaths: ["/healthz", "/readyz"]))
+        router.add(middleware: AuthMiddleware(store: services.store, limiter: limiter, publicPaths: ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         let v1 = router.group("v1")
         v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits
-        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox,
+        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limiter: limiter,
                                           egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
                                           limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)

@@ -8,10 +8,12 @@ import WardenStore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let store: Store
+    let limiter: RateLimiter
     let publicPaths: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !publicPaths.contains(request.uri.path) else { return try await next(request, context) }
+        try await limiter.checkAuthFailures(address: context.clientAddress)
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("missing bearer credential: send Authorization: Bearer <API key>")
         }
@@ -19,14 +21,20 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError.unauthorized("Authorization header must be: Bearer <API key>")
         }
         let credential = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let principal: Principal
         do {
-            var context = context
-            context.principal = try await store.authenticate(apiKey: credential)
-            return try await next(request, context)
+            principal = try await store.authenticate(apiKey: credential)
         } catch let error as CredentialError {
+            // Counted per address first, so a flood is refused before it can grow the audit trail.
+            await limiter.recordAuthFailure(address: context.clientAddress)
             try? await store.recordAudit(type: "auth.failed", actor: "anonymous", subject: request.uri.path,
-                                         details: .object(["reason": .string("\(error)")]))
+                                         details: .object(["reason": .string("\(error)"), "address": .string(context.clientAddress)]))
             throw error
         }
+        try await limiter.request(identity: principal.id)
+        var context = context
+        context.principal = principal
+        context.logger[metadataKey: "actor"] = "\(principal.actor)"
+        return try await next(request, context)
     }
 }

@@ -10,6 +10,7 @@ public struct ExecutionService: Sendable {
     let store: Store
     let sandbox: Sandbox
     let secretBox: SecretBox
+    let limiter: RateLimiter
     let egressSettings: EgressSettings
     let egressLimiter: EgressLimiter
     let limits: Limits
@@ -20,6 +21,7 @@ public struct ExecutionService: Sendable {
             throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
         }
         try ArgumentValidator.validate(arguments, against: executable.tool.inputSchema)
+        try await limiter.execution(serverId: executable.tool.serverId)
         // Only this tool's server's secrets, decrypted for this execution alone.
         let secrets = try await store.secretValues(serverId: executable.tool.serverId, box: secretBox)
         let server = try await store.server(id: executable.tool.serverId)

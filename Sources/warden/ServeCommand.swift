@@ -53,6 +53,18 @@ struct Serve: AsyncParsableCommand {
             services.egressSettings.allowLoopback = true
             logger.warning("WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production.")
         }
+        func number(_ name: String) -> Double? { environment[name].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } }
+        services.rateLimits.requestsPerSecond = number("WARDEN_RATE_REQUESTS_PER_SECOND") ?? services.rateLimits.requestsPerSecond
+        services.rateLimits.requestsBurst = number("WARDEN_RATE_REQUESTS_BURST") ?? services.rateLimits.requestsBurst
+        services.rateLimits.executionsPerSecond = number("WARDEN_RATE_EXECUTIONS_PER_SECOND") ?? services.rateLimits.executionsPerSecond
+        services.rateLimits.executionsBurst = number("WARDEN_RATE_EXECUTIONS_BURST") ?? services.rateLimits.executionsBurst
+        if let perMinute = number("WARDEN_RATE_AUTH_FAILURES_PER_MINUTE") {
+            services.rateLimits.authFailuresPerSecond = perMinute / 60
+            services.rateLimits.authFailuresBurst = perMinute
+        }
+        if host != "127.0.0.1" && host != "localhost" && host != "::1" {
+            logger.warning("listening on \(host) without TLS: put Warden behind a TLS-terminating proxy (keys travel in headers)")
+        }
         services.mcpAllowedOrigins = Set((environment["WARDEN_MCP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty })

@@ -14,7 +14,7 @@ public struct TestServer: Sendable {
     public let services: WardenServices
     public let dataDirectory: URL
 
-    public static func make(allowLoopbackEgress: Bool = false) throws -> TestServer {
+    public static func make(allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits()) throws -> TestServer {
         guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
         let store = try Store.open(dataDirectory: directory,
@@ -22,6 +22,7 @@ public struct TestServer: Sendable {
                                    signer: AuditSigner(keyBytes: RandomBytes.make(32)))
         var services = WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)))
         services.egressSettings.allowLoopback = allowLoopbackEgress
+        services.rateLimits = rateLimits
         return TestServer(store: store, services: services, dataDirectory: directory)
     }
 

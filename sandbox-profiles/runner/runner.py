@@ -5,27 +5,25 @@ length + UTF-8 JSON), 2 = diagnostics, 5 (when the supervisor passes it) = the e
 AF_UNIX stream carrying the same frames, one request then one response, strictly alternating. The tool's print output never reaches a descriptor: it is
 kept in memory, bounded, and returned inside the frame.
 
-Order matters: pre-import the allowed modules, install the import guard, THEN wait for the
-request, so a pre-started worker costs nothing when the request arrives. The import guard is a
-second wall only; the launcher's confinement (namespaces, seccomp, rlimits) is the boundary.
+Order matters: install the exec ban and the import guard, THEN wait for the request. Allowed
+modules are imported when a tool first asks for them, not in advance: importing the whole
+allowlist costs ~70 ms of CPU per worker, which on a small host is what bounds throughput. The
+import guard is a second wall only; the launcher's confinement (namespaces, seccomp, rlimits)
+is the boundary.
 """
-import ast
-import asyncio
 import builtins
 import json
 import os
 import sys
 import types
 from stat import S_ISSOCK as _S_ISSOCK
-from urllib.parse import urlencode as _urlencode
 
 # Private references, taken before any tool code exists. The tool never gets `os` through
 # the guard; these names are only reachable by the frame tricks the OS layer is there for.
 _write, _read, _exit, _fstat, _stat, _close = os.write, os.read, os._exit, os.fstat, os.stat, os.close
 _real_import = builtins.__import__
 _MappingProxy = types.MappingProxyType
-_iscoroutine = asyncio.iscoroutine
-_arun = asyncio.run
+_CoroutineType = types.CoroutineType
 # json is allowlisted, so a tool can rebind json.dumps/loads; the runner keeps its own.
 _dumps, _loads = json.dumps, json.loads
 
@@ -99,14 +97,7 @@ def _load_allowlist(path="/profile/modules.allow"):
             name = line.split("#", 1)[0].strip()
             if name:
                 names.append(name)
-    ok = []
-    for name in names:
-        try:
-            _real_import(name)
-            ok.append(name)
-        except Exception as e:  # a listed module missing on this host: say so, carry on
-            _diag("allowed module %r cannot be imported: %s" % (name, e))
-    return frozenset(ok)
+    return frozenset(names)
 
 
 ALLOWED = _load_allowlist()
@@ -117,8 +108,15 @@ def _refuse(name):
     return ImportError("module '%s' is not allowed in Warden tools (allowed: %s)" % (name, _ALLOWED_TEXT), name=name)
 
 
+_importing = 0   # > 0 while an allowed module is being loaded
+
+
 def _guard(name, globals=None, locals=None, fromlist=(), level=0):
-    """builtins.__import__ replacement: allowlisted names only, never anything new from disk."""
+    """builtins.__import__ replacement: a tool may import allowlisted names only. While an allowed
+    module loads, its own imports (its internals) pass; the tool runs no code meanwhile."""
+    global _importing
+    if _importing:
+        return _real_import(name, globals, locals, fromlist, level)
     if not isinstance(name, str):
         raise TypeError("module name must be str")
     if level:
@@ -137,13 +135,28 @@ def _guard(name, globals=None, locals=None, fromlist=(), level=0):
         absname = name
         if absname not in ALLOWED:
             raise _refuse(absname)
-    # `from pkg import sub` would load an unlisted submodule behind our back: check it.
-    mod = sys.modules.get(absname)
-    for item in fromlist or ():
-        if isinstance(item, str) and item != "*" and mod is not None and not hasattr(mod, item):
-            if absname + "." + item not in ALLOWED:
-                raise _refuse(absname + "." + item)
-    return _real_import(name, globals, locals, fromlist, level)
+    _importing += 1
+    try:
+        # Load the allowed module itself first, so `from pkg import sub` can be checked against
+        # what the module really has: an unlisted submodule must not be loaded behind our back.
+        mod = _real_import(absname, {}, {}, ("__name__",), 0)
+        for item in fromlist or ():
+            if isinstance(item, str) and item != "*" and not hasattr(mod, item):
+                if absname + "." + item not in ALLOWED:
+                    raise _refuse(absname + "." + item)
+        return _real_import(name, globals, locals, fromlist, level)
+    finally:
+        _importing -= 1
+
+
+def _load(name):
+    """The runner's own late imports: past the guard, internals included."""
+    global _importing
+    _importing += 1
+    try:
+        return _real_import(name, {}, {}, ("__name__",), 0)
+    finally:
+        _importing -= 1
 
 
 builtins.__import__ = _guard
@@ -322,7 +335,7 @@ def _egress_frame(method, url, params, json_, data, headers, timeout):
         if not isinstance(params, dict):
             raise TypeError("params must be a dict")
         base, hash_, fragment = url.partition("#")
-        base += ("&" if "?" in base else "?") + _urlencode(params, doseq=True)
+        base += ("&" if "?" in base else "?") + _load("urllib.parse").urlencode(params, doseq=True)
         url = base + hash_ + fragment
     hdrs = {}
     if headers is not None:
@@ -477,7 +490,12 @@ def _schema_name(node):
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
+ast = None   # loaded by _analyze: only analysis workers pay for it
+
+
 def _analyze(code):
+    global ast
+    ast = _load("ast")
     try:
         tree = ast.parse(code, filename="<tool>")
     except SyntaxError as e:
@@ -570,8 +588,8 @@ def _run(req):
         if not callable(main):
             return _error("MissingMain", "the tool defines no callable main"), out
         value = main(**args)
-        if _iscoroutine(value):
-            value = _arun(value)
+        if isinstance(value, _CoroutineType):
+            value = _load("asyncio").run(value)   # only async tools pay for the event loop
     except MemoryError:
         return _error("MemoryError", "the tool ran out of memory"), out
     except SyntaxError as e:

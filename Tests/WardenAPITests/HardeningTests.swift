@@ -1,0 +1,63 @@
+import HTTPTypes
+import Testing
+import WardenAPI
+import WardenDomain
+import WardenStore
+import WardenTestSupport
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct HardeningTests {
+    @Test func securityHeadersAndRequestIdsOnEveryResponse() async throws {
+        let server = try TestServer.make()
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            for reply in [try await client.request(.get, "/v1/servers", key: admin),
+                          try await client.request(.get, "/v1/servers"),
+                          try await client.request(.get, "/healthz")] {
+                #expect(reply.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(reply.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(reply.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(reply.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                #expect(reply.headers[.cacheControl] == "no-store")
+                #expect(reply.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+            }
+            let echoed = try await client.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "abc-123"])
+            #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "abc-123")
+            let forged = try await client.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "bad id\" level=error"])
+            #expect(forged.headers[HTTPField.Name("X-Request-Id")!] != "bad id\" level=error")
+        }
+    }
+
+    @Test func requestsPerKeyAreLimitedWith429AndRetryAfter() async throws {
+        var limits = RateLimits()
+        limits.requestsBurst = 5
+        limits.requestsPerSecond = 0.2
+        let server = try TestServer.make(rateLimits: limits)
+        let agent = try await server.key(.agent)
+        let other = try await server.key(.agent, name: "other")
+        try await server.run { client in
+            for _ in 0..<5 { #expect(try await client.request(.get, "/v1/tools", key: agent).status == 200) }
+            let limited = try await client.request(.get, "/v1/tools", key: agent)
+            #expect(limited.status == 429)
+            #expect(limited.errorCode == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await client.request(.get, "/v1/tools", key: other).status == 200, "budgets are per identity")
+        }
+    }
+
+    @Test func failedAuthenticationIsLimitedPerAddressBeforeItReachesTheAuditTrail() async throws {
+        var limits = RateLimits()
+        limits.authFailuresBurst = 3
+        limits.authFailuresPerSecond = 0.01
+        let server = try TestServer.make(rateLimits: limits)
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            let bogus = "wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            for _ in 0..<3 { #expect(try await client.request(.get, "/v1/tools", key: bogus).status == 401) }
+            for _ in 0..<5 { #expect(try await client.request(.get, "/v1/tools", key: bogus).status == 429) }
+            #expect(try await client.request(.get, "/v1/tools", key: admin).status == 429, "the address is refused until its budget refills")
+            let failures = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 50).items
+            #expect(failures.count == 3)
+        }
+    }
+}
