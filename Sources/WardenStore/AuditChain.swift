@@ -61,7 +61,7 @@ extension Store {
 
     /// Records an event on its own (for things that change nothing else, like a refused key).
     public func recordAudit(type: String, actor: String, subject: String, details: JSONValue = .object([:])) async throws {
-        try await pool.write { db in
+        try await write { db in
             try self.appendAudit(db, type: type, actor: actor, subject: subject, details: details)
         }
     }
@@ -71,31 +71,53 @@ extension Store {
         var expectedSeq: Int64 = 1
         var prevHash = AuditSigner.genesisHash
         while true {
-            let rows = try await pool.read { db in
+            let from = expectedSeq
+            let rows = try await read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events
                     WHERE seq >= ? ORDER BY seq LIMIT ?
-                    """, arguments: [expectedSeq, batchSize])
+                    """, arguments: [from, batchSize]).map(StoredAuditRow.init)
             }
             if rows.isEmpty { break }
             for row in rows {
-                let seq: Int64 = row["seq"]
+                let seq = row.seq
                 if seq != expectedSeq {
                     return ChainVerification(ok: false, checked: expectedSeq - 1, firstBreak: expectedSeq, reason: "entry \(expectedSeq) is missing")
                 }
-                let recordedPrev: String = row["prev_hash"]
-                if recordedPrev != prevHash {
+                if row.prevHash != prevHash {
                     return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
                 }
-                let recorded: String = row["hash"]
-                let computed = signer.hash(seq: seq, at: row["at"], type: row["type"], actor: row["actor"], subject: row["subject"], details: row["details"], prevHash: recordedPrev)
-                if recorded != computed {
+                let computed = signer.hash(seq: seq, at: row.at, type: row.type, actor: row.actor, subject: row.subject, details: row.details, prevHash: row.prevHash)
+                if row.hash != computed {
                     return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) was changed, or the audit key is wrong")
                 }
-                prevHash = recorded
+                prevHash = row.hash
                 expectedSeq = seq + 1
             }
         }
         return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil)
+    }
+}
+
+/// An audit row as stored, copied out of the database connection.
+struct StoredAuditRow: Sendable {
+    var seq: Int64
+    var at: String
+    var type: String
+    var actor: String
+    var subject: String
+    var details: String
+    var prevHash: String
+    var hash: String
+
+    init(_ row: Row) {
+        seq = row["seq"]
+        at = row["at"]
+        type = row["type"]
+        actor = row["actor"]
+        subject = row["subject"]
+        details = row["details"]
+        prevHash = row["prev_hash"]
+        hash = row["hash"]
     }
 }

@@ -36,7 +36,7 @@ public enum APIKeyFormat {
 
 extension Store {
     public func createAPIKey(name: String, role: Role, expiresInSeconds: Int?, by actor: String) async throws -> APIKey {
-        try await pool.write { db in
+        try await write { db in
             let key = APIKeyFormat.generate()
             let now = Date()
             let expires = expiresInSeconds.map { Timestamp.string(now.addingTimeInterval(TimeInterval($0))) }
@@ -53,7 +53,7 @@ extension Store {
     }
 
     public func apiKeys(after cursor: PageCursor?, limit: Int) async throws -> Page<APIKey> {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
                                         arguments: [cursor?.after ?? 0, limit + 1])
             return page(rows, limit: limit, map: Self.apiKey)
@@ -61,7 +61,7 @@ extension Store {
     }
 
     public func revokeAPIKey(id: String, by actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("no API key with id \(id)")
             }
@@ -76,18 +76,20 @@ extension Store {
     public func authenticate(apiKey: String, now: Date = Date()) async throws -> Principal {
         guard APIKeyFormat.isWellFormed(apiKey) else { throw CredentialError.malformed }
         let presented = APIKeyFormat.hash(apiKey)
-        let row = try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented])
+        let found = try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented]).map { row in
+                (key: Self.apiKey(row), hash: row["key_hash"] as String)
+            }
         }
-        guard let row, constantTimeEqual(row["key_hash"], presented) else { throw CredentialError.unknown }
-        let key = Self.apiKey(row)
+        guard let found, constantTimeEqual(found.hash, presented) else { throw CredentialError.unknown }
+        let key = found.key
         if key.revokedAt != nil { throw CredentialError.revoked }
         if let expires = key.expiresAt, expires <= Timestamp.string(now) { throw CredentialError.expired }
         return Principal(id: key.id, name: key.name, role: key.role)
     }
 
     public func hasAPIKeys() async throws -> Bool {
-        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
     }
 
     static func apiKey(_ row: Row) -> APIKey {

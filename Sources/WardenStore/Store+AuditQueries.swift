@@ -20,7 +20,7 @@ public struct AuditFilter: Sendable {
 extension Store {
     /// Oldest first: the trail reads in the order it was written.
     public func auditEvents(_ filter: AuditFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<AuditEvent> {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM audit_events WHERE seq > ?"
             var arguments: StatementArguments = [cursor?.after ?? 0]
             for (column, value) in [("type", filter.type), ("actor", filter.actor), ("subject", filter.subject)] {

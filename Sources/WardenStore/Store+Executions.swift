@@ -25,7 +25,7 @@ public struct ExecutionFilter: Sendable {
 extension Store {
     /// Written before the worker starts, so a crash leaves a `running` row to mark `interrupted`.
     public func beginExecution(_ execution: Execution) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, started_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)
@@ -36,7 +36,7 @@ extension Store {
 
     /// Completes the row and appends the audit event in one transaction.
     public func finishExecution(_ execution: Execution) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
                        truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?, egress = ?
@@ -55,7 +55,7 @@ extension Store {
     /// After a crash: every execution still `running` was cut off.
     @discardableResult
     public func markInterruptedExecutions() async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM executions WHERE status = 'running'")
             guard !ids.isEmpty else { return 0 }
             try db.execute(sql: "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
@@ -67,7 +67,7 @@ extension Store {
     }
 
     public func execution(id: String) async throws -> Execution {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("no execution with id \(id)")
             }
@@ -77,7 +77,7 @@ extension Store {
 
     /// Newest first; the cursor is the last row served, so new executions never shift a page.
     public func executions(_ filter: ExecutionFilter, before cursor: PageCursor?, limit: Int) async throws -> Page<Execution> {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM executions WHERE seq < ?"
             var arguments: StatementArguments = [cursor?.after ?? Int64.max]
             let equals: [(String, DatabaseValueConvertible?)] = [
@@ -125,7 +125,7 @@ extension Store {
     public func pruneExecutions(startedBefore cutoff: String, by actor: String) async throws -> Int {
         var total = 0
         while true {
-            let deleted = try await pool.write { db -> Int in
+            let deleted = try await write { db -> Int in
                 try db.execute(sql: """
                     DELETE FROM executions WHERE seq IN (
                         SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)

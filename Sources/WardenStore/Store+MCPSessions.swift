@@ -15,7 +15,7 @@ extension Store {
         let now = Timestamp.now()
         let session = MCPSession(id: "mcp_" + Hex.encode(RandomBytes.make(16)), keyId: keyId, serverFilter: serverFilter,
                                  protocolVersion: protocolVersion, lastSeenAt: now)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO mcp_sessions (id, key_id, server_filter, protocol_version, client_info, created_at, last_seen_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -26,26 +26,28 @@ extension Store {
 
     /// A live session of this key that has been used within `idle`; touching it keeps it alive.
     public func activeMCPSession(id: String, keyId: String, idle: TimeInterval) async throws -> MCPSession? {
-        let row = try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL", arguments: [id, keyId])
+        let found = try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL", arguments: [id, keyId]).map { row in
+                MCPSession(id: row["id"], keyId: row["key_id"], serverFilter: row["server_filter"],
+                           protocolVersion: row["protocol_version"], lastSeenAt: row["last_seen_at"])
+            }
         }
-        guard let row else { return nil }
+        guard let session = found else { return nil }
         let now = Date()
-        let lastSeen: String = row["last_seen_at"]
+        let lastSeen = session.lastSeenAt
         guard lastSeen >= Timestamp.string(now.addingTimeInterval(-idle)) else { return nil }
         // Touch at most once a minute: one write per minute per session, not per request.
         if lastSeen < Timestamp.string(now.addingTimeInterval(-60)) {
-            try await pool.write { db in
+            try await write { db in
                 try db.execute(sql: "UPDATE mcp_sessions SET last_seen_at = ? WHERE id = ?", arguments: [Timestamp.string(now), id])
             }
         }
-        return MCPSession(id: row["id"], keyId: row["key_id"], serverFilter: row["server_filter"],
-                          protocolVersion: row["protocol_version"], lastSeenAt: lastSeen)
+        return session
     }
 
     /// Returns false when there was no such live session.
     public func endMCPSession(id: String, keyId: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
                            arguments: [Timestamp.now(), id, keyId])
             return db.changesCount == 1
@@ -54,7 +56,7 @@ extension Store {
 
     /// Approved, live tools for MCP, optionally of one server (by name), in a stable order.
     public func approvedTools(serverName: String?) async throws -> [(server: Server, tool: Tool)] {
-        try await pool.read { db in
+        try await read { db in
             var sql = """
                 SELECT t.*, s.id AS s_id, s.name AS s_name, s.description AS s_description, s.allowed_hosts AS s_allowed_hosts,
                        s.created_at AS s_created_at, s.updated_at AS s_updated_at

@@ -32,7 +32,7 @@ public struct PassthroughBinding: Sendable {
 
 extension Store {
     public func createMCPSource(serverId: String, name: String, url: String, authSecret: String?, by actor: String) async throws -> MCPSource {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveServer(db, serverId)
             let taken = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM mcp_sources WHERE server_id = ? AND name = ? AND deleted_at IS NULL)",
                                           arguments: [serverId, name]) ?? false
@@ -49,7 +49,7 @@ extension Store {
     }
 
     public func mcpSource(id: String) async throws -> MCPSource {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mcp_sources WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
                 throw DomainError.notFound("no MCP source with id \(id)")
             }
@@ -80,7 +80,7 @@ extension Store {
     }
 
     public func passthroughBinding(toolId: String) async throws -> PassthroughBinding {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.*, t.upstream_name FROM tools t JOIN mcp_sources s ON s.id = t.source_id WHERE t.id = ?
                 """, arguments: [toolId]) else {

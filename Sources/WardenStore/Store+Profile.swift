@@ -6,7 +6,7 @@ extension Store {
     /// an audit event naming the files that changed. Returns true when something was recorded.
     @discardableResult
     public func recordSandboxProfile(sha256: String, fileHashes: [String: String]) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             let lastDetails = try String.fetchOne(db, sql: """
                 SELECT details FROM audit_events WHERE type IN ('sandbox.profile_recorded', 'sandbox.profile_changed')
                 ORDER BY seq DESC LIMIT 1
@@ -30,6 +30,6 @@ extension Store {
     }
 
     public func auditEventCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 }
     }
 }

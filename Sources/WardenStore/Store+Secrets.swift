@@ -15,7 +15,7 @@ public struct SecretInfo: Codable, Equatable, Sendable {
 extension Store {
     /// Creates or replaces a secret. The audit event names it; it never carries the value.
     public func putSecret(serverId: String, name: String, value: String, box: SecretBox, by actor: String) async throws -> SecretInfo {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveServer(db, serverId)
             let now = Timestamp.now()
             let sealed = try box.seal(value, serverId: serverId, name: name)
@@ -31,7 +31,7 @@ extension Store {
     }
 
     public func secrets(serverId: String) async throws -> [SecretInfo] {
-        try await pool.read { db in
+        try await read { db in
             _ = try self.liveServer(db, serverId)
             return try Row.fetchAll(db, sql: "SELECT name, created_at, updated_at FROM server_secrets WHERE server_id = ? ORDER BY name",
                                     arguments: [serverId]).map { SecretInfo(name: $0["name"], createdAt: $0["created_at"], updatedAt: $0["updated_at"]) }
@@ -39,7 +39,7 @@ extension Store {
     }
 
     public func deleteSecret(serverId: String, name: String, by actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveServer(db, serverId)
             try db.execute(sql: "DELETE FROM server_secrets WHERE server_id = ? AND name = ?", arguments: [serverId, name])
             guard db.changesCount == 1 else { throw DomainError.notFound("server \(serverId) has no secret \(name)") }
@@ -49,20 +49,21 @@ extension Store {
 
     /// One server's secrets in plain text, for the one execution that needs them.
     public func secretValues(serverId: String, box: SecretBox) async throws -> [String: String] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId])
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId]).map { row in
+                (name: row["name"] as String, sealed: row["sealed"] as Data)
+            }
         }
         var values: [String: String] = [:]
         for row in rows {
-            let name: String = row["name"]
-            values[name] = try box.open(row["sealed"], serverId: serverId, name: name).value
+            values[row.name] = try box.open(row.sealed, serverId: serverId, name: row.name).value
         }
         return values
     }
 
     /// Re-seals every secret under the current key in one transaction; returns how many moved.
     public func rotateSecrets(box: SecretBox, by actor: String) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT server_id, name, sealed FROM server_secrets")
             var moved = 0
             for row in rows {

@@ -27,7 +27,7 @@ public struct ServerChanges: Sendable {
 
 extension Store {
     public func createServer(_ draft: ServerDraft, by actor: String) async throws -> Server {
-        try await pool.write { db in
+        try await write { db in
             try self.requireFreeServerName(db, draft.name, except: nil)
             let now = Timestamp.now()
             let server = Server(id: Identifier.make("srv"), name: draft.name, description: draft.description,
@@ -42,11 +42,11 @@ extension Store {
     }
 
     public func server(id: String) async throws -> Server {
-        try await pool.read { db in try self.liveServer(db, id) }
+        try await read { db in try self.liveServer(db, id) }
     }
 
     public func servers(after cursor: PageCursor?, limit: Int) async throws -> Page<Server> {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM servers WHERE deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
                 """, arguments: [cursor?.after ?? 0, limit + 1])
@@ -55,7 +55,7 @@ extension Store {
     }
 
     public func updateServer(id: String, _ changes: ServerChanges, by actor: String) async throws -> Server {
-        try await pool.write { db in
+        try await write { db in
             var server = try self.liveServer(db, id)
             if let name = changes.name, name != server.name {
                 try self.requireFreeServerName(db, name, except: id)
@@ -75,7 +75,7 @@ extension Store {
 
     /// Deletion is a mark; a server that still has tools cannot be deleted.
     public func deleteServer(id: String, by actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveServer(db, id)
             let tools = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL", arguments: [id]) ?? 0
             guard tools == 0 else {

@@ -58,7 +58,7 @@ public struct ExecutableTool: Sendable {
 extension Store {
     public func createTool(serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind = .python,
                            source: (id: String, upstreamName: String)? = nil) async throws -> Tool {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveServer(db, serverId)
             try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
             let now = Timestamp.now()
@@ -87,11 +87,11 @@ extension Store {
 
     /// A tool by id, deleted or not: history stays readable.
     public func tool(id: String) async throws -> Tool {
-        try await pool.read { db in try self.anyTool(db, id) }
+        try await read { db in try self.anyTool(db, id) }
     }
 
     public func tools(_ filter: ToolFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<Tool> {
-        try await pool.read { db in
+        try await read { db in
             var sql = "SELECT * FROM tools WHERE seq > ?"
             var arguments: StatementArguments = [cursor?.after ?? 0]
             if !filter.includeDeleted { sql += " AND deleted_at IS NULL" }
@@ -111,7 +111,7 @@ extension Store {
 
     /// Metadata edits keep the approval; a code (or schema) change is a new version awaiting review.
     public func updateTool(id: String, _ changes: ToolChanges, by actor: String) async throws -> Tool {
-        try await pool.write { db in
+        try await write { db in
             var tool = try self.liveTool(db, id)
             let before = tool
             if let name = changes.name, name != tool.name {
@@ -161,7 +161,7 @@ extension Store {
     }
 
     public func rollbackTool(id: String, to target: Int, by actor: String) async throws -> Tool {
-        try await pool.write { db in
+        try await write { db in
             var tool = try self.liveTool(db, id)
             let row = try Row.fetchOne(db, sql: "SELECT code, code_sha256, input_schema, schema_explicit FROM tool_versions WHERE tool_id = ? AND version = ?",
                                        arguments: [id, target])
@@ -186,7 +186,7 @@ extension Store {
 
     /// Deletion marks the tool; its versions, decisions and executions stay.
     public func deleteTool(id: String, by actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             _ = try self.liveTool(db, id)
             try db.execute(sql: "UPDATE tools SET deleted_at = ?, updated_at = ? WHERE id = ?", arguments: [Timestamp.now(), Timestamp.now(), id])
             try self.appendAudit(db, type: "tool.deleted", actor: actor, subject: id)
@@ -194,7 +194,7 @@ extension Store {
     }
 
     public func versions(toolId: String, after cursor: PageCursor?, limit: Int) async throws -> Page<ToolVersion> {
-        try await pool.read { db in
+        try await read { db in
             _ = try self.anyTool(db, toolId)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
@@ -204,7 +204,7 @@ extension Store {
     }
 
     public func version(toolId: String, number: Int) async throws -> ToolVersion {
-        try await pool.read { db in
+        try await read { db in
             _ = try self.anyTool(db, toolId)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
                 throw DomainError.notFound("tool \(toolId) has no version \(number)")
@@ -216,7 +216,7 @@ extension Store {
     /// The approved version's code, refused unless the tool may run and the stored code still
     /// matches the hash that was approved.
     public func executableTool(id: String) async throws -> ExecutableTool {
-        try await pool.read { db in
+        try await read { db in
             let tool = try self.liveTool(db, id)
             let version = try ApprovalRules.executableVersion(tool.state)
             let code = try self.versionCode(db, id, version)
@@ -228,7 +228,7 @@ extension Store {
     }
 
     private func judge(id: String, by actor: String, decision: String, text: String?, rule: @escaping @Sendable (ToolState) throws -> Transition) async throws -> Tool {
-        try await pool.write { db in
+        try await write { db in
             var tool = try self.liveTool(db, id)
             let previous = tool.approvalStatus
             let transition = try rule(tool.state)

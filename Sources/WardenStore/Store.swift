@@ -27,6 +27,19 @@ public final class Store: Sendable {
     }
 }
 
+extension Store {
+    /// Reads only on GRDB's async path. Requiring `T: Sendable` here keeps Swift from quietly
+    /// choosing GRDB's blocking `read`, which parks a cooperative thread on a semaphore (with two
+    /// cores, two such waits deadlock the server).
+    func read<T: Sendable>(_ body: @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+}
+
 extension Row {
     /// Decodes a JSON text column.
     func json(_ column: String) -> JSONValue {

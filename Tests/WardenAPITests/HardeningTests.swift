@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import HTTPTypes
 import Testing
 import WardenAPI
@@ -58,6 +59,33 @@ struct HardeningTests {
             #expect(try await client.request(.get, "/v1/tools", key: admin).status == 429, "the address is refused until its budget refills")
             let failures = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 50).items
             #expect(failures.count == 3)
+        }
+    }
+}
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct LoadTests {
+    /// Many concurrent authenticated requests (each reads the key table) must all be answered:
+    /// a blocking database read on the cooperative pool once deadlocked the server this way.
+    @Test func concurrentRequestsAreAllAnswered() async throws {
+        let server = try TestServer.make()
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            let port = client.port
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/\(n % 2 == 0 ? "servers" : "audit-events")")
+                        request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+                        return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(30)).status.code)
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.count == 200)
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 }, "\(Set(statuses))")
         }
     }
 }
