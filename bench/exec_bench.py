@@ -110,7 +110,10 @@ def main():
         port = free_port()
         key = subprocess.run([warden, "keys", "create", "--role", "admin", "--name", "bench", "--data-dir", data],
                              check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
-        env = dict(os.environ, WARDEN_WARM_WORKERS=os.environ.get("WARDEN_WARM_WORKERS", "8"))
+        # Rate limits would measure the limiter, not the sandbox: lift them for the benchmark.
+        env = dict(os.environ, WARDEN_WARM_WORKERS=os.environ.get("WARDEN_WARM_WORKERS", "8"),
+                   WARDEN_RATE_REQUESTS_PER_SECOND="1000000", WARDEN_RATE_REQUESTS_BURST="1000000",
+                   WARDEN_RATE_EXECUTIONS_PER_SECOND="1000000", WARDEN_RATE_EXECUTIONS_BURST="1000000")
         server = subprocess.Popen([warden, "serve", "--data-dir", data, "--port", str(port), "--log-level", "error"],
                                   cwd=ROOT, env=env)
         try:

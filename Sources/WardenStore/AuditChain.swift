@@ -7,19 +7,45 @@ import WardenDomain
 /// previous event's hash, with a key kept outside the database.
 public struct AuditSigner: Sendable {
     public static let genesisHash = String(repeating: "0", count: 64)
-    private let key: SymmetricKey
+    /// Keyed once; each MAC starts from a copy, so the key schedule is not redone per event.
+    private let keyed: HMAC<SHA256>
 
     public init(keyBytes: [UInt8]) {
-        self.key = SymmetricKey(data: keyBytes)
+        self.keyed = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
     }
 
     func hash(seq: Int64, at: String, type: String, actor: String, subject: String, details: String, prevHash: String) -> String {
-        // Length-prefixed fields: no two different events share a canonical form.
-        var canonical = ""
+        var canonical: [UInt8] = []
         for field in [String(seq), at, type, actor, subject, details, prevHash] {
-            canonical += "\(field.utf8.count):\(field);"
+            Self.appendField(Array(field.utf8), to: &canonical)
         }
-        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(canonical.utf8), using: key))
+        return String(decoding: hexMAC(canonical), as: UTF8.self)
+    }
+
+    /// Length-prefixed fields (`len:value;`): no two different events share a canonical form.
+    static func appendField<Bytes: Collection>(_ field: Bytes, to canonical: inout [UInt8]) where Bytes.Element == UInt8 {
+        appendDecimal(field.count, to: &canonical)
+        canonical.append(UInt8(ascii: ":"))
+        canonical.append(contentsOf: field)
+        canonical.append(UInt8(ascii: ";"))
+    }
+
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// The HMAC as lowercase hex bytes, the form stored in `hash`.
+    func hexMAC(_ canonical: [UInt8]) -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 64)
+        var mac = keyed
+        mac.update(data: canonical)
+        for (i, byte) in mac.finalize().enumerated() {
+            out[2 * i] = digits[Int(byte >> 4)]
+            out[2 * i + 1] = digits[Int(byte & 15)]
+        }
+        return out
     }
 }
 
@@ -66,58 +92,40 @@ extension Store {
         }
     }
 
-    /// Walks the whole chain in batches and names the first entry that does not hold.
-    public func verifyAuditChain(batchSize: Int = 10_000) async throws -> ChainVerification {
-        var expectedSeq: Int64 = 1
-        var prevHash = AuditSigner.genesisHash
-        while true {
-            let from = expectedSeq
-            let rows = try await read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events
-                    WHERE seq >= ? ORDER BY seq LIMIT ?
-                    """, arguments: [from, batchSize]).map(StoredAuditRow.init)
-            }
-            if rows.isEmpty { break }
-            for row in rows {
-                let seq = row.seq
+    /// Walks the whole chain and names the first entry that does not hold. One read transaction
+    /// (a consistent snapshot) and a cursor: rows are checked as they are read, straight from
+    /// SQLite's buffers, so memory stays flat however long the chain is.
+    public func verifyAuditChain() async throws -> ChainVerification {
+        let signer = self.signer
+        return try await read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
+                """)
+            var expectedSeq: Int64 = 1
+            var previous = Array(AuditSigner.genesisHash.utf8)
+            var canonical: [UInt8] = []
+            while let row = try cursor.next() {
+                let seq: Int64 = row[0]
                 if seq != expectedSeq {
                     return ChainVerification(ok: false, checked: expectedSeq - 1, firstBreak: expectedSeq, reason: "entry \(expectedSeq) is missing")
                 }
-                if row.prevHash != prevHash {
+                let recordedPrev = row.dataNoCopy(atIndex: 6) ?? Data()
+                guard recordedPrev.elementsEqual(previous) else {
                     return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
                 }
-                let computed = signer.hash(seq: seq, at: row.at, type: row.type, actor: row.actor, subject: row.subject, details: row.details, prevHash: row.prevHash)
-                if row.hash != computed {
+                canonical.removeAll(keepingCapacity: true)
+                var seqDigits: [UInt8] = []
+                AuditSigner.appendDecimal(Int(seq), to: &seqDigits)
+                AuditSigner.appendField(seqDigits, to: &canonical)
+                for column in 1...6 { AuditSigner.appendField(row.dataNoCopy(atIndex: column) ?? Data(), to: &canonical) }
+                let recorded = row.dataNoCopy(atIndex: 7) ?? Data()
+                guard recorded.elementsEqual(signer.hexMAC(canonical)) else {
                     return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) was changed, or the audit key is wrong")
                 }
-                prevHash = row.hash
+                previous = Array(recorded)
                 expectedSeq = seq + 1
             }
+            return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil)
         }
-        return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil)
-    }
-}
-
-/// An audit row as stored, copied out of the database connection.
-struct StoredAuditRow: Sendable {
-    var seq: Int64
-    var at: String
-    var type: String
-    var actor: String
-    var subject: String
-    var details: String
-    var prevHash: String
-    var hash: String
-
-    init(_ row: Row) {
-        seq = row["seq"]
-        at = row["at"]
-        type = row["type"]
-        actor = row["actor"]
-        subject = row["subject"]
-        details = row["details"]
-        prevHash = row["prev_hash"]
-        hash = row["hash"]
     }
 }

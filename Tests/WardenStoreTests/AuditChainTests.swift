@@ -35,7 +35,7 @@ struct AuditChainTests {
             }
             try await group.waitForAll()
         }
-        let result = try await store.verifyAuditChain(batchSize: 7)
+        let result = try await store.verifyAuditChain()
         #expect(result.ok)
         #expect(result.checked == 200)
     }
