@@ -11,4 +11,6 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/nu
 fi
 export WARDEN_TEST_PYTHON="$PWD/$venv/bin/python" WARDEN_REQUIRE_MCP_CLIENT=1
 swift build --build-tests
+# Kill the supervisor at random moments under load; every restart must find the data intact.
+/usr/bin/python3 scripts/crash-test.py --build debug --kills 10
 swift test --skip-build

@@ -31,6 +31,7 @@ public enum WardenApplication {
         let router = Router(context: WardenRequestContext.self)
         let limiter = RateLimiter(limits: services.rateLimits)
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(store: services.store, limiter: limiter, publicPaths: ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)

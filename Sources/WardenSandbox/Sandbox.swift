@@ -22,8 +22,12 @@ public final class Sandbox: CodeAnalyzer, Sendable {
         self.logger = logger
     }
 
-    /// Starts the warm workers.
+    /// Clears cgroups a killed supervisor left behind, then starts the warm workers.
     public func start() async {
+        if configuration.useCgroups {
+            let removed = CgroupJanitor.sweep()
+            if removed > 0 { logger.notice("removed cgroups left by a previous supervisor", metadata: ["count": "\(removed)"]) }
+        }
         await pool.refill()
     }
 

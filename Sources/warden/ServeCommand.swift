@@ -14,9 +14,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default: $WARDEN_HOST or 127.0.0.1)") var host: String?
     @Option(help: "Port (default: $WARDEN_PORT or 8080)") var port: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: $WARDEN_LOG_LEVEL or info)") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json (JSON lines; default: $WARDEN_LOG_FORMAT or text)") var logFormat: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if (logFormat ?? environment["WARDEN_LOG_FORMAT"]) == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         var logger = Logger(label: "warden")
         logger.logLevel = Logger.Level(rawValue: logLevel ?? environment["WARDEN_LOG_LEVEL"] ?? "info") ?? .info
         let host = host ?? environment["WARDEN_HOST"] ?? "127.0.0.1"

@@ -5,7 +5,7 @@ struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Sandboxed tool execution with an approval workflow.",
-        subcommands: [Serve.self, Keys.self, Audit.self, Executions.self, Secrets.self])
+        subcommands: [Serve.self, Keys.self, Audit.self, Executions.self, Secrets.self, Backup.self, Restore.self])
 }
 
 /// `--data-dir`, shared by every command; `WARDEN_DATA_DIR` is the default.

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import WardenDomain
 @testable import WardenSandbox
 
@@ -83,5 +84,26 @@ struct OutcomeJudgeTests {
         #expect(outcome.status == .failed)
         #expect(outcome.error?.type == "SandboxError")
         #expect(outcome.error?.message.contains("userns") == true)
+    }
+}
+
+@Suite("Cgroup janitor")
+struct CgroupJanitorTests {
+    @Test func namesAndStaleDirectories() throws {
+        #expect(CgroupJanitor.supervisorPid("w123-4") == 123)
+        #expect(CgroupJanitor.supervisorPid("w123") == nil)
+        #expect(CgroupJanitor.supervisorPid("system.slice") == nil)
+        #expect(CgroupJanitor.supervisorPid("wx-1") == nil)
+        // A folder shaped like a cgroup tree: a dead supervisor's worker folder goes, others stay.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cg-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for name in ["pids/w999999-1", "pids/w\(getpid())-2", "pids/other", "memory/w999999-3"] {
+            try fm.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        defer { try? fm.removeItem(at: root) }
+        #expect(CgroupJanitor.sweep(root: root.path) == 2)
+        #expect(!fm.fileExists(atPath: root.appendingPathComponent("pids/w999999-1").path))
+        #expect(fm.fileExists(atPath: root.appendingPathComponent("pids/w\(getpid())-2").path))
+        #expect(fm.fileExists(atPath: root.appendingPathComponent("pids/other").path))
     }
 }

@@ -1,0 +1,36 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Removes per-worker cgroups (`w<supervisor pid>-<n>`) left behind by a supervisor that was
+/// killed: the launcher removes its own when it ends normally, but not when it is SIGKILLed.
+enum CgroupJanitor {
+    /// Sweeps the folders this process's cgroups live in; returns how many it removed.
+    @discardableResult
+    static func sweep(root: String = "/sys/fs/cgroup") -> Int {
+        let fm = FileManager.default
+        let ownPaths = Set(((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap { $0.split(separator: ":", maxSplits: 2).last.map(String.init) })
+        let mounts = [root] + ((try? fm.contentsOfDirectory(atPath: root)) ?? []).map { "\(root)/\($0)" }
+        var removed = 0
+        for mount in mounts {
+            for own in ownPaths {
+                let parent = own == "/" ? mount : mount + own
+                for name in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] {
+                    guard let owner = supervisorPid(name), owner != getpid(), kill(owner, 0) != 0, errno == ESRCH else { continue }
+                    if rmdir("\(parent)/\(name)") == 0 { removed += 1 }
+                }
+            }
+        }
+        return removed
+    }
+
+    /// The supervisor pid in a worker cgroup name `w<pid>-<n>`, or nil for anything else.
+    static func supervisorPid(_ name: String) -> pid_t? {
+        guard name.hasPrefix("w"), let dash = name.firstIndex(of: "-"),
+              let pid = pid_t(name[name.index(after: name.startIndex)..<dash]), pid > 0,
+              Int(name[name.index(after: dash)...]) != nil else { return nil }
+        return pid
+    }
+}

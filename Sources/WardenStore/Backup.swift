@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import WardenDomain
+
+/// What a backup says about itself, written next to the snapshot as `<file>.manifest.json`.
+public struct BackupManifest: Codable, Equatable, Sendable {
+    public var format: Int
+    public var createdAt: String
+    public var sha256: String
+    public var bytes: Int
+    public var schemaVersion: Int
+    public var auditEvents: Int
+    public var auditHead: String?
+
+    enum CodingKeys: String, CodingKey {
+        case format, createdAt = "created_at", sha256, bytes, schemaVersion = "schema_version"
+        case auditEvents = "audit_events", auditHead = "audit_head"
+    }
+
+    public static func url(for snapshot: URL) -> URL { URL(fileURLWithPath: snapshot.path + ".manifest.json") }
+}
+
+public enum BackupError: Error, CustomStringConvertible {
+    case exists(String)
+    case missingManifest(String)
+    case checksum(expected: String, found: String)
+    case integrity(String)
+    case audit(String)
+
+    public var description: String {
+        switch self {
+        case .exists(let path): "\(path) exists; pass --force to replace it"
+        case .missingManifest(let path): "no manifest at \(path); a backup is the snapshot plus its .manifest.json"
+        case .checksum(let expected, let found): "the snapshot does not match its manifest (sha256 \(found), manifest says \(expected))"
+        case .integrity(let message): "PRAGMA integrity_check failed: \(message)"
+        case .audit(let message): "the snapshot's audit chain does not verify: \(message)"
+        }
+    }
+}
+
+extension Store {
+    /// A consistent online snapshot through SQLite's backup API, while the service keeps running.
+    public func backup(to snapshot: URL, force: Bool) async throws -> BackupManifest {
+        let manifestURL = BackupManifest.url(for: snapshot)
+        for url in [snapshot, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
+            guard force else { throw BackupError.exists(url.path) }
+            try FileManager.default.removeItem(at: url)
+        }
+        let partial = URL(fileURLWithPath: snapshot.path + ".partial")
+        try? FileManager.default.removeItem(at: partial)
+        let destination = try DatabaseQueue(path: partial.path)
+        try pool.backup(to: destination)
+        let (schema, events, head) = try await destination.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0,
+             try String.fetchOne(db, sql: "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        }
+        try destination.close()
+        try FileManager.default.moveItem(at: partial, to: snapshot)
+        let data = try Data(contentsOf: snapshot)
+        let manifest = BackupManifest(format: 1, createdAt: Timestamp.now(), sha256: Digest.sha256Hex(Array(data)), bytes: data.count,
+                                      schemaVersion: schema, auditEvents: events, auditHead: head)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(manifest).write(to: manifestURL, options: .atomic)
+        return manifest
+    }
+
+    /// Checks a backup before anything is replaced: manifest checksum, integrity check, and the
+    /// audit chain under this installation's audit key.
+    public static func verifyBackup(_ snapshot: URL, signer: AuditSigner, migrationsDirectory: URL) async throws -> BackupManifest {
+        let manifestURL = BackupManifest.url(for: snapshot)
+        guard let manifestData = try? Data(contentsOf: manifestURL) else { throw BackupError.missingManifest(manifestURL.path) }
+        let manifest = try JSONDecoder().decode(BackupManifest.self, from: manifestData)
+        let found = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
+        guard found == manifest.sha256 else { throw BackupError.checksum(expected: manifest.sha256, found: found) }
+        // Work on a copy: opening a database can write to it, and the backup must stay as it was.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("warden-restore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try FileManager.default.copyItem(at: snapshot, to: scratch.appendingPathComponent("warden.db"))
+        let copy = try DatabaseQueue(path: scratch.appendingPathComponent("warden.db").path)
+        let integrity = try await copy.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        guard integrity == ["ok"] else { throw BackupError.integrity(integrity.prefix(5).joined(separator: "; ")) }
+        try copy.close()
+        let store = try Store.open(dataDirectory: scratch, migrationsDirectory: migrationsDirectory, signer: signer)
+        let chain = try await store.verifyAuditChain()
+        guard chain.ok else { throw BackupError.audit("first break at entry \(chain.firstBreak ?? 0): \(chain.reason ?? "")") }
+        return manifest
+    }
+}
