@@ -16,8 +16,10 @@ public struct WardenServices: Sendable {
     public var mcpAllowedOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
     public var rateLimits = RateLimits()
+    public var sessions: SessionTokens
 
-    public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, limits: Limits = .standard) {
+    public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
+        self.sessions = sessions
         self.store = store
         self.sandbox = sandbox
         self.secretBox = secretBox
@@ -33,7 +35,8 @@ public enum WardenApplication {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(store: services.store, limiter: limiter, publicPaths: ["/healthz", "/readyz"]))
+        router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, limiter: limiter,
+                                                publicPaths: ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         let v1 = router.group("v1")
         v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
@@ -45,6 +48,7 @@ public enum WardenApplication {
         ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
+        SessionRoutes(store: services.store, sessions: services.sessions).add(to: v1)
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
         SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
         MCPSourceRoutes(store: services.store, secretBox: services.secretBox, egressSettings: services.egressSettings, limits: limits).add(to: v1)

@@ -8,6 +8,7 @@ import WardenStore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let store: Store
+    let sessions: SessionTokens
     let limiter: RateLimiter
     let publicPaths: Set<String>
 
@@ -22,8 +23,16 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let credential = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let principal: Principal
+        var session: SessionTokens.Verified?
         do {
-            principal = try await store.authenticate(apiKey: credential)
+            if credential.hasPrefix(APIKeyFormat.prefix) {
+                principal = try await store.authenticate(apiKey: credential)
+            } else {
+                guard let verified = await sessions.verify(credential) else { throw CredentialError.invalidSession }
+                guard try await !store.isSessionRevoked(jti: verified.jti) else { throw CredentialError.sessionEnded }
+                principal = try await store.principal(keyId: verified.keyId)
+                session = verified
+            }
         } catch let error as CredentialError {
             // Counted per address first, so a flood is refused before it can grow the audit trail.
             await limiter.recordAuthFailure(address: context.clientAddress)
@@ -34,6 +43,7 @@ struct AuthMiddleware: RouterMiddleware {
         try await limiter.request(identity: principal.id)
         var context = context
         context.principal = principal
+        context.session = session
         context.logger[metadataKey: "actor"] = "\(principal.actor)"
         return try await next(request, context)
     }

@@ -5,12 +5,15 @@ import WardenDomain
 public struct WardenRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// Set when the caller presented a session token rather than an API key.
+    public var session: SessionTokens.Verified?
     /// The peer's IP address, for limits on failed authentication.
     public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.session = nil
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

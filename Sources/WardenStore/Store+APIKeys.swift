@@ -9,9 +9,13 @@ public enum CredentialError: Error, Equatable, Sendable {
     case unknown
     case expired
     case revoked
+    case invalidSession
+    case sessionEnded
 
     public var message: String {
         switch self {
+        case .invalidSession: "the session token is not valid (bad signature, audience, algorithm or claims, or expired)"
+        case .sessionEnded: "the session was logged out"
         case .malformed: "the bearer credential is not a Warden API key"
         case .unknown: "invalid API key"
         case .expired: "API key expired"

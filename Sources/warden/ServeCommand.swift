@@ -52,7 +52,14 @@ struct Serve: AsyncParsableCommand {
         }
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
         await sandbox.start()
-        var services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox)
+        let jwtKey = try KeyFile.load(variable: "WARDEN_JWT_SECRET", file: data.url.appendingPathComponent("jwt.key"),
+                                      environment: environment, guarding: "nothing lasting (sessions would end)") { true }
+        if let encryption = environment["WARDEN_ENCRYPTION_KEY"], KeyFile.parse(encryption) == jwtKey {
+            logger.warning("WARDEN_JWT_SECRET equals WARDEN_ENCRYPTION_KEY: give session signing its own key")
+        }
+        let lifetime = environment["WARDEN_SESSION_TTL"].flatMap(Int.init) ?? SessionTokens.maximumLifetime
+        var services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox,
+                                      sessions: await SessionTokens(secret: jwtKey, lifetime: lifetime))
         if environment["WARDEN_EGRESS_ALLOW_LOOPBACK"] == "1" {
             services.egressSettings.allowLoopback = true
             logger.warning("WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production.")

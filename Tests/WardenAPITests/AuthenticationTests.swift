@@ -8,7 +8,7 @@ struct AuthenticationTests {
     @Test(arguments: [nil, "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Bearer not-a-key", "Token wdn_x",
                       "Bearer wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
     func badCredentialsAre401(_ header: String?) async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         try await server.run { client in
             var headers: HTTPFields = [:]
             if let header { headers[.authorization] = header }
@@ -20,7 +20,7 @@ struct AuthenticationTests {
     }
 
     @Test func expiredKeyIsRefusedOnTheNextRequest() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let key = try await server.key(.agent, expiresIn: 3)
         let created = ContinuousClock.now
         try await server.run { client in
@@ -33,7 +33,7 @@ struct AuthenticationTests {
     }
 
     @Test func revokedKeyIsRefusedOnTheNextRequest() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"temp","role":"agent"}"#)
@@ -54,7 +54,7 @@ struct AuthenticationTests {
     }
 
     @Test func healthNeedsNoKey() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         try await server.run { client in
             #expect(try await client.request(.get, "/healthz").status == 200)
             let ready = try await client.request(.get, "/readyz")

@@ -53,7 +53,7 @@ struct EgressTests {
     @Test func allowlistRedirectsSizeAndRecords() async throws {
         let (origin, canary, stop) = try Self.startServers()
         defer { stop() }
-        let server = try TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let secret = "upstream-\(UUID().uuidString)"
         try await server.run { client in
@@ -103,7 +103,7 @@ struct EgressTests {
     @Test func privateAndLoopbackAddressesAreRefusedByDefault() async throws {
         let (origin, _, stop) = try Self.startServers()
         defer { stop() }
-        let server = try TestServer.make(allowLoopbackEgress: false)
+        let server = try await TestServer.make(allowLoopbackEgress: false)
         let admin = try await server.key(.admin)
         try await server.run { client in
             let hosts: [JSONValue] = [.string("127.0.0.1:\(origin)"), .string("localhost:\(origin)"), .string("169.254.169.254"), .string("10.0.0.1")]

@@ -43,7 +43,7 @@ struct ErrorShapeTests {
 
     @Test(arguments: cases)
     func refusedInTheContractShape(_ c: Case) async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             let reply = try await client.request(c.method, c.path, key: admin, json: c.body)
@@ -55,7 +55,7 @@ struct ErrorShapeTests {
     }
 
     @Test func toolInputErrors() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
@@ -92,7 +92,7 @@ struct ErrorShapeTests {
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct PaginationTests {
     @Test func pagesCoverEverythingOnceInOrder() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             var created: [String] = []

@@ -9,7 +9,7 @@ import WardenTestSupport
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct HardeningTests {
     @Test func securityHeadersAndRequestIdsOnEveryResponse() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             for reply in [try await client.request(.get, "/v1/servers", key: admin),
@@ -33,7 +33,7 @@ struct HardeningTests {
         var limits = RateLimits()
         limits.requestsBurst = 5
         limits.requestsPerSecond = 0.2
-        let server = try TestServer.make(rateLimits: limits)
+        let server = try await TestServer.make(rateLimits: limits)
         let agent = try await server.key(.agent)
         let other = try await server.key(.agent, name: "other")
         try await server.run { client in
@@ -50,7 +50,7 @@ struct HardeningTests {
         var limits = RateLimits()
         limits.authFailuresBurst = 3
         limits.authFailuresPerSecond = 0.01
-        let server = try TestServer.make(rateLimits: limits)
+        let server = try await TestServer.make(rateLimits: limits)
         let admin = try await server.key(.admin)
         try await server.run { client in
             let bogus = "wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -68,7 +68,7 @@ struct LoadTests {
     /// Many concurrent authenticated requests (each reads the key table) must all be answered:
     /// a blocking database read on the cooperative pool once deadlocked the server this way.
     @Test func concurrentRequestsAreAllAnswered() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
             let port = client.port

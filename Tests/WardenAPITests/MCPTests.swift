@@ -17,7 +17,7 @@ struct MCPTests {
     }
 
     @Test func sessionAndHeaderRules() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let agent = try await server.key(.agent)
         let other = try await server.key(.agent, name: "other")
         let auditor = try await server.key(.auditor)
@@ -73,7 +73,7 @@ struct MCPTests {
             }
             return
         }
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         try await server.run { client in

@@ -67,7 +67,7 @@ struct RoleMatrixTests {
 
     @Test(arguments: endpoints, Role.allCases)
     func roleIsEnforced(_ endpoint: Endpoint, _ role: Role) async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let fixture = try await Self.fixture(server.store)
         let key = try await server.key(role, name: "caller")
         let (path, json) = endpoint.request(fixture)

@@ -12,7 +12,7 @@ struct SecretsTests {
     static let raising = "def main():\n    raise ValueError('bad token ' + secrets['API_TOKEN'])\n"
 
     @Test func valuesAreWriteOnlyScopedToTheirServerAndRedactedEverywhere() async throws {
-        let server = try TestServer.make()
+        let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         let auditor = try await server.key(.auditor)
         let value = "tok-\(UUID().uuidString)"

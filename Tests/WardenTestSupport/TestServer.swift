@@ -14,13 +14,16 @@ public struct TestServer: Sendable {
     public let services: WardenServices
     public let dataDirectory: URL
 
-    public static func make(allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits()) throws -> TestServer {
+    public static let sessionSecret = RandomBytes.make(32)
+
+    public static func make(allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(), sessionLifetime: Int = 900) async throws -> TestServer {
         guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
         let store = try Store.open(dataDirectory: directory,
                                    migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
                                    signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        var services = WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)))
+        var services = WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)),
+                                      sessions: await SessionTokens(secret: sessionSecret, lifetime: sessionLifetime))
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
         return TestServer(store: store, services: services, dataDirectory: directory)
