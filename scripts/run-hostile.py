@@ -8,6 +8,8 @@ uid 100000+i, fd 3 = result pipe, fd 4 = status pipe. The driver enforces the wa
 SIGKILLing the launcher parent, then checks that the sandbox died with it (fd 3 reaches EOF).
 Outcomes: ok | blocked | ESCAPED | failed | truncated | timeout | killed:cpu | killed:memory |
 killed:signal | error:STAGE | survived. Each file's first line says `# expect: OUTCOME`.
+Tests/hostile/_prelude.py holds the helpers the cases share (a tool cannot import a local
+module): it is no case itself, and each case runs as `prelude + "\n" + case`.
 """
 import argparse
 import json
@@ -28,6 +30,15 @@ SANITY = [
     ("sanity_stdlib", "# expect: ok\n" + open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "stdlib-workload.py")).read(), {}),
     ("sanity_import_refused", "# expect: failed\nimport os\ndef main():\n    return 1\n", {}),
 ]
+
+
+PRELUDE = "_prelude.py"   # shared helpers, prepended to every Tests/hostile case
+
+
+def expectation(case):
+    """OUTCOME from a case's first line `# expect: OUTCOME` (read before the prelude is prepended)."""
+    first = case.splitlines()[0] if case else ""
+    return first.split("expect:", 1)[1].strip() if "expect:" in first else "?"
 
 
 def limits():
@@ -158,18 +169,19 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     lim = limits()
-    cases = list(SANITY)
+    cases = [(name, code, arguments, expectation(code)) for name, code, arguments in SANITY]
     hdir = os.path.join(ROOT, "Tests", "hostile")
+    with open(os.path.join(hdir, PRELUDE)) as f:
+        prelude = f.read()
     for name in sorted(os.listdir(hdir)):
-        if name.endswith(".py"):
+        if name.endswith(".py") and name != PRELUDE:
             with open(os.path.join(hdir, name)) as f:
-                cases.append((name[:-3], f.read(), {}))
+                case = f.read()
+            cases.append((name[:-3], prelude + "\n" + case, {}, expectation(case)))
     passed = failed = 0
-    for i, (name, code, arguments) in enumerate(cases):
+    for i, (name, code, arguments, expect) in enumerate(cases):
         if args.only and args.only not in name:
             continue
-        first = code.splitlines()[0] if code else ""
-        expect = first.split("expect:", 1)[1].strip() if "expect:" in first else "?"
         t0 = time.monotonic()
         p, res_r, st_r = launch(args, i, code, arguments, lim)
         bufs, timed_out, survived = collect(p, res_r, st_r, lim["wall_ms"] / 1000)

@@ -16,13 +16,16 @@ struct HostileTests {
     }
 
     static let directory = TestSandbox.repositoryRoot.appendingPathComponent("Tests/hostile")
+    /// Helpers shared by the attacks (reaching `posix` and `ctypes`), run before each one.
+    static let prelude = (try? String(contentsOf: directory.appendingPathComponent("_prelude.py"), encoding: .utf8)) ?? ""
 
     static let cases: [Case] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".py") }.sorted().compactMap { name in
             guard let code = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
                   let header = code.split(separator: "\n").first, header.hasPrefix("# expect:") else { return nil }
-            return Case(name: name, code: code, expectation: header.dropFirst("# expect:".count).trimmingCharacters(in: .whitespaces))
+            return Case(name: name, code: prelude + "\n" + code,
+                        expectation: header.dropFirst("# expect:".count).trimmingCharacters(in: .whitespaces))
         }
     }()
 

@@ -1,12 +1,5 @@
 # expect: blocked
 # Read /etc/shadow and /etc/passwd with the real builtins' open.
-def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
-    for c in object.__subclasses__():
-        if c.__name__ == "BuiltinImporter":
-            return c.load_module(name)
-
-
 def main():
     real_open = _builtin("builtins").open
     out = []

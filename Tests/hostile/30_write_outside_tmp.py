@@ -1,11 +1,6 @@
 # expect: blocked
 # Create new uniquely named files everywhere but /tmp (never opens an existing file).
 import uuid
-def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
-    for c in object.__subclasses__():
-        if c.__name__ == "BuiltinImporter":
-            return c.load_module(name)
 
 
 def main():

@@ -1,11 +1,6 @@
 # expect: blocked
 # Fill /tmp with up to 64 MiB: the tmpfs size (16 MiB) and RLIMIT_FSIZE must stop it.
 import uuid
-def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
-    for c in object.__subclasses__():
-        if c.__name__ == "BuiltinImporter":
-            return c.load_module(name)
 
 
 def main():

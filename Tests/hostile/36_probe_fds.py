@@ -1,13 +1,6 @@
 # expect: blocked
 # Inherited descriptors: only 0-3 and the egress socket 5 may be open (4 = the launcher's status
 # pipe must be closed), and 5 must be a socket, not a file of the host.
-def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
-    for c in object.__subclasses__():
-        if c.__name__ == "BuiltinImporter":
-            return c.load_module(name)
-
-
 def main():
     posix = _builtin("posix")
     open_fds = []

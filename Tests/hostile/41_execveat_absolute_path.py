@@ -2,31 +2,15 @@
 # execveat(1000, "/abs/path", ..., AT_EMPTY_PATH) passes a filter that checks only the fd and
 # flags (the kernel ignores the fd for an absolute path). If it runs, the new program writes an
 # `escaped` frame itself; nothing else is touched.
-def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
-    for c in object.__subclasses__():
-        if c.__name__ == "BuiltinImporter":
-            return c.load_module(name)
-
-
-def _ctypes():
-    sys = _builtin("sys")
-    real = sys.modules["_frozen_importlib"].__import__
-    _builtin("builtins").__import__ = real
-    return real("ctypes")
-
-
 PAYLOAD = ("import json, posix; d = json.dumps({'ok': True, 'result': {'escaped': True, "
            "'detail': 'a new program ran after the runner'}, 'stdout': '', 'stdout_truncated': False}).encode(); "
            "posix.write(3, len(d).to_bytes(4, 'big') + d)")
 
 
 def main():
-    try:
-        ctypes = _ctypes()
-        libc = ctypes.CDLL(None, use_errno=True)
-    except BaseException as e:
-        return {"escaped": False, "detail": "ctypes unreachable: %s: %s" % (type(e).__name__, e)}
+    ctypes, libc, unreachable = _libc()
+    if unreachable:
+        return unreachable
     argv = (ctypes.c_char_p * 6)(b"python3", b"-I", b"-S", b"-c", PAYLOAD.encode(), None)
     envp = (ctypes.c_char_p * 1)(None)
     out = []
