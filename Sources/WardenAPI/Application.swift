@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Prometheus
 import WardenDomain
 import WardenEgress
 import WardenSandbox
@@ -17,6 +18,9 @@ public struct WardenServices: Sendable {
     public var egressSettings = EgressSettings()
     public var rateLimits = RateLimits()
     public var sessions: SessionTokens
+    /// Set when the process bootstrapped swift-metrics with a Prometheus registry.
+    public var metricsRegistry: PrometheusCollectorRegistry?
+    public var metricsAccess: MetricsAccess = .key
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
         self.sessions = sessions
@@ -34,10 +38,14 @@ public enum WardenApplication {
         let limiter = RateLimiter(limits: services.rateLimits)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, limiter: limiter,
-                                                publicPaths: ["/healthz", "/readyz"]))
+                                                publicPaths: services.metricsAccess == .public ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
+        if let registry = services.metricsRegistry, services.metricsAccess != .off {
+            MetricsRoutes(registry: registry).add(to: router)
+        }
         let v1 = router.group("v1")
         v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits

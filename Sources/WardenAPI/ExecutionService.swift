@@ -65,6 +65,7 @@ public struct ExecutionService: Sendable {
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated
         try await store.finishExecution(logged(response))
+        WardenMetrics.execution(response)
         return response
     }
 

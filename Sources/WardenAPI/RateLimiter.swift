@@ -35,7 +35,10 @@ public actor RateLimiter {
         let now = Date().timeIntervalSinceReferenceDate
         var probe = buckets["auth:\(address)"] ?? TokenBucket(capacity: limits.authFailuresBurst, perSecond: limits.authFailuresPerSecond, now: now)
         let (allowed, retry) = probe.take(now: now)
-        if !allowed { throw Self.limited("too many failed authentication attempts from this address", retry) }
+        if !allowed {
+            WardenMetrics.rateLimited("auth_failures")
+            throw Self.limited("too many failed authentication attempts from this address", retry)
+        }
     }
 
     func recordAuthFailure(address: String) {
@@ -48,7 +51,10 @@ public actor RateLimiter {
         var bucket = buckets[key] ?? TokenBucket(capacity: burst, perSecond: perSecond, now: now)
         let (allowed, retry) = bucket.take(now: now)
         buckets[key] = bucket
-        if !allowed { throw Self.limited("rate limit of \(what) reached", retry) }
+        if !allowed {
+            WardenMetrics.rateLimited(key.hasPrefix("srv:") ? "executions" : "requests")
+            throw Self.limited("rate limit of \(what) reached", retry)
+        }
     }
 
     /// Forgets idle buckets now and then, so memory does not grow with every address ever seen.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import WardenDomain
@@ -45,6 +46,7 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(PinnedHTTP.describe(error))])])
         }
         record.durationMs = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        Counter(label: "warden_egress_requests_total", dimensions: [("outcome", record.error == nil ? "sent" : "refused")]).increment()
         lock.withLock { records.append(record) }
         return Array(reply.encodedString().utf8)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// Bounds how many workers run at once and keeps a few started, confined and pre-imported
 /// workers waiting. A worker is never reused: each one runs one request and exits.
@@ -26,10 +27,13 @@ actor WorkerPool {
     /// Waits for room to run (up to the queue timeout), then hands out a fresh worker.
     func checkout() async throws -> WorkerProcess {
         if active >= configuration.maxActiveWorkers {
+            let start = ContinuousClock.now
+            defer { Timer(label: "warden_worker_queue_wait_seconds").record(duration: ContinuousClock.now - start) }
             try await waitForRoom()  // the waker counts us in
         } else {
             active += 1
         }
+        Gauge(label: "warden_workers_active").record(active)
         if let worker = warm.popLast() {
             refill()
             return worker
@@ -49,6 +53,7 @@ actor WorkerPool {
     func finished(_ worker: WorkerProcess) {
         freeSlots.append(worker.slot)
         active -= 1
+        Gauge(label: "warden_workers_active").record(active)
         wakeOne()
         refill()
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import WardenAPI
 import WardenDomain
 import WardenSandbox
@@ -76,6 +78,14 @@ struct Serve: AsyncParsableCommand {
         if host != "127.0.0.1" && host != "localhost" && host != "::1" {
             logger.warning("listening on \(host) without TLS: put Warden behind a TLS-terminating proxy (keys travel in headers)")
         }
+        guard let access = MetricsAccess(rawValue: environment["WARDEN_METRICS"] ?? "key") else {
+            logger.critical("WARDEN_METRICS must be off, public or key")
+            throw ExitCode(2)
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        services.metricsRegistry = registry
+        services.metricsAccess = access
         services.mcpAllowedOrigins = Set((environment["WARDEN_MCP_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty })

@@ -21,28 +21,8 @@ struct EgressTests {
 
     /// Starts the origin and canary servers; returns their ports and a way to stop them.
     static func startServers() throws -> (origin: Int, canary: Int, stop: () -> Void) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [TestSandbox.repositoryRoot.appendingPathComponent("Tests/egress/test_servers.py").path]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            line.append(byte)
-        }
-        let ports = try JSONValue.decode(String(decoding: line, as: UTF8.self)).objectValue ?? [:]
-        guard case .int(let origin)? = ports["origin"], case .int(let canary)? = ports["canary"] else {
-            process.terminate()
-            throw TestSkip("test servers did not start")
-        }
-        return (Int(origin), Int(canary), {
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-        })
+        let helper = try HelperProcess.start("Tests/egress/test_servers.py")
+        return (try helper.port("origin"), try helper.port("canary"), helper.stop)
     }
 
     static func get(_ url: String) async throws -> JSONValue {

@@ -89,3 +89,27 @@ struct LoadTests {
         }
     }
 }
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct MetricsTests {
+    @Test func prometheusCountsRequestsAndExecutions() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
+                                                               body: .object(["name": .string("t"), "code": .string("def main():\n    return 1\n")])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{}}"#)
+            #expect(try await client.request(.get, "/metrics").status == 401, "metrics need a credential by default")
+            let metrics = try await client.request(.get, "/metrics", key: admin)
+            #expect(metrics.status == 200)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            #expect(metrics.body.contains("warden_executions_total{status=\"succeeded\"}"))
+            #expect(metrics.body.contains("warden_execution_duration_seconds"))
+            #expect(metrics.body.contains("warden_workers_active"))
+            #expect(metrics.body.contains("hb_requests") || metrics.body.contains("http_server"))
+            #expect(!metrics.body.contains(admin))
+        }
+    }
+}

@@ -10,27 +10,8 @@ import WardenTestSupport
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct PassthroughTests {
     static func startUpstream(descriptionFile: URL) throws -> (port: Int, stop: () -> Void) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [TestSandbox.repositoryRoot.appendingPathComponent("Tests/mcp/upstream_server.py").path, descriptionFile.path]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            line.append(byte)
-        }
-        guard case .int(let port)? = (try? JSONValue.decode(String(decoding: line, as: UTF8.self)))?.objectValue?["port"] else {
-            process.terminate()
-            throw TestSkip("upstream MCP server did not start")
-        }
-        return (Int(port), {
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-        })
+        let helper = try HelperProcess.start("Tests/mcp/upstream_server.py", arguments: [descriptionFile.path])
+        return (try helper.port("port"), helper.stop)
     }
 
     @Test func discoverImportApproveCallAndPin() async throws {

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
+import Prometheus
 import NIOCore
 import WardenAPI
 import WardenDomain
@@ -16,6 +18,13 @@ public struct TestServer: Sendable {
 
     public static let sessionSecret = RandomBytes.make(32)
 
+    /// swift-metrics can be bootstrapped once per process: every test server shares this registry.
+    public static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
     public static func make(allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(), sessionLifetime: Int = 900) async throws -> TestServer {
         guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
@@ -26,6 +35,7 @@ public struct TestServer: Sendable {
                                       sessions: await SessionTokens(secret: sessionSecret, lifetime: sessionLifetime))
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
+        services.metricsRegistry = metrics
         return TestServer(store: store, services: services, dataDirectory: directory)
     }
 
