@@ -15,6 +15,7 @@ public struct WardenServices: Sendable {
     public var secretBox: SecretBox
     public var toolChanges = ToolChangeFeed()
     public var mcpAllowedOrigins: Set<String> = []
+    public var corsOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
     public var rateLimits = RateLimits()
     public var sessions: SessionTokens
@@ -37,6 +38,7 @@ public enum WardenApplication {
         let router = Router(context: WardenRequestContext.self)
         let limiter = RateLimiter(limits: services.rateLimits)
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: AllowedOriginsCORS(origins: services.corsOrigins))
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())

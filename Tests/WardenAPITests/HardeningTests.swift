@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import Testing
 import WardenAPI
@@ -110,6 +111,59 @@ struct MetricsTests {
             #expect(metrics.body.contains("warden_workers_active"))
             #expect(metrics.body.contains("hb_requests") || metrics.body.contains("http_server"))
             #expect(!metrics.body.contains(admin))
+        }
+    }
+}
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct CORSTests {
+    @Test func onlyConfiguredOriginsGetCORS() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            let allowed = try await client.request(.get, "/v1/servers", key: admin, headers: [.origin: "https://console.example"])
+            #expect(allowed.headers[.accessControlAllowOrigin] == "https://console.example")
+            #expect(allowed.headers[.accessControlExposeHeaders]?.contains("Mcp-Session-Id") == true)
+            let preflight = try await client.request(.options, "/v1/servers",
+                                                     headers: [.origin: "https://console.example", .accessControlRequestMethod: "POST"])
+            #expect(preflight.status == 204)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Cookie") == false)
+            let foreign = try await client.request(.get, "/v1/servers", key: admin, headers: [.origin: "https://evil.example"])
+            #expect(foreign.headers[.accessControlAllowOrigin] == nil)
+            let foreignPreflight = try await client.request(.options, "/v1/servers",
+                                                            headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            #expect(foreignPreflight.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+}
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct LogContentTests {
+    /// Every log line of a busy session, at trace level, holds no key, token or secret value.
+    @Test func logsCarryNoCredentialsOrSecrets() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        let logs = LogCapture()
+        let secret = "s3cret-\(UUID().uuidString)"
+        let bogus = "wdn_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+        let token = try await server.run(logs: logs) { client in
+            let token = try #require(try await client.request(.post, "/v1/auth/token", key: admin).string("access_token"))
+            let serverId = try #require(try await client.request(.post, "/v1/servers", key: token, json: #"{"name":"l"}"#).string("id"))
+            _ = try await client.request(.put, "/v1/servers/\(serverId)/secrets/API_TOKEN", key: token, body: .object(["value": .string(secret)]))
+            let code = "def main(password: str):\n    print(secrets['API_TOKEN'], password)\n    raise ValueError(secrets['API_TOKEN'])\n"
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
+                                                               body: .object(["name": .string("t"), "code": .string(code)])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: token, body: .object(["arguments": .object(["password": .string(secret)])]))
+            _ = try await client.request(.get, "/v1/tools", key: bogus)
+            let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"new","role":"agent"}"#)
+            return (token, try #require(created.string("key")))
+        }
+        let text = logs.text
+        #expect(text.contains("/v1/tools"), "the capture saw the requests")
+        for value in [admin, token.0, token.1, secret, bogus] {
+            #expect(!text.contains(value), "a credential or secret reached the log")
         }
     }
 }

@@ -36,6 +36,7 @@ public struct TestServer: Sendable {
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
         services.metricsRegistry = metrics
+        services.corsOrigins = ["https://console.example"]
         return TestServer(store: store, services: services, dataDirectory: directory)
     }
 
@@ -44,9 +45,9 @@ public struct TestServer: Sendable {
     }
 
     /// Runs `body` against the server listening on a loopback port.
-    public func run<T: Sendable>(_ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
-        var logger = Logger(label: "warden-test")
-        logger.logLevel = .warning
+    public func run<T: Sendable>(logs: LogCapture? = nil, _ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
+        var logger = logs.map { capture in Logger(label: "warden-test") { _ in capture.handler() } } ?? Logger(label: "warden-test")
+        logger.logLevel = logs == nil ? .warning : .trace
         let app = Application(router: WardenApplication.router(services),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
@@ -91,4 +92,34 @@ public struct TestServer: Sendable {
 public struct TestSkip: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Keeps every log line a test server writes, with its metadata, to check what logs may contain.
+public final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    public init() {}
+
+    public var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    func handler() -> any LogHandler { CaptureHandler(capture: self) }
+
+    struct CaptureHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.append("\(event.level) \(event.message) \(all)")
+        }
+    }
 }
