@@ -1,0 +1,65 @@
+import Foundation
+import WardenAPI
+import WardenDomain
+
+/// The `WARDEN_*` settings of `warden serve` that are not flags, parsed once; a bad value stops
+/// start-up with a message naming the variable.
+struct ServeSettings {
+    var allowLoopbackEgress = false
+    var rateLimits = RateLimits()
+    var metricsAccess = MetricsAccess.key
+    var corsOrigins: Set<String> = []
+    var mcpAllowedOrigins: Set<String> = []
+    var retention: RetentionPeriod?
+    var sessionLifetime = SessionTokens.maximumLifetime
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(environment: [String: String]) throws {
+        func number(_ name: String) throws -> Double? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Double(text), value > 0 else { throw Invalid(description: "\(name) must be a positive number") }
+            return value
+        }
+        func origins(_ name: String) -> Set<String> {
+            Set((environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        allowLoopbackEgress = environment["WARDEN_EGRESS_ALLOW_LOOPBACK"] == "1"
+        rateLimits.requestsPerSecond = try number("WARDEN_RATE_REQUESTS_PER_SECOND") ?? rateLimits.requestsPerSecond
+        rateLimits.requestsBurst = try number("WARDEN_RATE_REQUESTS_BURST") ?? rateLimits.requestsBurst
+        rateLimits.executionsPerSecond = try number("WARDEN_RATE_EXECUTIONS_PER_SECOND") ?? rateLimits.executionsPerSecond
+        rateLimits.executionsBurst = try number("WARDEN_RATE_EXECUTIONS_BURST") ?? rateLimits.executionsBurst
+        if let perMinute = try number("WARDEN_RATE_AUTH_FAILURES_PER_MINUTE") {
+            rateLimits.authFailuresPerSecond = perMinute / 60
+            rateLimits.authFailuresBurst = perMinute
+        }
+        guard let access = MetricsAccess(rawValue: environment["WARDEN_METRICS"] ?? "key") else {
+            throw Invalid(description: "WARDEN_METRICS must be off, public or key")
+        }
+        metricsAccess = access
+        corsOrigins = origins("WARDEN_CORS_ORIGINS")
+        mcpAllowedOrigins = origins("WARDEN_MCP_ALLOWED_ORIGINS")
+        if let text = environment["WARDEN_EXECUTION_RETENTION"] {
+            guard let period = RetentionPeriod.parse(text) else {
+                throw Invalid(description: "WARDEN_EXECUTION_RETENTION must be a period such as 30d, 12h or 90m")
+            }
+            retention = period
+        }
+        if let text = environment["WARDEN_SESSION_TTL"] {
+            guard let seconds = Int(text), (1...SessionTokens.maximumLifetime).contains(seconds) else {
+                throw Invalid(description: "WARDEN_SESSION_TTL must be 1 to \(SessionTokens.maximumLifetime) seconds")
+            }
+            sessionLifetime = seconds
+        }
+    }
+
+    func apply(to services: inout WardenServices) {
+        services.egressSettings.allowLoopback = allowLoopbackEgress
+        services.rateLimits = rateLimits
+        services.metricsAccess = metricsAccess
+        services.corsOrigins = corsOrigins
+        services.mcpAllowedOrigins = mcpAllowedOrigins
+    }
+}
