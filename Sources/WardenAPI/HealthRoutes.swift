@@ -39,15 +39,22 @@ public actor Readiness {
     private let sandbox: Sandbox
     private let interval: Duration
     private var report: (SelfTestReport, ContinuousClock.Instant)?
+    private var running: Task<SelfTestReport, Never>?
 
     public init(sandbox: Sandbox, interval: Duration = .seconds(30)) {
         self.sandbox = sandbox
         self.interval = interval
     }
 
+    /// One self-test at a time: callers arriving while it runs wait for the same answer.
     public func sandboxReport() async -> SelfTestReport {
         if let (cached, at) = report, ContinuousClock.now - at < interval { return cached }
-        let fresh = await SelfTestReport.run(sandbox)
+        if let running { return await running.value }
+        let sandbox = self.sandbox
+        let task = Task { await SelfTestReport.run(sandbox) }
+        running = task
+        let fresh = await task.value
+        running = nil
         report = (fresh, ContinuousClock.now)
         return fresh
     }

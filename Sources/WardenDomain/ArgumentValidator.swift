@@ -35,8 +35,8 @@ public enum ArgumentValidator {
                 }
             }
         case .string(let text):
-            if let min = number(rules["minLength"]), Double(text.count) < min { problems.append("\(path) must have at least \(Int(min)) characters") }
-            if let max = number(rules["maxLength"]), Double(text.count) > max { problems.append("\(path) must have at most \(Int(max)) characters") }
+            if let min = number(rules["minLength"]), Double(text.count) < min { problems.append("\(path) must have at least \(min) characters") }
+            if let max = number(rules["maxLength"]), Double(text.count) > max { problems.append("\(path) must have at most \(max) characters") }
         case .int, .double:
             let x = number(value)!
             if let min = number(rules["minimum"]), x < min { problems.append("\(path) must be ≥ \(min)") }

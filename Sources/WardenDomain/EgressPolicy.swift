@@ -152,8 +152,11 @@ public struct EgressTarget: Equatable, Sendable {
             port = p
             host = String(authority[..<colon])
         }
-        host = host.lowercased()
-        if host.hasSuffix(".") { host.removeLast() }
+        // The host is matched, resolved and pinned exactly as written, so it must be written in its
+        // one canonical form: another spelling could slip past the connection pin.
+        guard host == host.lowercased(), !host.hasSuffix("."), !host.contains("%") else {
+            throw DomainError.invalidRequest("write the URL's host in lowercase, without a trailing dot")
+        }
         guard !host.isEmpty else { throw DomainError.invalidRequest("URL has no host") }
         return EgressTarget(scheme: scheme, host: host, port: port)
     }

@@ -32,12 +32,12 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         lock.withLock { records }
     }
 
-    public func handle(_ request: [UInt8]) async -> [UInt8] {
+    public func handle(_ request: [UInt8], within budget: Duration) async -> [UInt8] {
         let start = DispatchTime.now().uptimeNanoseconds
         var record = EgressRecord(method: "?", host: "?", port: 0, address: nil, status: nil, bytes: 0, error: nil, durationMs: 0)
         let reply: JSONValue
         do {
-            reply = try await perform(request, &record)
+            reply = try await perform(request, budget: budget, &record)
         } catch let denial as EgressDenial {
             record.error = denial.message
             reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(denial.message)])])
@@ -51,7 +51,7 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         return Array(reply.encodedString().utf8)
     }
 
-    private func perform(_ frame: [UInt8], _ record: inout EgressRecord) async throws -> JSONValue {
+    private func perform(_ frame: [UInt8], budget: Duration, _ record: inout EgressRecord) async throws -> JSONValue {
         let count = lock.withLock { records.count }
         guard count < settings.maxRequestsPerExecution else {
             throw EgressDenial("this execution already made \(settings.maxRequestsPerExecution) requests, the limit")
@@ -80,10 +80,11 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             guard text.utf8.count <= settings.maxRequestBodyBytes else { throw EgressDenial("request body is larger than \(settings.maxRequestBodyBytes) bytes") }
             body = ByteBuffer(string: text)
         }
-        let timeout = object["timeout_ms"].flatMap { value -> TimeAmount? in
+        let requested = object["timeout_ms"].flatMap { value -> TimeAmount? in
             if case .int(let ms) = value, ms > 0 { return .milliseconds(min(ms, settings.requestTimeout.nanoseconds / 1_000_000)) }
             return nil
         } ?? settings.requestTimeout
+        let timeout = min(requested, .nanoseconds(Int64(budget.components.seconds) * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000))
         let response = try await PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
             .send(method: method, url: url, headers: headers, body: body, timeout: timeout)
         record.address = response.address

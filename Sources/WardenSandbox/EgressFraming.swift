@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,16 +22,23 @@ enum EgressFraming {
         return .frame(body)
     }
 
-    /// Writes one frame (blocking: the worker is waiting for exactly this answer).
-    static func write(_ body: [UInt8], to fd: Int32) -> Bool {
+    /// Writes one frame to a non-blocking descriptor, waiting for room until `deadline`
+    /// (uptime nanoseconds). False if the worker went away or stopped reading in time.
+    static func write(_ body: [UInt8], to fd: Int32, until deadline: UInt64) -> Bool {
         let n = body.count
         let bytes = [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + body
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return false }
-            written += result
+            if result > 0 {
+                written += result
+                continue
+            }
+            guard result < 0, errno == EAGAIN || errno == EINTR else { return false }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { return false }
+            var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiting, 1, Int32(min((deadline - now) / 1_000_000 + 1, 1000)))
         }
         return true
     }

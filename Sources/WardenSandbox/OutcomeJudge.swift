@@ -10,8 +10,10 @@ public enum OutcomeJudge {
         var outcome = ExecutionOutcome(status: .failed, durationMs: raw.durationMs, cpuMs: raw.status?.cpuMs, maxRssKb: raw.status?.maxRssKb)
         let frame = raw.frame.flatMap(decodeFrame)
         if let frame {
-            outcome.stdout = frame["stdout"]?.stringValue ?? ""
-            outcome.stdoutTruncated = frame["stdout_truncated"] == .bool(true)
+            // The frame may come from hostile code writing to fd 3 itself: enforce the caps here too.
+            let (stdout, cut) = LogTruncation.prefix(frame["stdout"]?.stringValue ?? "", limit: limits.outputBytes)
+            outcome.stdout = stdout
+            outcome.stdoutTruncated = cut || frame["stdout_truncated"] == .bool(true)
         } else {
             outcome.stdout = String(decoding: raw.stdout.prefix(limits.outputBytes), as: UTF8.self)
         }
@@ -53,8 +55,13 @@ public enum OutcomeJudge {
             return outcome
         }
         if frame["ok"] == .bool(true) {
+            let result = frame["result"] ?? .null
+            guard result.encodedString().utf8.count <= limits.resultBytes else {
+                outcome.error = ExecutionError(type: "ResultTooLarge", message: "the result is larger than \(limits.resultBytes) bytes")
+                return outcome
+            }
             outcome.status = .succeeded
-            outcome.result = frame["result"] ?? .null
+            outcome.result = result
             return outcome
         }
         let error = frame["error"]?.objectValue

@@ -112,6 +112,7 @@ final class WorkerProcess: @unchecked Sendable {
         var written = 0
         var requestOpen = true
         _ = fcntl(requestFD, F_SETFL, fcntl(requestFD, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(egressFD, F_SETFL, fcntl(egressFD, F_GETFL) | O_NONBLOCK)
         var chunk = [UInt8](repeating: 0, count: 65536)
         var egressOpen = true
         var egressBuffer: [UInt8] = []
@@ -178,9 +179,19 @@ final class WorkerProcess: @unchecked Sendable {
                     case .oversized:
                         terminate(.output)
                     case .frame(let body):
-                        let answer = egress.map { handler in BlockingIO.await { await handler.handle(body) } }
+                        // The proxy's time counts against the wall clock, and so does handing the
+                        // answer back: a worker that stops reading cannot hold us past the deadline.
+                        let left = Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)
+                        guard left > 0 else {
+                            terminate(.timeout)
+                            continue
+                        }
+                        let answer = egress.map { handler in BlockingIO.await { await handler.handle(body, within: .nanoseconds(left)) } }
                             ?? Array(#"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#.utf8)
-                        if !EgressFraming.write(answer, to: egressFD) { egressOpen = false }
+                        if !EgressFraming.write(answer, to: egressFD, until: deadline) {
+                            egressOpen = false
+                            if DispatchTime.now().uptimeNanoseconds >= deadline { terminate(.timeout) }
+                        }
                     }
                     continue
                 }

@@ -42,9 +42,8 @@ extension Store {
     /// A consistent online snapshot through SQLite's backup API, while the service keeps running.
     public func backup(to snapshot: URL, force: Bool) async throws -> BackupManifest {
         let manifestURL = BackupManifest.url(for: snapshot)
-        for url in [snapshot, manifestURL] where FileManager.default.fileExists(atPath: url.path) {
-            guard force else { throw BackupError.exists(url.path) }
-            try FileManager.default.removeItem(at: url)
+        for url in [snapshot, manifestURL] where FileManager.default.fileExists(atPath: url.path) && !force {
+            throw BackupError.exists(url.path)
         }
         let partial = URL(fileURLWithPath: snapshot.path + ".partial")
         try? FileManager.default.removeItem(at: partial)
@@ -56,7 +55,8 @@ extension Store {
              try String.fetchOne(db, sql: "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
         }
         try destination.close()
-        try FileManager.default.moveItem(at: partial, to: snapshot)
+        // Replaces an older snapshot only now that the new one is complete.
+        guard rename(partial.path, snapshot.path) == 0 else { throw BackupError.exists(snapshot.path) }
         let data = try Data(contentsOf: snapshot)
         let manifest = BackupManifest(format: 1, createdAt: Timestamp.now(), sha256: Digest.sha256Hex(Array(data)), bytes: data.count,
                                       schemaVersion: schema, auditEvents: events, auditHead: head)

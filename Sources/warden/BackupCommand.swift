@@ -39,12 +39,15 @@ struct Restore: AsyncParsableCommand {
         print("backup verified: sha256 matches, integrity ok, audit chain of \(manifest.auditEvents) events intact")
         if dryRun { return }
         let database = data.url.appendingPathComponent("warden.db")
-        if FileManager.default.fileExists(atPath: database.path) {
-            guard force else { throw ValidationFailure("\(database.path) exists; pass --force to replace it (stop the server first)") }
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
-        }
+        let exists = FileManager.default.fileExists(atPath: database.path)
+        if exists && !force { throw ValidationFailure("\(database.path) exists; pass --force to replace it (stop the server first)") }
         try FileManager.default.createDirectory(at: data.url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try FileManager.default.copyItem(at: snapshot, to: database)
+        // Copy beside the database first; the old one goes only once the new one is complete.
+        let staged = data.url.appendingPathComponent("warden.db.restoring")
+        try? FileManager.default.removeItem(at: staged)
+        try FileManager.default.copyItem(at: snapshot, to: staged)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
+        guard rename(staged.path, database.path) == 0 else { throw ValidationFailure("could not move the restored database into place") }
         print("restored \(input) into \(database.path)")
     }
 }

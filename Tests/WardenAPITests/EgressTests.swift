@@ -103,4 +103,37 @@ struct EgressTests {
             #expect(try await Self.get("http://127.0.0.1:\(origin)/_hits").objectValue?["served"] == .int(0))
         }
     }
+
+    /// A tool that asks for a large body and never reads the answer cannot hold the worker past
+    /// its wall clock.
+    @Test func aWorkerThatStopsReadingStillTimesOut() async throws {
+        let (origin, _, stop) = try Self.startServers()
+        defer { stop() }
+        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let admin = try await server.key(.admin)
+        let code = """
+            import json, time
+            def _builtin(name):
+                for c in object.__subclasses__():
+                    if c.__name__ == "BuiltinImporter":
+                        return c.load_module(name)
+            def main(url: str):
+                posix = _builtin("posix")
+                body = json.dumps({"method": "GET", "url": url, "headers": {}, "body": None}).encode()
+                posix.write(5, len(body).to_bytes(4, "big") + body)
+                time.sleep(60)
+            """
+        try await server.run { client in
+            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
+                                                                 body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
+                                                               body: .object(["name": .string("stall"), "code": .string(code), "input_schema": .object(["type": .string("object")])])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let start = ContinuousClock.now
+            let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
+                                                 body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/big")])]))
+            #expect(reply.string("status") == "timeout", "\(reply.body)")
+            #expect(ContinuousClock.now - start < .seconds(20))
+        }
+    }
 }

@@ -32,4 +32,10 @@ struct ArgumentValidatorTests {
             try ArgumentValidator.validate(.array([]), against: schema)
         }
     }
+
+    @Test func hugeSchemaNumbersDoNotTrap() {
+        let schema = JSONValue.object(["type": .string("object"), "properties": .object([
+            "s": .object(["type": .string("string"), "minLength": .double(1e300), "maxLength": .double(-1e300)])])])
+        #expect(throws: DomainError.self) { try ArgumentValidator.validate(.object(["s": .string("x")]), against: schema) }
+    }
 }

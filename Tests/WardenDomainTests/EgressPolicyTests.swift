@@ -34,7 +34,7 @@ struct EgressPolicyTests {
     }
 
     @Test func targetsAndAllowlist() throws {
-        let target = try EgressTarget.parse("https://API.example.com/v1?q=1")
+        let target = try EgressTarget.parse("https://api.example.com/v1?q=1")
         #expect(target == EgressTarget(scheme: "https", host: "api.example.com", port: 443))
         #expect(target.isAllowed(by: ["api.example.com"]))
         #expect(!target.isAllowed(by: ["example.com", "api.example.com:8443"]))
@@ -42,7 +42,8 @@ struct EgressPolicyTests {
         #expect(custom.isAllowed(by: ["127.0.0.1:9000"]))
         #expect(!custom.isAllowed(by: ["127.0.0.1"]))
         #expect(try EgressTarget.parse("http://[::1]:8080/").host == "::1")
-        for bad in ["ftp://x/", "file:///etc/passwd", "http://user:pw@host/", "//host/", "http://:80/", "http://h:99999/"] {
+        for bad in ["ftp://x/", "file:///etc/passwd", "http://user:pw@host/", "//host/", "http://:80/", "http://h:99999/",
+                    "http://API.example.com/", "http://api.example.com./", "http://api%2eexample.com/"] {
             #expect(throws: DomainError.self, "\(bad)") { try EgressTarget.parse(bad) }
         }
     }

@@ -27,6 +27,17 @@ struct OutcomeJudgeTests {
         #expect(outcome.cpuMs == 10)
     }
 
+    @Test func forgedFramesCannotExceedTheCaps() {
+        var small = limits
+        small.resultBytes = 10
+        small.outputBytes = 4
+        let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":true,"result":"0123456789abcdef","stdout":"123456789"}"#)), limits: small)
+        #expect(outcome.status == .failed)
+        #expect(outcome.error?.type == "ResultTooLarge")
+        #expect(outcome.stdout == "1234")
+        #expect(outcome.stdoutTruncated)
+    }
+
     @Test func toolErrorIsFailed() {
         let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":false,"error":{"type":"ValueError","message":"bad"},"stdout":""}"#)), limits: limits)
         #expect(outcome.status == .failed)

@@ -49,9 +49,13 @@ struct MCPMethods {
             throw JSONRPCError(code: JSONRPCError.invalidParams, message: "tools/call needs a tool name")
         }
         let arguments = params["arguments"] ?? .object([:])
-        let match = try await store.approvedTools(serverName: session.serverFilter).first { "\($0.server.name)__\($0.tool.name)" == name }
-        guard let match else {
+        // `a` + `b__c` and `a__b` + `c` share a name: refuse rather than guess which one runs.
+        let matches = try await store.approvedTools(serverName: session.serverFilter).filter { "\($0.server.name)__\($0.tool.name)" == name }
+        guard let match = matches.first else {
             throw JSONRPCError(code: JSONRPCError.invalidParams, message: "unknown tool: \(name)")
+        }
+        guard matches.count == 1 else {
+            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "tool name \(name) is ambiguous (server and tool names both contain __); use /mcp?server=NAME")
         }
         let execution: Execution
         do {

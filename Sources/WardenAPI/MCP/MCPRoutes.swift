@@ -97,22 +97,32 @@ struct MCPRoutes {
             }
             defer { ticker.cancel() }
             let deadline = ContinuousClock.now + settings.streamLifetime
-            try await writer.write(ByteBuffer(string: ": warden stream open\n\n"))
-            for await event in events {
-                guard ContinuousClock.now < deadline,
-                      try await store.activeMCPSession(id: session.id, keyId: principal.id, idle: settings.sessionIdle) != nil else { break }
-                switch event {
-                case .changed:
-                    let text = JSONRPCMessage.notification("notifications/tools/list_changed").encodedString()
-                    try await writer.write(ByteBuffer(string: "event: message\ndata: \(text)\n\n"))
-                case .keepalive:
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                }
+            do {
+                try await Self.pump(events, into: &writer, session: session, principal: principal, store: store, settings: settings, deadline: deadline)
+            } catch {
+                await feed.unsubscribe(id)  // the client went away
+                throw error
             }
             await feed.unsubscribe(id)
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+    }
+
+    private static func pump(_ events: AsyncStream<ToolChangeFeed.Event>, into writer: inout any ResponseBodyWriter, session: MCPSession,
+                             principal: Principal, store: Store, settings: Settings, deadline: ContinuousClock.Instant) async throws {
+        try await writer.write(ByteBuffer(string: ": warden stream open\n\n"))
+        for await event in events {
+            guard ContinuousClock.now < deadline,
+                  try await store.activeMCPSession(id: session.id, keyId: principal.id, idle: settings.sessionIdle) != nil else { break }
+            switch event {
+            case .changed:
+                let text = JSONRPCMessage.notification("notifications/tools/list_changed").encodedString()
+                try await writer.write(ByteBuffer(string: "event: message\ndata: \(text)\n\n"))
+            case .keepalive:
+                try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+            }
+        }
     }
 
     /// Authenticated (by the middleware), allowed to execute tools, from an allowed origin,
