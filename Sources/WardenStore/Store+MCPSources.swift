@@ -67,16 +67,16 @@ extension Store {
             }
             drafts.append((definition, local))
         }
-        var created: [Tool] = []
-        for (definition, local) in drafts {
-            let schema = definition.inputSchema.objectValue == nil ? JSONValue.object(["type": .string("object")]) : definition.inputSchema
-            let tool = try await createTool(serverId: source.serverId,
-                                            ToolDraft(name: local, description: definition.description, code: definition.canonical,
-                                                      inputSchema: schema, schemaExplicit: true),
-                                            by: actor, kind: .mcpPassthrough, source: (source.id, definition.name))
-            created.append(tool)
+        let chosen = drafts
+        return try await write { db in
+            try chosen.map { definition, local in
+                let schema = definition.inputSchema.objectValue == nil ? JSONValue.object(["type": .string("object")]) : definition.inputSchema
+                return try self.insertTool(db, serverId: source.serverId,
+                                           ToolDraft(name: local, description: definition.description, code: definition.canonical,
+                                                     inputSchema: schema, schemaExplicit: true),
+                                           by: actor, kind: .mcpPassthrough, source: (source.id, definition.name))
+            }
         }
-        return created
     }
 
     public func passthroughBinding(toolId: String) async throws -> PassthroughBinding {
@@ -94,14 +94,16 @@ extension Store {
     /// back to review, recorded in the audit trail.
     public func recordDefinitionChange(toolId: String, definition: MCPToolDefinition, by actor: String) async throws -> Tool {
         let schema = definition.inputSchema.objectValue == nil ? JSONValue.object(["type": .string("object")]) : definition.inputSchema
-        let before = try await tool(id: toolId)
-        let tool = try await updateTool(id: toolId, ToolChanges(description: definition.description, code: definition.canonical,
-                                                                inputSchema: schema, schemaExplicit: true), by: actor)
-        try await recordAudit(type: "tool.definition_changed", actor: actor, subject: toolId, details: .object([
-            "previous_sha256": .string(before.codeSha256), "definition_sha256": .string(definition.sha256),
-            "version": .int(Int64(tool.currentVersion)), "approval_status": .string(tool.approvalStatus.rawValue),
-        ]))
-        return tool
+        return try await write { db in
+            let before = try self.anyTool(db, toolId)
+            let tool = try self.applyToolChanges(db, id: toolId, ToolChanges(description: definition.description, code: definition.canonical,
+                                                                             inputSchema: schema, schemaExplicit: true), by: actor)
+            try self.appendAudit(db, type: "tool.definition_changed", actor: actor, subject: toolId, details: .object([
+                "previous_sha256": .string(before.codeSha256), "definition_sha256": .string(definition.sha256),
+                "version": .int(Int64(tool.currentVersion)), "approval_status": .string(tool.approvalStatus.rawValue),
+            ]))
+            return tool
+        }
     }
 
     static func mcpSource(_ row: Row) -> MCPSource {

@@ -58,31 +58,34 @@ public struct ExecutableTool: Sendable {
 extension Store {
     public func createTool(serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind = .python,
                            source: (id: String, upstreamName: String)? = nil) async throws -> Tool {
-        try await write { db in
-            _ = try self.liveServer(db, serverId)
-            try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
-            let now = Timestamp.now()
-            let state = ToolState.new(codeSHA256: Digest.sha256Hex(draft.code))
-            let tool = Tool(id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
-                            kind: kind, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
-                            approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
-                            createdAt: now, updatedAt: now, deletedAt: nil)
-            try db.execute(sql: """
-                INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
-                                   approved_version, code_sha256, input_schema, created_at, updated_at, source_id, upstream_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
-                """, arguments: [tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
-                                 tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
-                                 source?.id, source?.upstreamName])
-            let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
-            try self.insertVersion(db, toolId: tool.id, version, code: draft.code, schema: draft.inputSchema,
-                                   schemaExplicit: draft.schemaExplicit, by: actor, at: now)
-            try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
-                "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
-                "kind": .string(kind.rawValue),
-            ]))
-            return tool
-        }
+        try await write { db in try self.insertTool(db, serverId: serverId, draft, by: actor, kind: kind, source: source) }
+    }
+
+    func insertTool(_ db: GRDB.Database, serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind,
+                    source: (id: String, upstreamName: String)?) throws -> Tool {
+        _ = try self.liveServer(db, serverId)
+        try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
+        let now = Timestamp.now()
+        let state = ToolState.new(codeSHA256: Digest.sha256Hex(draft.code))
+        let tool = Tool(id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
+                        kind: kind, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
+                        approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
+                        createdAt: now, updatedAt: now, deletedAt: nil)
+        try db.execute(sql: """
+            INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
+                               approved_version, code_sha256, input_schema, created_at, updated_at, source_id, upstream_name)
+            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+            """, arguments: [tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
+                             tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
+                             source?.id, source?.upstreamName])
+        let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
+        try self.insertVersion(db, toolId: tool.id, version, code: draft.code, schema: draft.inputSchema,
+                               schemaExplicit: draft.schemaExplicit, by: actor, at: now)
+        try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
+            "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
+            "kind": .string(kind.rawValue),
+        ]))
+        return tool
     }
 
     /// A tool by id, deleted or not: history stays readable.
@@ -111,45 +114,47 @@ extension Store {
 
     /// Metadata edits keep the approval; a code (or schema) change is a new version awaiting review.
     public func updateTool(id: String, _ changes: ToolChanges, by actor: String) async throws -> Tool {
-        try await write { db in
-            var tool = try self.liveTool(db, id)
-            let before = tool
-            if let name = changes.name, name != tool.name {
-                try self.requireFreeToolName(db, serverId: tool.serverId, name, except: id)
-                tool.name = name
-            }
-            if let description = changes.description { tool.description = description }
-            let now = Timestamp.now()
-            let schemaOnly = changes.code == nil && changes.inputSchema != nil
-            if let code = try changes.code ?? (schemaOnly ? self.versionCode(db, id, tool.currentVersion) : nil) {
-                let codeSHA256 = Digest.sha256Hex(code)
-                // Identical code with a derived schema keeps whatever schema the version has.
-                let schemaGiven = changes.schemaExplicit || codeSHA256 != tool.codeSha256
-                let schema = schemaGiven ? (changes.inputSchema ?? tool.inputSchema) : tool.inputSchema
-                let transition = ApprovalRules.submitCode(tool.state, newCodeSHA256: codeSHA256,
-                                                          schemaChanged: schema != tool.inputSchema)
-                if let version = transition.newVersion {
-                    try self.insertVersion(db, toolId: id, version, code: code, schema: schema,
-                                           schemaExplicit: changes.schemaExplicit, by: actor, at: now)
-                    tool.state = transition.state
-                    tool.inputSchema = schema
-                    try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
-                        "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
-                        "approval_status": .string(tool.approvalStatus.rawValue),
-                        "previous_status": .string(before.approvalStatus.rawValue),
-                    ]))
-                }
-            }
-            guard tool != before else { return tool }
-            tool.updatedAt = now
-            try self.saveToolRow(db, tool)
-            if tool.name != before.name || tool.description != before.description {
-                try self.appendAudit(db, type: "tool.updated", actor: actor, subject: id, details: .object([
-                    "name": .string(tool.name), "description_changed": .bool(tool.description != before.description),
+        try await write { db in try self.applyToolChanges(db, id: id, changes, by: actor) }
+    }
+
+    func applyToolChanges(_ db: GRDB.Database, id: String, _ changes: ToolChanges, by actor: String) throws -> Tool {
+        var tool = try self.liveTool(db, id)
+        let before = tool
+        if let name = changes.name, name != tool.name {
+            try self.requireFreeToolName(db, serverId: tool.serverId, name, except: id)
+            tool.name = name
+        }
+        if let description = changes.description { tool.description = description }
+        let now = Timestamp.now()
+        let schemaOnly = changes.code == nil && changes.inputSchema != nil
+        if let code = try changes.code ?? (schemaOnly ? self.versionCode(db, id, tool.currentVersion) : nil) {
+            let codeSHA256 = Digest.sha256Hex(code)
+            // Identical code with a derived schema keeps whatever schema the version has.
+            let schemaGiven = changes.schemaExplicit || codeSHA256 != tool.codeSha256
+            let schema = schemaGiven ? (changes.inputSchema ?? tool.inputSchema) : tool.inputSchema
+            let transition = ApprovalRules.submitCode(tool.state, newCodeSHA256: codeSHA256,
+                                                      schemaChanged: schema != tool.inputSchema)
+            if let version = transition.newVersion {
+                try self.insertVersion(db, toolId: id, version, code: code, schema: schema,
+                                       schemaExplicit: changes.schemaExplicit, by: actor, at: now)
+                tool.state = transition.state
+                tool.inputSchema = schema
+                try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
+                    "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
+                    "approval_status": .string(tool.approvalStatus.rawValue),
+                    "previous_status": .string(before.approvalStatus.rawValue),
                 ]))
             }
-            return tool
         }
+        guard tool != before else { return tool }
+        tool.updatedAt = now
+        try self.saveToolRow(db, tool)
+        if tool.name != before.name || tool.description != before.description {
+            try self.appendAudit(db, type: "tool.updated", actor: actor, subject: id, details: .object([
+                "name": .string(tool.name), "description_changed": .bool(tool.description != before.description),
+            ]))
+        }
+        return tool
     }
 
     public func approveTool(id: String, version: Int, note: String?, by actor: String) async throws -> Tool {
