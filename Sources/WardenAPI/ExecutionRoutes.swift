@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import WardenDomain
-import WardenSandbox
 import WardenStore
 
 struct ExecutionRoutes {

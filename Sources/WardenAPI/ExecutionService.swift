@@ -31,7 +31,7 @@ public struct ExecutionService: Sendable {
         }
         let redactor = Redactor(secretValues: Array(secrets.values))
         var execution = Execution(
-            id: "exe_" + Hex.encode(RandomBytes.make(12)), toolId: toolId, serverId: executable.tool.serverId,
+            id: Identifier.make("exe"), toolId: toolId, serverId: executable.tool.serverId,
             version: executable.version, codeSha256: executable.codeSha256, caller: caller.actor, status: .running,
             arguments: redactor.redact(arguments), startedAt: Timestamp.now())
         try await store.beginExecution(execution)

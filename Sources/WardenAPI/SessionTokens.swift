@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import WardenDomain
+import WardenStore
 
 /// Short-lived session tokens: HS256 JWTs with `sub` (the API key id), `role`, `iat`, `exp`
 /// (always present, at most 15 minutes out), a random `jti` and audience `warden`.
@@ -48,7 +49,7 @@ public struct SessionTokens: Sendable {
     public func issue(for principal: Principal) async throws -> Issued {
         let now = Date()
         let expires = now.addingTimeInterval(TimeInterval(lifetime))
-        let jti = Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let jti = Hex.encode(RandomBytes.make(16))
         let claims = Claims(sub: .init(value: principal.id), role: principal.role.rawValue, iat: .init(value: now),
                             exp: .init(value: expires), jti: .init(value: jti), aud: .init(value: [Self.audience]))
         return Issued(token: try await keys.sign(claims), jti: jti, expiresIn: lifetime, expiresAt: Timestamp.string(expires))

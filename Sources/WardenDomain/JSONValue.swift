@@ -52,6 +52,15 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
         return nil
     }
 
+    /// The elements of an array; empty for anything else.
+    public var arrayItems: [JSONValue] {
+        if case .array(let items) = self { return items }
+        return []
+    }
+
+    /// The string elements of an array; empty for anything else.
+    public var strings: [String] { arrayItems.compactMap(\.stringValue) }
+
     /// Compact JSON text with sorted keys: stable for hashing and storage.
     public func encodedString() -> String {
         let encoder = JSONEncoder()

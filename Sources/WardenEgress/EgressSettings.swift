@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Bounds on what one execution may do through the proxy.
 public struct EgressSettings: Sendable {
@@ -15,4 +16,3 @@ public struct EgressSettings: Sendable {
     public init() {}
 }
 
-import NIOCore

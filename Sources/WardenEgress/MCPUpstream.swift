@@ -146,10 +146,3 @@ public struct MCPUpstream: Sendable {
         }
     }
 }
-
-extension JSONValue {
-    var arrayItems: [JSONValue] {
-        if case .array(let items) = self { return items }
-        return []
-    }
-}

@@ -88,10 +88,3 @@ public final class Sandbox: CodeAnalyzer, Sendable {
         return raw
     }
 }
-
-extension JSONValue {
-    var strings: [String]? {
-        if case .array(let items) = self { return items.compactMap(\.stringValue) }
-        return nil
-    }
-}

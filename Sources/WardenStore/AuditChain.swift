@@ -37,15 +37,9 @@ public struct AuditSigner: Sendable {
 
     /// The HMAC as lowercase hex bytes, the form stored in `hash`.
     func hexMAC(_ canonical: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 64)
         var mac = keyed
         mac.update(data: canonical)
-        for (i, byte) in mac.finalize().enumerated() {
-            out[2 * i] = digits[Int(byte >> 4)]
-            out[2 * i + 1] = digits[Int(byte & 15)]
-        }
-        return out
+        return Hex.encodedBytes(mac.finalize())
     }
 }
 

@@ -1,8 +1,8 @@
 import WardenDomain
 
 /// Opaque random identifiers: a readable prefix and 96 random bits.
-enum Identifier {
-    static func make(_ prefix: String) -> String {
+public enum Identifier {
+    public static func make(_ prefix: String) -> String {
         prefix + "_" + Hex.encode(RandomBytes.make(12))
     }
 }

@@ -31,8 +31,14 @@ public enum APIKeyFormat {
     static func generate() -> String { prefix + Base64URL.encode(RandomBytes.make(32)) }
 
     public static func isWellFormed(_ key: String) -> Bool {
-        key.hasPrefix(prefix) && key.utf8.count == prefix.utf8.count + 43
-            && key.utf8.dropFirst(prefix.utf8.count).allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || ($0 < 128 && Character(UnicodeScalar($0)).isLetter) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
+        let body = key.utf8.dropFirst(prefix.utf8.count)
+        return key.hasPrefix(prefix) && body.count == 43 && body.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"): true
+            default: false
+            }
+        }
     }
 
     static func hash(_ key: String) -> String { Digest.sha256Hex(key) }

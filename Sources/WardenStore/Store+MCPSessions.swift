@@ -13,7 +13,7 @@ public struct MCPSession: Equatable, Sendable {
 extension Store {
     public func createMCPSession(keyId: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue) async throws -> MCPSession {
         let now = Timestamp.now()
-        let session = MCPSession(id: "mcp_" + Hex.encode(RandomBytes.make(16)), keyId: keyId, serverFilter: serverFilter,
+        let session = MCPSession(id: Identifier.make("mcp"), keyId: keyId, serverFilter: serverFilter,
                                  protocolVersion: protocolVersion, lastSeenAt: now)
         try await write { db in
             try db.execute(sql: """
@@ -71,7 +71,7 @@ extension Store {
             sql += " ORDER BY s.name, t.name"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let server = Server(id: row["s_id"], name: row["s_name"], description: row["s_description"],
-                                    allowedHosts: (try? JSONValue.decode(row["s_allowed_hosts"]))?.arrayOfStrings ?? [],
+                                    allowedHosts: (try? JSONValue.decode(row["s_allowed_hosts"]))?.strings ?? [],
                                     createdAt: row["s_created_at"], updatedAt: row["s_updated_at"])
                 return (server, Self.tool(row))
             }

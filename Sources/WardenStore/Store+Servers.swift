@@ -101,7 +101,7 @@ extension Store {
     }
 
     static func server(_ row: Row) -> Server {
-        let hosts: [String] = row.json("allowed_hosts").arrayOfStrings
+        let hosts: [String] = row.json("allowed_hosts").strings
         return Server(id: row["id"], name: row["name"], description: row["description"], allowedHosts: hosts,
                       createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
@@ -109,10 +109,3 @@ extension Store {
 
 private func hostsValue(_ hosts: [String]) -> JSONValue { .array(hosts.map(JSONValue.string)) }
 private func hostsJSON(_ hosts: [String]) -> String { hostsValue(hosts).encodedString() }
-
-extension JSONValue {
-    var arrayOfStrings: [String] {
-        if case .array(let items) = self { return items.compactMap(\.stringValue) }
-        return []
-    }
-}

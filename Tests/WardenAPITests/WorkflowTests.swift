@@ -142,10 +142,5 @@ struct WorkflowTests {
 }
 
 extension JSONValue {
-    var arrayItems: [JSONValue] {
-        if case .array(let items) = self { return items }
-        return []
-    }
-
     var errorMessage: String? { objectValue?["error"]?.objectValue?["message"]?.stringValue }
 }
