@@ -1,4 +1,7 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOCore
 import Logging
 import Prometheus
 import WardenDomain
@@ -22,6 +25,10 @@ public struct WardenServices: Sendable {
     /// Set when the process bootstrapped swift-metrics with a Prometheus registry.
     public var metricsRegistry: PrometheusCollectorRegistry?
     public var metricsAccess: MetricsAccess = .key
+    /// People signing in with the configured OpenID Connect provider.
+    public var oidc: OIDCVerifier?
+    /// Serving over TLS, with client certificates when a client CA is set.
+    public var tls: TLSSettings?
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
         self.sessions = sessions
@@ -37,12 +44,14 @@ public enum WardenApplication {
     public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         let limiter = RateLimiter(limits: services.rateLimits)
-        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: services.tls != nil))
         router.add(middleware: AllowedOriginsCORS(origins: services.corsOrigins))
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, limiter: limiter,
+        let clientCertificates = services.tls.flatMap { $0.clientCAFile == nil ? nil : ClientCertificates(roles: $0.clientRoles) }
+        router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, oidc: services.oidc,
+                                                clientCertificates: clientCertificates, limiter: limiter,
                                                 publicPaths: services.metricsAccess == .public ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         if let registry = services.metricsRegistry, services.metricsAccess != .off {
@@ -67,7 +76,11 @@ public enum WardenApplication {
         return router
     }
 
-    public static func make(_ services: WardenServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "warden"), logger: logger)
+    public static func make(_ services: WardenServices, host: String, port: Int, logger: Logger,
+                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder = try services.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration()) } ?? .http1()
+        return Application(router: router(services), server: server,
+                           configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
+                           onServerRunning: onServerRunning, logger: logger)
     }
 }

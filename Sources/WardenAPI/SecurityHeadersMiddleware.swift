@@ -5,6 +5,9 @@ import Logging
 
 /// Headers every response carries, and a request id echoed to the client and put in the log.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Only when Warden itself serves TLS: HSTS over plain HTTP would mean nothing.
+    let strictTransportSecurity: Bool
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let requestId = Self.acceptable(request.headers[.xRequestId]) ?? UUID().uuidString.lowercased()
@@ -15,6 +18,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.xFrameOptions] = "DENY"
         response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
         response.headers[.referrerPolicy] = "no-referrer"
+        if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }

@@ -14,6 +14,9 @@ struct SessionRoutes {
             guard context.session == nil else {
                 throw DomainError.invalidRequest("a session token cannot be renewed with itself; present the API key")
             }
+            guard principal.kind == .apiKey else {
+                throw DomainError.invalidRequest("session tokens are issued for API keys; present your identity provider's token or certificate directly")
+            }
             let issued = try await sessions.issue(for: principal)
             try await store.recordLogin(keyId: principal.id, jti: issued.jti, expiresAt: issued.expiresAt)
             return try JSONResponse.make(JSONValue.object([

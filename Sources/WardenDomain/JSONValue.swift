@@ -72,3 +72,9 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) {
+        self = .string(value)
+    }
+}

@@ -224,18 +224,27 @@ public struct AuditEvent: Codable, Equatable, Sendable {
 
 /// Who is calling: resolved from a credential by the auth layer.
 public struct Principal: Equatable, Sendable {
+    /// Which kind of credential proved the identity; part of the actor, so ids of different kinds never collide.
+    public enum Kind: String, Sendable {
+        case apiKey = "key"
+        case oidc
+        case certificate = "cert"
+    }
+
     public var id: String
     public var name: String
     public var role: Role
+    public var kind: Kind
 
-    public init(id: String, name: String, role: Role) {
+    public init(id: String, name: String, role: Role, kind: Kind = .apiKey) {
         self.id = id
         self.name = name
         self.role = role
+        self.kind = kind
     }
 
-    /// How the principal appears in audit events and execution records.
-    public var actor: String { "key:\(id)" }
+    /// How the principal appears in audit events and execution records: `key:…`, `oidc:…` or `cert:…`.
+    public var actor: String { "\(kind.rawValue):\(id)" }
 
     public func require(_ action: Action) throws {
         guard AccessPolicy.allows(role, action) else {

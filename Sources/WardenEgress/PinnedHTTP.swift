@@ -22,6 +22,8 @@ struct PinnedHTTP {
 
     let allowedHosts: [String]
     let settings: EgressSettings
+    /// Development only, for an identity provider on this machine or a private network.
+    var allowPrivateAddresses = false
 
     /// Checks the URL and its addresses; returns the target and the address to connect to.
     func admit(_ url: String) async throws -> (EgressTarget, IPAddress) {
@@ -36,7 +38,7 @@ struct PinnedHTTP {
         }
         let addresses = await Resolver.resolve(target.host)
         guard let address = addresses.first else { throw EgressDenial("host \(target.host) does not resolve") }
-        for candidate in addresses {
+        for candidate in addresses where !allowPrivateAddresses {
             if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback) {
                 throw EgressDenial("host \(target.host) resolves to \(candidate), a \(why); refused")
             }

@@ -11,11 +11,14 @@ public enum CredentialError: Error, Equatable, Sendable {
     case revoked
     case invalidSession
     case sessionEnded
+    /// A token from the configured identity provider failed a check; the reason says which.
+    case identityRejected(String)
 
     public var message: String {
         switch self {
         case .invalidSession: "the session token is not valid (bad signature, audience, algorithm or claims, or expired)"
         case .sessionEnded: "the session was logged out"
+        case .identityRejected(let why): "the identity token is not valid: \(why)"
         case .malformed: "the bearer credential is not a Warden API key"
         case .unknown: "invalid API key"
         case .expired: "API key expired"

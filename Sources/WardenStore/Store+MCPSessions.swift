@@ -4,31 +4,32 @@ import WardenDomain
 
 public struct MCPSession: Equatable, Sendable {
     public var id: String
-    public var keyId: String
+    /// The actor that opened it (`key:…`, `oidc:…`, `cert:…`); only it may use the session.
+    public var owner: String
     public var serverFilter: String?
     public var protocolVersion: String
     public var lastSeenAt: String
 }
 
 extension Store {
-    public func createMCPSession(keyId: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue) async throws -> MCPSession {
+    public func createMCPSession(owner: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue) async throws -> MCPSession {
         let now = Timestamp.now()
-        let session = MCPSession(id: Identifier.make("mcp"), keyId: keyId, serverFilter: serverFilter,
+        let session = MCPSession(id: Identifier.make("mcp"), owner: owner, serverFilter: serverFilter,
                                  protocolVersion: protocolVersion, lastSeenAt: now)
         try await write { db in
             try db.execute(sql: """
                 INSERT INTO mcp_sessions (id, key_id, server_filter, protocol_version, client_info, created_at, last_seen_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [session.id, keyId, serverFilter, protocolVersion, clientInfo.encodedString(), now, now])
+                """, arguments: [session.id, owner, serverFilter, protocolVersion, clientInfo.encodedString(), now, now])
         }
         return session
     }
 
     /// A live session of this key that has been used within `idle`; touching it keeps it alive.
-    public func activeMCPSession(id: String, keyId: String, idle: TimeInterval) async throws -> MCPSession? {
+    public func activeMCPSession(id: String, owner: String, idle: TimeInterval) async throws -> MCPSession? {
         let found = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL", arguments: [id, keyId]).map { row in
-                MCPSession(id: row["id"], keyId: row["key_id"], serverFilter: row["server_filter"],
+            try Row.fetchOne(db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL", arguments: [id, owner]).map { row in
+                MCPSession(id: row["id"], owner: row["key_id"], serverFilter: row["server_filter"],
                            protocolVersion: row["protocol_version"], lastSeenAt: row["last_seen_at"])
             }
         }
@@ -46,10 +47,10 @@ extension Store {
     }
 
     /// Returns false when there was no such live session.
-    public func endMCPSession(id: String, keyId: String) async throws -> Bool {
+    public func endMCPSession(id: String, owner: String) async throws -> Bool {
         try await write { db in
             try db.execute(sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
-                           arguments: [Timestamp.now(), id, keyId])
+                           arguments: [Timestamp.now(), id, owner])
             return db.changesCount == 1
         }
     }

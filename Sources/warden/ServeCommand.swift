@@ -62,8 +62,21 @@ struct Serve: AsyncParsableCommand {
         if settings.allowLoopbackEgress {
             logger.warning("WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production.")
         }
-        if host != "127.0.0.1" && host != "localhost" && host != "::1" {
-            logger.warning("listening on \(host) without TLS: put Warden behind a TLS-terminating proxy (keys travel in headers)")
+        if settings.tls == nil && host != "127.0.0.1" && host != "localhost" && host != "::1" {
+            logger.warning("listening on \(host) without TLS: set WARDEN_TLS_CERT and WARDEN_TLS_KEY, or put Warden behind a TLS-terminating proxy (keys travel in headers)")
+        }
+        if let oidcSettings = settings.oidc {
+            if oidcSettings.allowPrivateIssuer {
+                logger.warning("WARDEN_OIDC_DEV_ALLOW_PRIVATE_ISSUER=1: the OIDC issuer may be on loopback or a private network, over plain http. For development only.")
+            }
+            let verifier = OIDCVerifier(settings: oidcSettings)
+            do {
+                try await verifier.start()
+            } catch {
+                logger.critical("cannot start: WARDEN_OIDC_ISSUER refused", metadata: ["error": "\(error)"])
+                throw ExitCode(2)
+            }
+            services.oidc = verifier
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -79,7 +92,7 @@ struct Serve: AsyncParsableCommand {
         }
         let retention = settings.retention.map { period in Task { await RetentionTask(store: store, period: period).run() } }
         defer { retention?.cancel() }
-        let app = WardenApplication.make(services, host: host, port: port, logger: logger)
+        let app = try WardenApplication.make(services, host: host, port: port, logger: logger)
         try await app.runService()
         await sandbox.shutdown()
     }

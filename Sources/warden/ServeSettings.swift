@@ -12,6 +12,8 @@ struct ServeSettings {
     var mcpAllowedOrigins: Set<String> = []
     var retention: RetentionPeriod?
     var sessionLifetime = SessionTokens.maximumLifetime
+    var oidc: OIDCSettings?
+    var tls: TLSSettings?
 
     struct Invalid: Error, CustomStringConvertible {
         var description: String
@@ -53,6 +55,46 @@ struct ServeSettings {
             }
             sessionLifetime = seconds
         }
+        oidc = try Self.oidc(environment)
+        tls = try Self.tls(environment)
+    }
+
+    private static func oidc(_ environment: [String: String]) throws -> OIDCSettings? {
+        guard let issuer = environment["WARDEN_OIDC_ISSUER"], !issuer.isEmpty else { return nil }
+        guard let audience = environment["WARDEN_OIDC_AUDIENCE"], !audience.isEmpty else {
+            throw Invalid(description: "WARDEN_OIDC_AUDIENCE is required with WARDEN_OIDC_ISSUER (the client id tokens are issued for)")
+        }
+        let roles: IdentityRoles
+        do {
+            roles = try IdentityRoles.parse(environment["WARDEN_OIDC_ROLE_MAP"] ?? "")
+        } catch {
+            throw Invalid(description: "WARDEN_OIDC_ROLE_MAP: \(error)")
+        }
+        var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: audience,
+                                                           roleClaim: environment["WARDEN_OIDC_ROLE_CLAIM"] ?? "warden_role", roles: roles))
+        settings.allowPrivateIssuer = environment["WARDEN_OIDC_DEV_ALLOW_PRIVATE_ISSUER"] == "1"
+        return settings
+    }
+
+    private static func tls(_ environment: [String: String]) throws -> TLSSettings? {
+        let certificate = environment["WARDEN_TLS_CERT"], key = environment["WARDEN_TLS_KEY"]
+        guard certificate != nil || key != nil else {
+            guard environment["WARDEN_TLS_CLIENT_CA"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+            return nil
+        }
+        guard let certificate, let key else { throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+        var settings = TLSSettings(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: environment["WARDEN_TLS_CLIENT_CA"])
+        do {
+            settings.clientRoles = try IdentityRoles.parse(environment["WARDEN_TLS_CLIENT_ROLES"] ?? "")
+        } catch {
+            throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES: \(error)")
+        }
+        do {
+            _ = try settings.configuration()
+        } catch {
+            throw Invalid(description: "WARDEN_TLS_CERT / WARDEN_TLS_KEY / WARDEN_TLS_CLIENT_CA: cannot load (\(error))")
+        }
+        return settings
     }
 
     func apply(to services: inout WardenServices) {
@@ -61,5 +103,6 @@ struct ServeSettings {
         services.metricsAccess = metricsAccess
         services.corsOrigins = corsOrigins
         services.mcpAllowedOrigins = mcpAllowedOrigins
+        services.tls = tls
     }
 }

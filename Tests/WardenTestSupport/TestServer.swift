@@ -13,7 +13,7 @@ import WardenStore
 /// A real Warden on loopback with a fresh SQLite file in a temporary folder.
 public struct TestServer: Sendable {
     public let store: Store
-    public let services: WardenServices
+    public var services: WardenServices
     public let dataDirectory: URL
 
     public static let sessionSecret = RandomBytes.make(32)

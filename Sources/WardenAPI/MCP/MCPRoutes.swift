@@ -27,7 +27,7 @@ struct MCPRoutes {
         router.delete("mcp") { request, context in
             let principal = try admit(request, context)
             let id = try sessionHeader(request)
-            guard try await store.endMCPSession(id: id, keyId: principal.id) else { throw sessionNotFound() }
+            guard try await store.endMCPSession(id: id, owner: principal.actor) else { throw sessionNotFound() }
             return Response(status: .noContent)
         }
     }
@@ -53,7 +53,7 @@ struct MCPRoutes {
         if case .request(let id, "initialize", let params) = message.kind {
             let serverFilter = Query(request).string("server")
             let (version, result) = methods.initializeResult(requested: params["protocolVersion"]?.stringValue)
-            let session = try await store.createMCPSession(keyId: principal.id, serverFilter: serverFilter, protocolVersion: version,
+            let session = try await store.createMCPSession(owner: principal.actor, serverFilter: serverFilter, protocolVersion: version,
                                                            clientInfo: params["clientInfo"] ?? .null)
             var response = reply(JSONRPCMessage.result(id: id, result), status: .ok, request)
             response.headers[.mcpSessionId] = session.id
@@ -114,7 +114,7 @@ struct MCPRoutes {
         try await writer.write(ByteBuffer(string: ": warden stream open\n\n"))
         for await event in events {
             guard ContinuousClock.now < deadline,
-                  try await store.activeMCPSession(id: session.id, keyId: principal.id, idle: settings.sessionIdle) != nil else { break }
+                  try await store.activeMCPSession(id: session.id, owner: principal.actor, idle: settings.sessionIdle) != nil else { break }
             switch event {
             case .changed:
                 let text = JSONRPCMessage.notification("notifications/tools/list_changed").encodedString()
@@ -147,7 +147,7 @@ struct MCPRoutes {
 
     private func requireSession(_ request: Request, _ principal: Principal) async throws -> MCPSession {
         let id = try sessionHeader(request)
-        guard let session = try await store.activeMCPSession(id: id, keyId: principal.id, idle: settings.sessionIdle) else {
+        guard let session = try await store.activeMCPSession(id: id, owner: principal.actor, idle: settings.sessionIdle) else {
             throw sessionNotFound()
         }
         return session

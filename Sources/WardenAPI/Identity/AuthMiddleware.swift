@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import WardenDomain
+import WardenStore
+
+/// Resolves the caller on every request, so expiry and revocation apply on the very next call:
+/// `Authorization: Bearer` with an API key, a session token or (when configured) an OIDC token;
+/// without the header, a mapped client certificate under mutual TLS. Public paths pass through.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = WardenRequestContext
+    let store: Store
+    let sessions: SessionTokens
+    let oidc: OIDCVerifier?
+    let clientCertificates: ClientCertificates?
+    let limiter: RateLimiter
+    let publicPaths: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !publicPaths.contains(request.uri.path) else { return try await next(request, context) }
+        try await limiter.checkAuthFailures(address: context.clientAddress)
+        let principal: Principal
+        var session: SessionTokens.Verified?
+        do {
+            if let header = request.headers[.authorization] {
+                (principal, session) = try await bearer(header)
+            } else if let clientCertificates, let certified = try await clientCertificates.principal(on: context.channel) {
+                principal = certified
+            } else {
+                throw APIError.unauthorized("missing bearer credential: send Authorization: Bearer <API key>")
+            }
+        } catch let error as CredentialError {
+            // Counted per address first, so a flood is refused before it can grow the audit trail.
+            await limiter.recordAuthFailure(address: context.clientAddress)
+            try? await store.recordAudit(type: "auth.failed", actor: "anonymous", subject: request.uri.path,
+                                         details: .object(["reason": .string(error.message), "address": .string(context.clientAddress)]))
+            throw error
+        } catch ClientCertificates.Failure.noRole(let why) {
+            throw DomainError.forbidden(why)
+        }
+        try await limiter.request(identity: principal.actor)
+        var context = context
+        context.principal = principal
+        context.session = session
+        context.logger[metadataKey: "actor"] = "\(principal.actor)"
+        return try await next(request, context)
+    }
+
+    private func bearer(_ header: String) async throws -> (Principal, SessionTokens.Verified?) {
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw APIError.unauthorized("Authorization header must be: Bearer <API key>")
+        }
+        let credential = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        if credential.hasPrefix(APIKeyFormat.prefix) {
+            return (try await store.authenticate(apiKey: credential), nil)
+        }
+        if let verified = await sessions.verify(credential) {
+            guard try await !store.isSessionRevoked(jti: verified.jti) else { throw CredentialError.sessionEnded }
+            return (try await store.principal(keyId: verified.keyId), verified)
+        }
+        guard let oidc else { throw CredentialError.invalidSession }
+        do {
+            return (try await oidc.verify(credential), nil)
+        } catch .rejected(let why) {
+            throw CredentialError.identityRejected(why)
+        } catch .noRole(let why) {
+            throw DomainError.forbidden(why)
+        }
+    }
+}
