@@ -51,9 +51,14 @@ let package = Package(
             ]
         ),
         // The confining launcher, in C: namespaces, mounts, limits, capabilities, seccomp.
+        // Linked statically: it starts once per worker, and loading the Swift runtime's shared
+        // libraries cost more than the rest of its work.
         .executableTarget(
             name: "warden-launcher",
-            linkerSettings: [.linkedLibrary("seccomp")]
+            linkerSettings: [
+                .linkedLibrary("seccomp"),
+                .unsafeFlags(["-static-executable"]),
+            ]
         ),
         // The egress proxy: allowlist, SSRF guard on resolved addresses, no redirects, limits.
         .target(

@@ -49,7 +49,8 @@ public enum WardenApplication {
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        let clientCertificates = services.tls.flatMap { $0.clientCAFile == nil ? nil : ClientCertificates(roles: $0.clientRoles) }
+        // With no role table, certificates only admit the connection; a credential is still needed.
+        let clientCertificates = services.tls.flatMap { $0.clientCAFile == nil || $0.clientRoles.table.isEmpty ? nil : ClientCertificates(roles: $0.clientRoles) }
         router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, oidc: services.oidc,
                                                 clientCertificates: clientCertificates, limiter: limiter,
                                                 publicPaths: services.metricsAccess == .public ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))

@@ -74,9 +74,17 @@ public enum AddressPolicy {
         case forbidden(String)
     }
 
-    /// Everything but the public unicast internet is refused; loopback only when the
-    /// development setting allows it.
-    public static func check(_ address: IPAddress, allowLoopback: Bool = false) -> Verdict {
+    /// Everything but the public unicast internet is refused; loopback, and private networks, only
+    /// when a development setting allows them. Link-local, metadata and multicast never pass.
+    public static func check(_ address: IPAddress, allowLoopback: Bool = false, allowPrivate: Bool = false) -> Verdict {
+        let verdict = strictCheck(address, allowLoopback: allowLoopback || allowPrivate)
+        if allowPrivate, case .forbidden(let why) = verdict, why.hasPrefix("private address") || why.hasPrefix("unique local address") {
+            return .allowed
+        }
+        return verdict
+    }
+
+    private static func strictCheck(_ address: IPAddress, allowLoopback: Bool) -> Verdict {
         let b = address.bytes
         if address.isV4 { return checkV4(b, allowLoopback: allowLoopback) }
         if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xff && b[11] == 0xff {

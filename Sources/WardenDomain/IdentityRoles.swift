@@ -1,5 +1,6 @@
 /// Maps outside identities (an OIDC claim value, a client certificate's common name) to roles.
-/// Written `value=role,value=role`; with no entries, a value that names a role is that role.
+/// Written `value=role,value=role`. Only listed values grant a role: a claim that merely says
+/// `admin` grants nothing, since users can often edit such claims at their provider.
 public struct IdentityRoles: Equatable, Sendable {
     public enum Resolution: Equatable, Sendable {
         case role(Role)
@@ -38,7 +39,7 @@ public struct IdentityRoles: Equatable, Sendable {
 
     /// One value (a common name, a string claim) or several (a groups claim): exactly one role must follow.
     public func resolve(_ values: [String]) -> Resolution {
-        let roles = Set(values.compactMap { value in table.isEmpty ? Role(rawValue: value) : table[value] })
+        let roles = Set(values.compactMap { table[$0] })
         switch roles.count {
         case 0: return .unmapped
         case 1: return .role(roles.first!)

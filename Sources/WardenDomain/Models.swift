@@ -236,7 +236,7 @@ public struct Principal: Equatable, Sendable {
     public var role: Role
     public var kind: Kind
 
-    public init(id: String, name: String, role: Role, kind: Kind = .apiKey) {
+    public init(id: String, name: String, role: Role, kind: Kind) {
         self.id = id
         self.name = name
         self.role = role

@@ -6,6 +6,20 @@ public struct TokenClaimRules: Sendable {
     /// Signing algorithms accepted from a provider: asymmetric only, so `none` and HS* never verify.
     public static let algorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 
+    /// The one algorithm a published key verifies with: its own `alg`, else the one its type and
+    /// curve imply. Fixed when the key loads, so a token's header can never choose it.
+    public static func signingAlgorithm(ofKey key: [String: JSONValue]) -> String? {
+        if let alg = key["alg"]?.stringValue { return algorithms.contains(alg) ? alg : nil }
+        switch (key["kty"]?.stringValue, key["crv"]?.stringValue) {
+        case ("RSA", _): return "RS256"
+        case ("EC", "P-256"): return "ES256"
+        case ("EC", "P-384"): return "ES384"
+        case ("EC", "P-521"): return "ES512"
+        case ("OKP", "Ed25519"): return "EdDSA"
+        default: return nil
+        }
+    }
+
     public var issuer: String
     public var audience: String
     /// A claim name, or a dotted path into nested objects (`realm_access.roles`).
@@ -30,7 +44,7 @@ public struct TokenClaimRules: Sendable {
     public func check(_ claims: [String: JSONValue], now: Date) -> Verdict {
         guard claims["iss"]?.stringValue == issuer else { return .rejected("token issuer is not the configured issuer") }
         let audiences = claims["aud"].map { $0.stringValue.map { [$0] } ?? $0.strings } ?? []
-        guard audiences.contains(audience) else { return .rejected("token audience does not include \(audience)") }
+        guard audiences.contains(audience) else { return .rejected("token audience is not this service") }
         guard let exp = Self.seconds(claims["exp"]) else { return .rejected("token has no exp claim") }
         guard now.timeIntervalSince1970 < exp + leeway else { return .rejected("token expired") }
         if let nbfValue = claims["nbf"] {

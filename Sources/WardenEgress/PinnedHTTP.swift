@@ -22,7 +22,8 @@ struct PinnedHTTP {
 
     let allowedHosts: [String]
     let settings: EgressSettings
-    /// Development only, for an identity provider on this machine or a private network.
+    /// Development only, for an identity provider on this machine or a private network (never
+    /// link-local or metadata addresses).
     var allowPrivateAddresses = false
 
     /// Checks the URL and its addresses; returns the target and the address to connect to.
@@ -38,8 +39,8 @@ struct PinnedHTTP {
         }
         let addresses = await Resolver.resolve(target.host)
         guard let address = addresses.first else { throw EgressDenial("host \(target.host) does not resolve") }
-        for candidate in addresses where !allowPrivateAddresses {
-            if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback) {
+        for candidate in addresses {
+            if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback, allowPrivate: allowPrivateAddresses) {
                 throw EgressDenial("host \(target.host) resolves to \(candidate), a \(why); refused")
             }
         }

@@ -98,7 +98,7 @@ extension Store {
         let key = found.key
         if key.revokedAt != nil { throw CredentialError.revoked }
         if let expires = key.expiresAt, expires <= Timestamp.string(now) { throw CredentialError.expired }
-        return Principal(id: key.id, name: key.name, role: key.role)
+        return Principal(id: key.id, name: key.name, role: key.role, kind: .apiKey)
     }
 
     public func hasAPIKeys() async throws -> Bool {

@@ -12,7 +12,7 @@ extension Store {
         guard let key else { throw CredentialError.unknown }
         if key.revokedAt != nil { throw CredentialError.revoked }
         if let expires = key.expiresAt, expires <= Timestamp.string(now) { throw CredentialError.expired }
-        return Principal(id: key.id, name: key.name, role: key.role)
+        return Principal(id: key.id, name: key.name, role: key.role, kind: .apiKey)
     }
 
     public func recordLogin(keyId: String, jti: String, expiresAt: String) async throws {

@@ -60,7 +60,12 @@ struct ServeSettings {
     }
 
     private static func oidc(_ environment: [String: String]) throws -> OIDCSettings? {
-        guard let issuer = environment["WARDEN_OIDC_ISSUER"], !issuer.isEmpty else { return nil }
+        guard let issuer = environment["WARDEN_OIDC_ISSUER"], !issuer.isEmpty else {
+            if let stray = environment.keys.sorted().first(where: { $0.hasPrefix("WARDEN_OIDC_") }) {
+                throw Invalid(description: "\(stray) is set but WARDEN_OIDC_ISSUER is not")
+            }
+            return nil
+        }
         guard let audience = environment["WARDEN_OIDC_AUDIENCE"], !audience.isEmpty else {
             throw Invalid(description: "WARDEN_OIDC_AUDIENCE is required with WARDEN_OIDC_ISSUER (the client id tokens are issued for)")
         }
@@ -69,6 +74,9 @@ struct ServeSettings {
             roles = try IdentityRoles.parse(environment["WARDEN_OIDC_ROLE_MAP"] ?? "")
         } catch {
             throw Invalid(description: "WARDEN_OIDC_ROLE_MAP: \(error)")
+        }
+        guard !roles.table.isEmpty else {
+            throw Invalid(description: "WARDEN_OIDC_ROLE_MAP is required with WARDEN_OIDC_ISSUER: list the claim values that grant each role (value=role,...)")
         }
         var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: audience,
                                                            roleClaim: environment["WARDEN_OIDC_ROLE_CLAIM"] ?? "warden_role", roles: roles))
@@ -80,9 +88,13 @@ struct ServeSettings {
         let certificate = environment["WARDEN_TLS_CERT"], key = environment["WARDEN_TLS_KEY"]
         guard certificate != nil || key != nil else {
             guard environment["WARDEN_TLS_CLIENT_CA"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+            guard environment["WARDEN_TLS_CLIENT_ROLES"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES needs WARDEN_TLS_CLIENT_CA") }
             return nil
         }
         guard let certificate, let key else { throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+        guard environment["WARDEN_TLS_CLIENT_ROLES"] == nil || environment["WARDEN_TLS_CLIENT_CA"] != nil else {
+            throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES needs WARDEN_TLS_CLIENT_CA")
+        }
         var settings = TLSSettings(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: environment["WARDEN_TLS_CLIENT_CA"])
         do {
             settings.clientRoles = try IdentityRoles.parse(environment["WARDEN_TLS_CLIENT_ROLES"] ?? "")

@@ -9,14 +9,15 @@ import WardenTestSupport
 /// A stand-in identity provider on loopback: a discovery document and a key set that the test
 /// can rotate, counting how often Warden fetches the keys.
 actor TestIdentityProvider {
-    private(set) var published: [(kid: String, key: ES256PrivateKey)] = []
+    private(set) var published: [(kid: String, key: ES256PrivateKey, withAlg: Bool)] = []
     private(set) var keySetFetches = 0
     var port = 0
     var issuer: String { "http://127.0.0.1:\(port)" }
 
-    func publish(_ kid: String) -> ES256PrivateKey {
+    /// Many providers leave `alg` out of their keys; Warden must then fix it from the key type.
+    func publish(_ kid: String, withAlg: Bool = true) -> ES256PrivateKey {
         let key = ES256PrivateKey()
-        published.append((kid, key))
+        published.append((kid, key, withAlg))
         return key
     }
 
@@ -24,8 +25,10 @@ actor TestIdentityProvider {
         keySetFetches += 1
         let keys: [JSONValue] = published.map { entry in
             let parameters = entry.key.publicKey.parameters!
-            return .object(["kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": .string(entry.kid),
-                            "x": .string(parameters.x), "y": .string(parameters.y)])
+            var key: [String: JSONValue] = ["kty": "EC", "crv": "P-256", "use": "sig", "kid": .string(entry.kid),
+                                            "x": .string(parameters.x), "y": .string(parameters.y)]
+            if entry.withAlg { key["alg"] = "ES256" }
+            return .object(key)
         }
         // A symmetric key in the set must never be used: it would let anyone who reads the set forge tokens.
         let oct: JSONValue = .object(["kty": "oct", "kid": "shared", "k": .string(Base64URL.encode(Array("published-symmetric-key-32-bytes".utf8)))])
@@ -55,7 +58,7 @@ actor TestIdentityProvider {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    func claims(sub: String = "ann", role: JSONValue = "operator", lifetime: Int64 = 300, changes: [String: JSONValue] = [:]) -> [String: JSONValue] {
+    func claims(sub: String = "ann", role: JSONValue = "warden-ops", lifetime: Int64 = 300, changes: [String: JSONValue] = [:]) -> [String: JSONValue] {
         let now = Int64(Date().timeIntervalSince1970)
         var claims: [String: JSONValue] = ["iss": .string(issuer), "aud": "warden", "sub": .string(sub), "iat": .int(now),
                                            "exp": .int(now + lifetime), "warden_role": role]
@@ -78,7 +81,8 @@ actor TestIdentityProvider {
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct OIDCTests {
     static func settings(issuer: String, allowPrivate: Bool) -> OIDCSettings {
-        var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: "warden", roleClaim: "warden_role", roles: IdentityRoles()))
+        var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: "warden", roleClaim: "warden_role",
+                                                           roles: IdentityRoles(["warden-ops": .operator, "warden-bots": .agent])))
         settings.allowPrivateIssuer = allowPrivate
         settings.refreshInterval = .seconds(1)
         return settings
@@ -88,9 +92,14 @@ struct OIDCTests {
         for issuer in ["https://127.0.0.1:9", "https://localhost:9", "https://10.1.2.3"] {
             await #expect(throws: DomainError.self, "issuer \(issuer)") { try await OIDCVerifier(settings: Self.settings(issuer: issuer, allowPrivate: false)).start() }
         }
-        await #expect(throws: DomainError.self, "plain http needs the development setting") {
-            try await OIDCVerifier(settings: Self.settings(issuer: "http://id.example", allowPrivate: false)).start()
+        let plain = await #expect(throws: DomainError.self, "plain http needs the development setting") {
+            try await OIDCVerifier(settings: Self.settings(issuer: "http://93.184.216.34", allowPrivate: false)).start()
         }
+        #expect("\(String(describing: plain))".contains("must use https"))
+        let metadata = await #expect(throws: DomainError.self, "the development setting never opens metadata addresses") {
+            try await OIDCVerifier(settings: Self.settings(issuer: "http://169.254.169.254", allowPrivate: true)).start()
+        }
+        #expect("\(String(describing: metadata))".contains("link-local"))
     }
 
     @Test func providerTokensAuthenticateAndEveryBadOneIsRefused() async throws {
@@ -100,9 +109,11 @@ struct OIDCTests {
             Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: running)
         }) { port in
             await provider.setPort(port)
-            let first = await provider.publish("k1")
+            let first = await provider.publish("k1", withAlg: false)
             let issuer = await provider.issuer
-            var server = try await TestServer.make()
+            var limits = RateLimits()
+            limits.authFailuresBurst = 100  // this test is meant to fail authentication many times
+            var server = try await TestServer.make(rateLimits: limits)
             let verifier = OIDCVerifier(settings: Self.settings(issuer: issuer, allowPrivate: true))
             try await verifier.start()
             server.services.oidc = verifier
@@ -120,7 +131,7 @@ struct OIDCTests {
                 #expect(exchange.status == 400, "session tokens are for API keys")
 
                 // An agent may not approve, whatever credential it holds.
-                let agent = try await TestIdentityProvider.sign(await provider.claims(sub: "bot", role: "agent"), with: first, kid: "k1")
+                let agent = try await TestIdentityProvider.sign(await provider.claims(sub: "bot", role: "warden-bots"), with: first, kid: "k1")
                 #expect(try await client.request(.post, "/v1/servers", key: agent, json: #"{"name":"nope"}"#).status == 403)
 
                 // Rotation: a token with a key published after start-up makes Warden fetch the set again.
@@ -130,27 +141,38 @@ struct OIDCTests {
                 #expect(try await client.request(.get, "/v1/tools", key: rotated).status == 200)
                 #expect(await provider.keySetFetches == 2)
 
-                var refused: [(String, String)] = [
-                    ("expired", try await TestIdentityProvider.sign(await provider.claims(lifetime: -120), with: first, kid: "k1")),
-                    ("wrong audience", try await TestIdentityProvider.sign(await provider.claims(changes: ["aud": "other"]), with: first, kid: "k1")),
-                    ("wrong issuer", try await TestIdentityProvider.sign(await provider.claims(changes: ["iss": "https://evil.example"]), with: first, kid: "k1")),
-                    ("signed by an unpublished key", try await TestIdentityProvider.sign(await provider.claims(), with: ES256PrivateKey(), kid: "k1")),
-                    ("alg none", TestIdentityProvider.unsigned(await provider.claims(), header: .object(["alg": "none", "kid": "k1"]))),
+                // A key published without `alg` is fixed to ES256 at load: a header naming another
+                // algorithm is refused, and does not change how the next, real token is checked.
+                let confused = TestIdentityProvider.unsigned(await provider.claims(), header: .object(["alg": "ES384", "kid": "k1"]), signature: "AAAA")
+                #expect(try await client.request(.get, "/v1/tools", key: confused).json.errorMessage?.contains("does not match its key") == true)
+                #expect(try await client.request(.get, "/v1/tools", key: good).status == 200)
+
+                var refused: [(String, String, String)] = [
+                    ("expired", try await TestIdentityProvider.sign(await provider.claims(lifetime: -120), with: first, kid: "k1"), "token expired"),
+                    ("wrong audience", try await TestIdentityProvider.sign(await provider.claims(changes: ["aud": "other"]), with: first, kid: "k1"), "audience"),
+                    ("wrong issuer", try await TestIdentityProvider.sign(await provider.claims(changes: ["iss": "https://evil.example"]), with: first, kid: "k1"), "issuer"),
+                    ("signed by an unpublished key", try await TestIdentityProvider.sign(await provider.claims(), with: ES256PrivateKey(), kid: "k1"), "signature"),
+                    ("alg none", TestIdentityProvider.unsigned(await provider.claims(), header: .object(["alg": "none", "kid": "k1"])), "algorithm"),
+                    ("the set's symmetric key", TestIdentityProvider.unsigned(await provider.claims(), header: .object(["alg": "ES256", "kid": "shared"]), signature: "AAAA"), "does not publish"),
+                    ("critical extension", TestIdentityProvider.unsigned(await provider.claims(), header: .object(["alg": "ES256", "kid": "k1", "crit": .array(["exp"])]), signature: "AAAA"), "critical"),
                 ]
                 var noExp = await provider.claims()
                 noExp["exp"] = nil
-                refused.append(("no exp", try await TestIdentityProvider.sign(noExp, with: first, kid: "k1")))
+                refused.append(("no exp", try await TestIdentityProvider.sign(noExp, with: first, kid: "k1"), "no exp"))
                 // HS256 keyed with the published symmetric key: the forgery a careless verifier accepts.
                 let hmac = JWTKeyCollection()
                 await hmac.add(hmac: HMACKey(key: .init(data: Array("published-symmetric-key-32-bytes".utf8))), digestAlgorithm: .sha256, kid: "shared")
-                refused.append(("HS256 with the set's symmetric key", try await hmac.sign(TestIdentityProvider.Claims(await provider.claims()), kid: "shared")))
-                for (label, token) in refused {
+                refused.append(("HS256 with the set's symmetric key", try await hmac.sign(TestIdentityProvider.Claims(await provider.claims()), kid: "shared"), "algorithm"))
+                for (label, token, reason) in refused {
                     let reply = try await client.request(.get, "/v1/tools", key: token)
                     #expect(reply.status == 401, "\(label)")
-                    #expect(reply.errorCode == "unauthorized", "\(label)")
+                    #expect(reply.json.errorMessage?.contains(reason) == true, "\(label): \(reply.body)")
                 }
-                let noRole = try await TestIdentityProvider.sign(await provider.claims(role: "superuser"), with: first, kid: "k1")
-                #expect(try await client.request(.get, "/v1/tools", key: noRole).status == 403)
+                // A claim naming a role outright grants nothing: only values in the role map do.
+                let selfMade = try await TestIdentityProvider.sign(await provider.claims(role: "admin"), with: first, kid: "k1")
+                #expect(try await client.request(.get, "/v1/tools", key: selfMade).status == 403)
+                let forbidden = try await client.request(.get, "/v1/audit-events?type=auth.forbidden", key: admin)
+                #expect(forbidden["items"]?.arrayItems.count == 1)
 
                 // Unknown key ids come in a flood: the key set is fetched at most once per refresh interval.
                 let fetchesBefore = await provider.keySetFetches

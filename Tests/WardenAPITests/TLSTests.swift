@@ -33,12 +33,16 @@ struct TestPKI {
     }
 
     /// A leaf for `commonName`, valid for 127.0.0.1 as a server and as a client.
-    func issue(_ commonName: String) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
+    func issue(_ commonName: String, secondCommonName: String? = nil) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
         let leafKey = P256.Signing.PrivateKey()
         let leaf = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
             notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(3600),
-            issuer: certificate.subject, subject: try DistinguishedName { CommonName(commonName) },
+            issuer: certificate.subject,
+            subject: try DistinguishedName {
+                CommonName(commonName)
+                if let secondCommonName { CommonName(secondCommonName) }
+            },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
@@ -98,6 +102,7 @@ struct TLSTests {
         let admin = try await server.key(.admin)
         let services = server.services
         let robot = try ca.issue("auditor-robot"), unmapped = try ca.issue("unlisted"), forged = try stranger.issue("auditor-robot")
+        let twoNames = try ca.issue("unlisted", secondCommonName: "auditor-robot")
 
         try await RunningApp.serve({ running in
             try WardenApplication.make(services, host: "127.0.0.1", port: 0, logger: Logger(label: "tls-test"), onServerRunning: running)
@@ -106,6 +111,7 @@ struct TLSTests {
             let asRobot = try Self.client(trusting: ca, as: Identity(certificate: robot.certificate, key: robot.key))
             let asUnmapped = try Self.client(trusting: ca, as: Identity(certificate: unmapped.certificate, key: unmapped.key))
             let asForger = try Self.client(trusting: ca, as: Identity(certificate: forged.certificate, key: forged.key))
+            let asTwoNames = try Self.client(trusting: ca, as: Identity(certificate: twoNames.certificate, key: twoNames.key))
             let anonymous = try Self.client(trusting: ca, as: nil)
             let plain = HTTPClient(eventLoopGroupProvider: .singleton)
 
@@ -123,12 +129,13 @@ struct TLSTests {
             #expect(await Self.get(asRobot, "\(base)/v1/api-keys")?.status.code == 403)
 
             #expect(await Self.get(asUnmapped, "\(base)/v1/tools")?.status.code == 403, "a certificate with no role gets nothing")
+            #expect(await Self.get(asTwoNames, "\(base)/v1/tools")?.status.code == 401, "two common names are ambiguous")
             #expect(await Self.get(asForger, "\(base)/v1/tools") == nil, "a certificate from another CA fails the handshake")
             #expect(await Self.get(anonymous, "\(base)/healthz") == nil, "mutual TLS: no certificate, no connection")
             #expect(await Self.get(plain, "http://127.0.0.1:\(port)/healthz")?.status.code != 200, "plain HTTP is not served")
-            let events = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 10).items
-            #expect(events.isEmpty)
-            for client in [asRobot, asUnmapped, asForger, anonymous, plain] { try? await client.shutdown() }
+            let refusals = try await server.store.auditEvents(AuditFilter(type: "auth.forbidden"), after: nil, limit: 10).items
+            #expect(refusals.map(\.actor) == ["cert:unlisted"])
+            for client in [asRobot, asUnmapped, asTwoNames, asForger, anonymous, plain] { try? await client.shutdown() }
         }
     }
 }

@@ -24,6 +24,16 @@ struct EgressPolicyTests {
         #expect(AddressPolicy.check(try #require(IPAddress("::ffff:127.0.0.1")), allowLoopback: true) != .allowed)
     }
 
+    @Test func privateNetworksOnlyWithTheIssuerDevelopmentSetting() throws {
+        for text in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "fd00::1", "127.0.0.1"] {
+            #expect(AddressPolicy.check(try #require(IPAddress(text)), allowPrivate: true) == .allowed, "\(text)")
+            #expect(AddressPolicy.check(try #require(IPAddress(text))) != .allowed, "\(text)")
+        }
+        for text in ["169.254.169.254", "fe80::1", "224.0.0.1", "0.0.0.0", "::ffff:10.0.0.1"] {
+            #expect(AddressPolicy.check(try #require(IPAddress(text)), allowPrivate: true) != .allowed, "\(text) stays refused")
+        }
+    }
+
     @Test func parsing() {
         #expect(IPAddress("1.2.3.4")?.bytes == [1, 2, 3, 4])
         #expect(IPAddress("::ffff:1.2.3.4")?.bytes == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4])

@@ -34,8 +34,12 @@ struct AuthMiddleware: RouterMiddleware {
             try? await store.recordAudit(type: "auth.failed", actor: "anonymous", subject: request.uri.path,
                                          details: .object(["reason": .string(error.message), "address": .string(context.clientAddress)]))
             throw error
-        } catch ClientCertificates.Failure.noRole(let why) {
-            throw DomainError.forbidden(why)
+        } catch let refusal as IdentityWithoutRole {
+            // A real identity with no role here: as limited and as visible as a bad credential.
+            await limiter.recordAuthFailure(address: context.clientAddress)
+            try? await store.recordAudit(type: "auth.forbidden", actor: refusal.actor, subject: request.uri.path,
+                                         details: .object(["reason": .string(refusal.reason), "address": .string(context.clientAddress)]))
+            throw DomainError.forbidden(refusal.reason)
         }
         try await limiter.request(identity: principal.actor)
         var context = context
@@ -63,7 +67,13 @@ struct AuthMiddleware: RouterMiddleware {
         } catch .rejected(let why) {
             throw CredentialError.identityRejected(why)
         } catch .noRole(let why) {
-            throw DomainError.forbidden(why)
+            throw IdentityWithoutRole(actor: "oidc", reason: why)
         }
     }
+}
+
+/// A credential that proved who the caller is, but names nobody with a role in Warden.
+struct IdentityWithoutRole: Error {
+    var actor: String
+    var reason: String
 }

@@ -11,25 +11,34 @@ public struct OIDCSettings: Sendable {
     public var allowPrivateIssuer = false
     /// An unknown `kid` refreshes the key set at most this often, so junk tokens cannot flood the provider.
     public var refreshInterval: Duration = .seconds(30)
+    /// Keys are fetched again after this long, so a key the provider withdrew stops verifying.
+    public var maximumKeyAge: Duration = .seconds(900)
 
     public init(rules: TokenClaimRules) {
         self.rules = rules
     }
 }
 
-/// Verifies bearer tokens from the configured issuer against its published keys (JWKS), cached
-/// and refreshed when a token names a key the cache does not hold.
+/// Verifies bearer tokens from the configured issuer against its published keys (JWKS), cached,
+/// refreshed when a token names a key the cache does not hold and when the cache grows old.
 public actor OIDCVerifier {
     public enum Failure: Error, Equatable {
         case rejected(String)
         case noRole(String)
     }
 
+    /// The keys of one fetch, each with the one algorithm it verifies.
+    private struct KeySet {
+        var keys = JWTKeyCollection()
+        var algorithms: [String: String] = [:]
+    }
+
     let settings: OIDCSettings
     let client: IssuerClient
-    private var keys = JWTKeyCollection()
-    private var keyIds: Set<String> = []
-    private var lastFetch: ContinuousClock.Instant?
+    private var keySet = KeySet()
+    private var fetchedAt: ContinuousClock.Instant?
+    private var lastAttempt: ContinuousClock.Instant?
+    private var inFlight: Task<KeySet, Error>?
     private var logger = Logger(label: "warden.oidc")
 
     public init(settings: OIDCSettings) {
@@ -38,8 +47,8 @@ public actor OIDCVerifier {
     }
 
     /// Refuses an issuer that is not https or resolves to a private or loopback address (unless the
-    /// development setting allows it), then loads the keys once. A provider that is down only warns:
-    /// the keys load on the first token.
+    /// development setting allows it), then loads the keys once. A provider that answers badly only
+    /// warns: the keys load on the first token.
     public func start() async throws {
         try await client.check(settings.rules.issuer)
         do {
@@ -51,17 +60,19 @@ public actor OIDCVerifier {
 
     public func verify(_ token: String) async throws(Failure) -> Principal {
         guard let header = Self.header(of: token) else { throw .rejected("not a JWT") }
+        guard header["crit"] == nil else { throw .rejected("token has critical header extensions") }
         guard let alg = header["alg"]?.stringValue, TokenClaimRules.algorithms.contains(alg) else {
             throw .rejected("token algorithm is not an accepted asymmetric algorithm")
         }
         guard let kid = header["kid"]?.stringValue, !kid.isEmpty else { throw .rejected("token names no signing key (kid)") }
-        if !keyIds.contains(kid), canFetch() {
+        if (keySet.algorithms[kid] == nil || isStale()) && mayFetch() {
             try? await refresh()
         }
-        guard keyIds.contains(kid) else { throw .rejected("token is signed with a key the issuer does not publish") }
+        guard let pinned = keySet.algorithms[kid] else { throw .rejected("token is signed with a key the issuer does not publish") }
+        guard pinned == alg else { throw .rejected("token algorithm does not match its key") }
         let claims: Claims
         do {
-            claims = try await keys.verify(token, as: Claims.self)
+            claims = try await keySet.keys.verify(token, as: Claims.self)
         } catch {
             throw .rejected("token signature does not verify")
         }
@@ -72,14 +83,40 @@ public actor OIDCVerifier {
         }
     }
 
-    private func canFetch() -> Bool {
-        guard let lastFetch else { return true }
-        return ContinuousClock.now - lastFetch >= settings.refreshInterval
+    private func isStale() -> Bool {
+        fetchedAt.map { ContinuousClock.now - $0 >= settings.maximumKeyAge } ?? true
     }
 
+    /// Fetches are spaced out, so tokens naming unknown keys cannot flood the provider.
+    private func mayFetch() -> Bool {
+        inFlight != nil || lastAttempt.map { ContinuousClock.now - $0 >= settings.refreshInterval } ?? true
+    }
+
+    /// One fetch at a time: callers arriving meanwhile wait for it rather than start another, and
+    /// an answer with no usable key keeps the keys already held.
     private func refresh() async throws {
-        lastFetch = .now
-        let issuer = settings.rules.issuer
+        let task: Task<KeySet, Error>
+        if let inFlight {
+            task = inFlight
+        } else {
+            lastAttempt = .now
+            let client = client, issuer = settings.rules.issuer
+            task = Task { try await Self.fetch(client: client, issuer: issuer) }
+            inFlight = task
+        }
+        defer { if inFlight == task { inFlight = nil } }
+        let fresh = try await task.value
+        guard inFlight == task else { return }  // another caller already installed this answer
+        fetchedAt = .now
+        guard !fresh.algorithms.isEmpty else {
+            logger.warning("the OIDC issuer published no usable signing key; keeping the keys already loaded")
+            return
+        }
+        keySet = fresh
+        logger.info("loaded the OIDC issuer's keys", metadata: ["count": "\(fresh.algorithms.count)"])
+    }
+
+    private static func fetch(client: IssuerClient, issuer: String) async throws -> KeySet {
         let discoveryURL = (issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer) + "/.well-known/openid-configuration"
         let discovery = try await client.getJSON(discoveryURL)
         guard discovery.objectValue?["issuer"]?.stringValue == issuer else {
@@ -88,20 +125,21 @@ public actor OIDCVerifier {
         guard let jwksURL = discovery.objectValue?["jwks_uri"]?.stringValue else {
             throw DomainError.invalidRequest("the discovery document has no jwks_uri")
         }
-        let fresh = JWTKeyCollection()
-        var ids: Set<String> = []
+        var set = KeySet()
         for key in try await client.getJSON(jwksURL).objectValue?["keys"]?.arrayItems ?? [] {
-            // Only signing keys of asymmetric types: a symmetric key in a JWKS would be a forgery risk.
-            guard let object = key.objectValue, ["RSA", "EC", "OKP"].contains(object["kty"]?.stringValue ?? ""),
+            // Signing keys of asymmetric types only, each pinned to one algorithm before jwt-kit sees it:
+            // a key without `alg` would otherwise take whichever algorithm the first token's header names.
+            guard var object = key.objectValue, ["RSA", "EC", "OKP"].contains(object["kty"]?.stringValue ?? ""),
                   (object["use"]?.stringValue ?? "sig") == "sig", let kid = object["kid"]?.stringValue,
-                  let jwk = try? JSONDecoder().decode(JWK.self, from: Data(key.encodedString().utf8)),
-                  (try? await fresh.add(jwk: jwk)) != nil
+                  let algorithm = TokenClaimRules.signingAlgorithm(ofKey: object)
             else { continue }
-            ids.insert(kid)
+            object["alg"] = .string(algorithm)
+            guard let jwk = try? JSONDecoder().decode(JWK.self, from: Data(JSONValue.object(object).encodedString().utf8)),
+                  (try? await set.keys.add(jwk: jwk)) != nil
+            else { continue }
+            set.algorithms[kid] = algorithm
         }
-        keys = fresh
-        keyIds = ids
-        logger.info("loaded the OIDC issuer's keys", metadata: ["count": "\(ids.count)"])
+        return set
     }
 
     private static func header(of token: String) -> [String: JSONValue]? {
