@@ -60,7 +60,8 @@ struct ServeSettings {
     }
 
     private static func oidc(_ environment: [String: String]) throws -> OIDCSettings? {
-        guard let issuer = environment["WARDEN_OIDC_ISSUER"], !issuer.isEmpty else {
+        if environment["WARDEN_OIDC_ISSUER"]?.isEmpty == true { throw Invalid(description: "WARDEN_OIDC_ISSUER is empty") }
+        guard let issuer = environment["WARDEN_OIDC_ISSUER"] else {
             if let stray = environment.keys.sorted().first(where: { $0.hasPrefix("WARDEN_OIDC_") }) {
                 throw Invalid(description: "\(stray) is set but WARDEN_OIDC_ISSUER is not")
             }
