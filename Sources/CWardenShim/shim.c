@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include "CWardenShim.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <spawn.h>
+#include <string.h>
 #include <unistd.h>
 
 int warden_pipe_cloexec(int fds[2]) {
@@ -48,4 +50,27 @@ int warden_spawn(const char *path, char *const argv[], const int *child_fds, int
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return rc;
+}
+
+int warden_send_fds(int sock, const int *fds, int count)
+{
+    char tag = 'R';
+    struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } control;
+    if (count < 1 || count > 8)
+        return EINVAL;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                          .msg_controllen = CMSG_SPACE(sizeof(int) * count) };
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * count);
+    memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * count);
+    ssize_t n;
+    do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : (n < 0 ? errno : EIO);
 }

@@ -4,7 +4,11 @@ import Foundation
 public struct SandboxConfiguration: Sendable {
     public var launcherPath: String
     public var pythonPath: String
+    /// The strict filter every worker (or fork server child) runs tool code under.
     public var seccompFilterPath: String
+    /// When set, workers are fork servers confined by this wider filter (it adds fork, wait4,
+    /// recvmsg, dup2, unlink), and each child stacks the strict filter before reading its request.
+    public var forkServerFilterPath: String?
     public var readOnlyBinds: [String]
     /// Workers map to host uids `uidBase + slot`: unprivileged, distinct from the supervisor's.
     public var uidBase: Int
@@ -29,9 +33,13 @@ public struct SandboxConfiguration: Sendable {
 
     func launcherArguments(profile: SandboxProfile, slot: Int, cgroupName: String) -> [String] {
         let limits = profile.limits
-        var arguments = [launcherPath, "run",
-                         "--uid", String(uidBase + slot), "--gid", String(uidBase + slot),
-                         "--seccomp", seccompFilterPath, "--python", pythonPath]
+        var arguments = [launcherPath, "run", "--uid", String(uidBase + slot), "--gid", String(uidBase + slot)]
+        if let forkServerFilterPath {
+            arguments += ["--seccomp", forkServerFilterPath, "--child-seccomp", seccompFilterPath]
+        } else {
+            arguments += ["--seccomp", seccompFilterPath]
+        }
+        arguments += ["--python", pythonPath]
         for path in readOnlyBinds { arguments += ["--bind-ro", path] }
         arguments += ["--runner-dir", profile.runnerDirectory.path, "--profile-dir", profile.directory.path,
                       "--tmp-bytes", String(limits.tmpBytes), "--cpu-ms", String(limits.cpuMs),
@@ -39,8 +47,9 @@ public struct SandboxConfiguration: Sendable {
                       "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
                       "--pids", String(limits.pids)]
         if useCgroups { arguments += ["--cgroup-name", cgroupName] }
-        arguments += ["--pass-fd", "5"]  // the egress channel
+        if forkServerFilterPath == nil { arguments += ["--pass-fd", "5"] }  // the egress channel; a fork server gets one per child
         arguments += ["--", "-I", "-S", "-B", "/runner/runner.py"]  // the launcher supplies argv[0]
+        if forkServerFilterPath != nil { arguments.append("--fork-server") }
         return arguments
     }
 }

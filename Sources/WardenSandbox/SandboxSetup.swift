@@ -24,13 +24,14 @@ public enum SandboxSetup {
         return found
     }
 
-    /// Compiles the profile's policy to raw BPF in `directory`; workers load that file.
-    public static func compileSeccomp(launcher: String, profile: SandboxProfile, into directory: URL) throws -> String {
+    /// Compiles the profile's policy to raw BPF in `directory`; workers load that file. With
+    /// `forkServer`, the wider filter of fork servers (the policy's `zygote` rules included).
+    public static func compileSeccomp(launcher: String, profile: SandboxProfile, into directory: URL, forkServer: Bool = false) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let output = directory.appendingPathComponent("seccomp-\(profile.sha256.prefix(16)).bpf").path
+        let output = directory.appendingPathComponent("seccomp-\(profile.sha256.prefix(16))\(forkServer ? "-fork-server" : "").bpf").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
+        process.arguments = ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output] + (forkServer ? ["--zygote"] : [])
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -49,6 +50,11 @@ public enum SandboxSetup {
         let python = try resolvePython(environment["WARDEN_PYTHON"] ?? "/usr/bin/python3")
         let filter = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory)
         var configuration = SandboxConfiguration(launcherPath: launcher, pythonPath: python, seccompFilterPath: filter)
+        switch environment["WARDEN_WORKER_MODE"] ?? "fork" {
+        case "fork": configuration.forkServerFilterPath = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
+        case "spawn": break
+        default: throw SandboxError.setup("WARDEN_WORKER_MODE must be fork or spawn")
+        }
         if let workers = environment["WARDEN_MAX_WORKERS"].flatMap(Int.init), workers > 0 { configuration.maxActiveWorkers = workers }
         if let warm = environment["WARDEN_WARM_WORKERS"].flatMap(Int.init), warm >= 0 { configuration.warmWorkers = warm }
         return (profile, configuration)

@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import Metrics
 
-/// Bounds how many workers run at once and keeps a few started, confined and pre-imported
-/// workers waiting. A worker is never reused: each one runs one request and exits.
+/// Bounds how many workers run at once and keeps a few started, confined workers waiting. A
+/// spawned worker runs one request and exits; a fork server comes back after each request,
+/// having forked a fresh child for it.
 actor WorkerPool {
     private let configuration: SandboxConfiguration
     private let profile: SandboxProfile
     private let logger: Logger
-    private var warm: [WorkerProcess] = []
+    private var warm: [any Worker] = []
     private var starting = 0
     private var active = 0
     private var freeSlots: [Int]
@@ -25,7 +26,7 @@ actor WorkerPool {
     }
 
     /// Waits for room to run (up to the queue timeout), then hands out a fresh worker.
-    func checkout() async throws -> WorkerProcess {
+    func checkout() async throws -> any Worker {
         if active >= configuration.maxActiveWorkers {
             let start = ContinuousClock.now
             defer { Timer(label: "warden_worker_queue_wait_seconds").record(duration: ContinuousClock.now - start) }
@@ -34,7 +35,13 @@ actor WorkerPool {
             active += 1
         }
         Gauge(label: "warden_workers_active").record(active)
-        if let worker = warm.popLast() {
+        while let worker = warm.popLast() {
+            guard worker.reusable else {
+                // A fork server that ended while idle: reap it off the actor, free its slot.
+                Task { _ = try? await BlockingIO.run { worker.discard() } }
+                freeSlots.append(worker.slot)
+                continue
+            }
             refill()
             return worker
         }
@@ -49,9 +56,14 @@ actor WorkerPool {
         }
     }
 
-    /// The worker has ended; its slot and its place in the bound are free again.
-    func finished(_ worker: WorkerProcess) {
-        freeSlots.append(worker.slot)
+    /// The worker has ended, or is a fork server ready for the next request; its place in the
+    /// bound is free again.
+    func finished(_ worker: any Worker) {
+        if worker.reusable && !closed {
+            warm.append(worker)
+        } else {
+            freeSlots.append(worker.slot)
+        }
         active -= 1
         Gauge(label: "warden_workers_active").record(active)
         wakeOne()
@@ -83,7 +95,7 @@ actor WorkerPool {
         }
     }
 
-    private func warmed(_ worker: WorkerProcess?) {
+    private func warmed(_ worker: (any Worker)?) {
         starting -= 1
         guard let worker else { return }
         if closed {
@@ -94,12 +106,15 @@ actor WorkerPool {
         }
     }
 
-    private func spawn() async throws -> WorkerProcess {
+    private func spawn() async throws -> any Worker {
         guard let slot = freeSlots.popLast() else { throw SandboxError.busy(retryAfterSeconds: 1) }
         spawned += 1
         let arguments = configuration.launcherArguments(profile: profile, slot: slot,
                                                         cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(spawned)")
         do {
+            if configuration.forkServerFilterPath != nil {
+                return try await BlockingIO.run { try ForkServer.spawn(arguments: arguments, slot: slot) }
+            }
             return try await BlockingIO.run { try WorkerProcess.spawn(arguments: arguments, slot: slot) }
         } catch {
             freeSlots.append(slot)

@@ -24,9 +24,11 @@ public struct LauncherStatus: Decodable, Equatable, Sendable {
     public var maxRssKb: Int?
     public var oomKilled: Bool?
     public var error: StageError?
+    /// A fork server's word that it cannot serve another child (it could not empty /tmp).
+    public var retire: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case exitCode = "exit_code", signal, cpuMs = "cpu_ms", maxRssKb = "max_rss_kb", oomKilled = "oom_killed", error
+        case exitCode = "exit_code", signal, cpuMs = "cpu_ms", maxRssKb = "max_rss_kb", oomKilled = "oom_killed", error, retire
     }
 
     public init(exitCode: Int32?, signal: Int32?, cpuMs: Int?, maxRssKb: Int?, oomKilled: Bool? = nil, error: StageError?) {
@@ -55,9 +57,21 @@ public struct RawOutcome: Sendable {
     public var durationMs: Int
 }
 
+/// What the pool hands out for one execution: a freshly spawned worker, or a fork server that
+/// forks a fresh child for it. All methods block: call them from `BlockingIO`.
+protocol Worker: AnyObject, Sendable {
+    var slot: Int { get }
+    /// Whether the pool may hand it out again: only a fork server that is still sound.
+    var reusable: Bool { get }
+    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome
+    func discard()
+}
+
 /// One launcher process and its pipes. It runs exactly one request, then is gone.
 /// All methods block: call them from `BlockingIO`, never from Swift's cooperative pool.
-final class WorkerProcess: @unchecked Sendable {
+final class WorkerProcess: Worker, @unchecked Sendable {
+    var reusable: Bool { false }
+
     let pid: pid_t
     let slot: Int
     private let requestFD: Int32
@@ -102,123 +116,17 @@ final class WorkerProcess: @unchecked Sendable {
 
     /// Sends the request, then collects output until every pipe closes or the wall clock runs out.
     func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let deadline = start + UInt64(wallMs) * 1_000_000
-        var killDeadline: UInt64?
-        var killedFor: KillCause?
-        var buffers: [[UInt8]] = [[], [], [], []]
-        let caps = [stdoutCap, 16 << 10, frameCap, 64 << 10]
-        var open = [true, true, true, true]
-        var written = 0
-        var requestOpen = true
-        _ = fcntl(requestFD, F_SETFL, fcntl(requestFD, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(egressFD, F_SETFL, fcntl(egressFD, F_GETFL) | O_NONBLOCK)
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var egressOpen = true
-        var egressBuffer: [UInt8] = []
-
+        let pid = self.pid
+        var exchange = WorkerExchange(requestFD: requestFD, readFDs: readFDs, egressFD: egressFD, statusEndsWithLine: false)
         // SIGTERM lets the launcher kill and reap the sandbox, report, and remove its cgroup;
         // SIGKILL follows if it has not finished within a second.
-        func terminate(_ cause: KillCause) {
-            guard killedFor == nil else { return }
-            killedFor = cause
-            kill(pid, SIGTERM)
-            killDeadline = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
-        }
-
-        while open.contains(true) {
-            var fds: [pollfd] = []
-            var owners: [Int] = []
-            if requestOpen {
-                fds.append(pollfd(fd: requestFD, events: Int16(POLLOUT), revents: 0))
-                owners.append(-1)
-            }
-            for (index, fd) in readFDs.enumerated() where open[index] {
-                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-                owners.append(index)
-            }
-            if egressOpen && killedFor == nil {
-                fds.append(pollfd(fd: egressFD, events: Int16(POLLIN), revents: 0))
-                owners.append(-2)
-            }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let limit = killDeadline ?? deadline
-            if now >= limit {
-                if killDeadline == nil {
-                    terminate(.timeout)
-                    continue
-                }
-                kill(pid, SIGKILL)
-                break
-            }
-            let timeout = Int32(min((limit - now) / 1_000_000 + 1, 1000))
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
-            if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
-            for (position, entry) in fds.enumerated() where entry.revents != 0 {
-                let owner = owners[position]
-                if owner == -1 {
-                    let n = request.withUnsafeBytes { write(requestFD, $0.baseAddress! + written, request.count - written) }
-                    if n > 0 { written += n }
-                    if n < 0 && errno != EAGAIN && errno != EINTR || written == request.count {
-                        close(requestFD)
-                        requestOpen = false
-                    }
-                    continue
-                }
-                if owner == -2 {
-                    let n = read(egressFD, &chunk, chunk.count)
-                    guard n > 0 else {
-                        egressOpen = false
-                        continue
-                    }
-                    egressBuffer.append(contentsOf: chunk[0..<n])
-                    switch EgressFraming.next(&egressBuffer, limit: frameCap) {
-                    case .incomplete:
-                        break
-                    case .oversized:
-                        terminate(.output)
-                    case .frame(let body):
-                        // The proxy's time counts against the wall clock, and so does handing the
-                        // answer back: a worker that stops reading cannot hold us past the deadline.
-                        let left = Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)
-                        guard left > 0 else {
-                            terminate(.timeout)
-                            continue
-                        }
-                        let answer = egress.map { handler in BlockingIO.await { await handler.handle(body, within: .nanoseconds(left)) } }
-                            ?? Array(#"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#.utf8)
-                        if !EgressFraming.write(answer, to: egressFD, until: deadline) {
-                            egressOpen = false
-                            if DispatchTime.now().uptimeNanoseconds >= deadline { terminate(.timeout) }
-                        }
-                    }
-                    continue
-                }
-                let n = read(readFDs[owner], &chunk, chunk.count)
-                if n > 0 {
-                    let room = caps[owner] - buffers[owner].count
-                    buffers[owner].append(contentsOf: chunk[0..<min(n, max(room, 0))])
-                    if n > room && owner != 3 { terminate(.output) }
-                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                    open[owner] = false
-                }
-            }
-        }
-        if requestOpen { close(requestFD) }
+        let result = exchange.run(request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
+                                  stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
         for fd in readFDs { close(fd) }
-        close(egressFD)
-        if open.contains(true) { kill(pid, SIGKILL) }
+        if !result.finished { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let duration = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
-        return RawOutcome(
-            frame: buffers[2].isEmpty ? nil : buffers[2],
-            stdout: buffers[0],
-            diagnostics: String(decoding: buffers[1], as: UTF8.self),
-            status: try? JSONDecoder().decode(LauncherStatus.self, from: Data(buffers[3])),
-            killedFor: killedFor,
-            durationMs: duration)
+        return result.outcome
     }
 
     /// Ends a worker that will not be used (pool shutdown): SIGTERM so the launcher cleans up
@@ -238,7 +146,7 @@ final class WorkerProcess: @unchecked Sendable {
     }
 }
 
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)
     defer { pointers.forEach { free($0) } }

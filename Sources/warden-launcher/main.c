@@ -1,6 +1,6 @@
 /* warden-launcher — starts one confined Python worker.
  *
- *   warden-launcher compile-seccomp --policy FILE --output FILE.bpf
+ *   warden-launcher compile-seccomp --policy FILE --output FILE.bpf [--zygote]
  *   warden-launcher run [options] -- PYTHON_ARGS...
  *   warden-launcher selftest [options] [-- PYTHON_ARGS...]
  *
@@ -51,11 +51,12 @@ int wl_fail(struct wl_error *e, const char *stage, int err, const char *fmt, ...
 static int usage(const char *msg)
 {
     fprintf(stderr, "warden-launcher: %s\n"
-            "usage: warden-launcher compile-seccomp --policy FILE --output FILE.bpf\n"
+            "usage: warden-launcher compile-seccomp --policy FILE --output FILE.bpf [--zygote]\n"
             "       warden-launcher run|selftest --uid N --gid N --seccomp FILE.bpf --python PATH\n"
             "           [--bind-ro PATH]... [--runner-dir DIR] [--profile-dir DIR] [--tmp-bytes N]\n"
             "           [--cpu-ms N] [--memory-bytes N] [--nofile N] [--fsize-bytes N]\n"
-            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME] [--pass-fd N]... -- PYTHON_ARGS...\n",
+            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME] [--pass-fd N]...\n"
+            "           [--child-seccomp FILE.bpf] -- PYTHON_ARGS...\n",
             msg);
     return 2;
 }
@@ -86,6 +87,11 @@ static int parse_run_opts(int argc, char **argv, struct wl_opts *o)
         if (!strcmp(a, "--uid")) { if (num(val, &v) < 0) return usage("bad --uid"); o->uid = v; have_uid = 1; }
         else if (!strcmp(a, "--gid")) { if (num(val, &v) < 0) return usage("bad --gid"); o->gid = v; have_gid = 1; }
         else if (!strcmp(a, "--seccomp")) o->seccomp_path = val;
+        else if (!strcmp(a, "--child-seccomp")) {
+            if (o->n_pass >= WL_MAX_PASS_FDS) return usage("too many --pass-fd");
+            o->child_seccomp_path = val;
+            o->pass_fd[o->n_pass++] = WL_CHILD_FILTER_FD;
+        }
         else if (!strcmp(a, "--python")) o->python = val;
         else if (!strcmp(a, "--bind-ro")) {
             if (o->n_bind >= WL_MAX_BINDS) return usage("too many --bind-ro");
@@ -268,6 +274,8 @@ static int do_run(struct wl_opts *o, int status_fd)
             fprintf(stderr, "warden-launcher: descriptor %d is not open (need 0-4)\n", fd);
             return 2;
         }
+    /* A fork server's children stack the strict filter: it reaches the interpreter on a pipe. */
+    if (o->child_seccomp_path && wl_seccomp_hand_over(o->child_seccomp_path, WL_CHILD_FILTER_FD, &e) < 0) goto report;
     for (int i = 0; i < o->n_pass; i++)
         if (fcntl(o->pass_fd[i], F_GETFD) < 0)
             return usage("a --pass-fd descriptor is not open");
@@ -410,14 +418,16 @@ int main(int argc, char **argv)
         return usage("missing command");
     if (strcmp(argv[1], "compile-seccomp") == 0) {
         const char *policy = NULL, *out = NULL;
-        for (int i = 2; i + 1 < argc; i += 2) {
-            if (!strcmp(argv[i], "--policy")) policy = argv[i + 1];
-            else if (!strcmp(argv[i], "--output")) out = argv[i + 1];
+        int zygote = 0;
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--zygote")) zygote = 1;
+            else if (i + 1 < argc && !strcmp(argv[i], "--policy")) policy = argv[++i];
+            else if (i + 1 < argc && !strcmp(argv[i], "--output")) out = argv[++i];
             else return usage("unknown option for compile-seccomp");
         }
         if (!policy || !out)
             return usage("compile-seccomp needs --policy and --output");
-        return wl_seccomp_compile(policy, out);
+        return wl_seccomp_compile(policy, out, zygote);
     }
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "selftest") == 0) {
         struct wl_opts o;

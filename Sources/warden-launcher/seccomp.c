@@ -7,7 +7,9 @@
  *   kill  SYSCALL [COND...]
  *   errno SYSCALL ENAME [COND...]
  * COND is  argN OP VALUE  (OP: == != < <= > >=)  or  argN & MASK == VALUE.
- * Conditions of one line are ANDed; several lines for one syscall are ORed. */
+ * Conditions of one line are ANDed; several lines for one syscall are ORed.
+ * A rule prefixed with `zygote` is compiled only into the fork server's filter (--zygote):
+ * each child stacks the filter without those rules before any tool code runs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +96,7 @@ static int parse_cond(char **tok, int *i, int ntok, struct scmp_arg_cmp *c)
     return 0;
 }
 
-int wl_seccomp_compile(const char *policy_path, const char *out_path)
+int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote)
 {
     FILE *f = fopen(policy_path, "re");
     if (!f) {
@@ -124,6 +126,13 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path)
         if (ntok == 0)
             continue;
         int i = 0;
+        if (strcmp(tok[0], "zygote") == 0) {
+            if (!zygote)
+                continue;
+            i = 1;
+            if (ntok < 3 || strcmp(tok[1], "default") == 0)
+                goto bad;
+        }
         uint32_t act;
         if (strcmp(tok[0], "default") == 0) {
             i = 1;
@@ -137,7 +146,7 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path)
             seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);   /* binary tree; optional */
             continue;
         }
-        if (!ctx || ntok < 2 || parse_action(tok, &i, ntok, 0, &act) < 0)
+        if (!ctx || ntok < i + 2 || parse_action(tok, &i, ntok, 0, &act) < 0)
             goto bad;
         int nr = seccomp_syscall_resolve_name(tok[i]);
         if (nr == __NR_SCMP_ERROR) {
@@ -223,5 +232,34 @@ int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e)
                                .filter = (struct sock_filter *)buf };
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
         return wl_fail(e, "seccomp", errno, "load filter (%zu instructions)", len / sizeof(struct sock_filter));
+    return 0;
+}
+
+int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    int p[2];
+    if (wl_seccomp_read(path, &buf, &len, e) < 0)
+        return -1;
+    /* at most BPF_MAXINSNS * 8 = 32 KiB: fits in a pipe's buffer, so writing never blocks */
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        free(buf);
+        return wl_fail(e, "seccomp", errno, "pipe for the child filter");
+    }
+    ssize_t n = write(p[1], buf, len);
+    int saved = errno;
+    free(buf);
+    close(p[1]);
+    if (n != (ssize_t)len) {
+        close(p[0]);
+        return wl_fail(e, "seccomp", n < 0 ? saved : EIO, "handing over the child filter");
+    }
+    if (dup2(p[0], target_fd) < 0) {   /* dup2 clears close-on-exec on the new descriptor */
+        saved = errno;
+        close(p[0]);
+        return wl_fail(e, "seccomp", saved, "dup2 child filter to fd %d", target_fd);
+    }
+    close(p[0]);
     return 0;
 }

@@ -21,6 +21,21 @@ struct WorkerTests {
         #expect(async.result == .int(42))
     }
 
+    /// Fork servers reuse one interpreter: nothing a child leaves in /tmp or in the interpreter's
+    /// state may reach the next child.
+    @Test func consecutiveExecutionsShareNothing() async throws {
+        let sandbox = try #require(TestSandbox.shared)
+        let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
+        let leave = reach + "def main(i: int):\n    posix = _posix('posix')\n    fd = posix.open('/tmp/left-%d' % i, 65, 0o600)\n    posix.write(fd, b'secret')\n    posix.close(fd)\n    _posix('builtins').warden_leak = i\n    return sorted(_posix('posix').listdir('/tmp'))\n"
+        let look = reach + "def main():\n    return {'tmp': sorted(_posix('posix').listdir('/tmp')), 'leak': hasattr(_posix('builtins'), 'warden_leak')}\n"
+        for round in 0..<6 {
+            let left = try await sandbox.execute(code: leave, arguments: .object(["i": .int(Int64(round))]))
+            #expect(left.result == .array([.string("left-\(round)")]), "\(left.error?.message ?? "")")
+            let seen = try await sandbox.execute(code: look, arguments: .object([:]))
+            #expect(seen.result == .object(["tmp": .array([]), "leak": .bool(false)]), "round \(round): \(seen.error?.message ?? "")")
+        }
+    }
+
     @Test func exceptionsComeBackWithoutRunnerFrames() async throws {
         let sandbox = try #require(TestSandbox.shared)
         let outcome = try await sandbox.execute(code: "def main():\n    raise ValueError('no such city')\n", arguments: .object([:]))

@@ -95,35 +95,42 @@ def _close_script_fd():
             _close(fd)
 
 
+def _stack_filter(program):
+    """Stacks a seccomp filter (raw BPF, 8 bytes an instruction) over this process's own. A
+    stacked filter can only take away: the kernel applies the strictest answer of all."""
+    ctypes = _real_import("ctypes")   # past the import guard, which may be in place already
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    code = ctypes.create_string_buffer(bytes(program), len(program))
+    prog = Prog(len(program) // 8, ctypes.addressof(code))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+
+
 def _forbid_exec():
     # The launcher's filter has to allow its own execveat(1000, "", ..., AT_EMPTY_PATH), and a
     # filter cannot read the path: with an absolute one the kernel ignores fd 1000, so any file
     # in the sandbox could be executed. Stack a filter refusing execve/execveat for good; fail
     # closed (no tool runs) if that is not possible.
     try:
-        import ctypes
         arch, nrs = {"x86_64": (0xC000003E, (59, 322)), "aarch64": (0xC00000B7, (221, 281))}[os.uname().machine]
 
-        class Insn(ctypes.Structure):
-            _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-        class Prog(ctypes.Structure):
-            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Insn))]
+        def insn(code, jt, jf, k):
+            return code.to_bytes(2, sys.byteorder) + bytes((jt, jf)) + k.to_bytes(4, sys.byteorder)
 
         ld, jeq, ret = 0x20, 0x15, 0x06
-        code = (Insn * 7)(
-            Insn(ld, 0, 0, 4),              # arch
-            Insn(jeq, 0, 3, arch),          # another arch: the launcher's filter kills it
-            Insn(ld, 0, 0, 0),              # syscall number
-            Insn(jeq, 2, 0, nrs[0]),
-            Insn(jeq, 1, 0, nrs[1]),
-            Insn(ret, 0, 0, 0x7FFF0000),    # SECCOMP_RET_ALLOW
-            Insn(ret, 0, 0, 0x00050001),    # SECCOMP_RET_ERRNO | EPERM
-        )
-        prog = Prog(len(code), code)
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+        _stack_filter(b"".join((
+            insn(ld, 0, 0, 4),              # arch
+            insn(jeq, 0, 3, arch),          # another arch: the launcher's filter kills it
+            insn(ld, 0, 0, 0),              # syscall number
+            insn(jeq, 2, 0, nrs[0]),
+            insn(jeq, 1, 0, nrs[1]),
+            insn(ret, 0, 0, 0x7FFF0000),    # SECCOMP_RET_ALLOW
+            insn(ret, 0, 0, 0x00050001),    # SECCOMP_RET_ERRNO | EPERM
+        )))
     except Exception as e:
         _diag("cannot forbid exec, refusing to run tools: %r" % (e,))
         _exit(70)
@@ -686,4 +693,115 @@ def _main():
     _exit(0)
 
 
-_main()
+# ---- fork server ----
+# `runner.py --fork-server`: this confined interpreter never runs tool code. It waits on the
+# control socket (fd 0) for the descriptors of one execution, forks, and the child becomes an
+# ordinary worker: its descriptors at 0-3 and 5, the strict filter stacked over the server's
+# wider one (which alone allows fork), then _main(). The server reaps the child, empties /tmp,
+# and reports the child's status as one JSON line. One child at a time, each used once.
+
+CONTROL_FD = 0
+CHILD_FILTER_FD = 6
+_CATCHABLE = (1, 2, 3, 10, 12, 13, 14, 15)   # HUP INT QUIT USR1 USR2 PIPE ALRM TERM
+
+
+def _read_fd(fd):
+    chunks = []
+    while True:
+        b = _read(fd, 1 << 16)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+
+
+def _become_worker(control, fds, strict_filter):
+    """In the child: nothing of the server's may stay reachable, and the strict filter must be
+    in place, before the request is even read."""
+    _signal = _real_import("_signal")
+    try:
+        control.detach()
+        # 0-3 are held by the server, so no received descriptor is one a dup2 below overwrites first.
+        if min(fds) < 4:
+            raise ValueError("received descriptor %d" % min(fds))
+        for target, fd in zip((0, 1, 2, 3, 5), fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd not in (0, 1, 2, 3, 5):
+                _close(fd)
+        for sig in _CATCHABLE:
+            _signal.signal(sig, _signal.SIG_DFL)
+        _signal.signal(2, _signal.default_int_handler)
+        _signal.signal(13, _signal.SIG_IGN)   # as at interpreter start: broken pipes raise
+        _stack_filter(strict_filter)
+    except BaseException as e:
+        _diag("fork server child setup failed: %r" % (e,))
+        _exit(70)
+    _main()
+
+
+def _empty_tmp():
+    # Tools cannot make directories, links or special files: /tmp holds only their regular files.
+    for name in os.listdir("/tmp"):
+        os.unlink("/tmp/" + name)
+
+
+def _serve():
+    global _importing
+    _signal, _socket = _real_import("_signal"), _real_import("_socket")
+    for sig in _CATCHABLE:   # a child may signal us (same uid, same namespace): ignore it
+        _signal.signal(sig, _signal.SIG_IGN)
+    strict_filter = _read_fd(CHILD_FILTER_FD)
+    _close(CHILD_FILTER_FD)
+    if not strict_filter or len(strict_filter) % 8:
+        _diag("fork server: no child filter on fd %d" % CHILD_FILTER_FD)
+        _exit(70)
+    control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
+    control.sendall(b"ready\n")
+    room = _socket.CMSG_LEN(5 * 4)
+    while True:
+        msg, ancdata, flags, _ = control.recvmsg(1, room)
+        if not msg:
+            _exit(0)   # the supervisor closed the channel: stop
+        fds = []
+        for level, kind, data in ancdata:
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                fds += [int.from_bytes(data[i:i + 4], sys.byteorder) for i in range(0, len(data) - len(data) % 4, 4)]
+        if msg != b"R" or len(fds) != 5 or flags & _socket.MSG_CTRUNC:
+            _diag("fork server: malformed request from the supervisor")
+            _exit(70)
+        pid = os.fork()
+        if pid == 0:
+            _become_worker(control, fds, strict_filter)
+        for fd in fds:
+            _close(fd)
+        _importing += 1   # os.wait4 imports `resource` for the usage record, through the guard
+        try:
+            _, status, usage = os.wait4(pid, 0)
+        finally:
+            _importing -= 1
+        signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        report = {
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": signal,
+            "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000),
+            "max_rss_kb": usage.ru_maxrss,
+            # Only the kernel's memory limit kills with SIGKILL here: the supervisor's own kills
+            # (timeout, output) end this whole server instead, and the CPU limit is told apart
+            # by the time spent.
+            "oom_killed": signal == 9,
+            "error": None,
+        }
+        try:
+            _empty_tmp()
+        except OSError as e:
+            _diag("fork server: cannot empty /tmp (%s); stopping" % e)
+            report["retire"] = True
+        control.sendall(_dumps(report).encode("ascii") + b"\n")
+        if report.get("retire"):
+            _exit(70)   # never hand a dirty /tmp to the next child
+
+
+if sys.argv[1:] == ["--fork-server"]:
+    _serve()
+else:
+    _main()

@@ -14,4 +14,8 @@ int warden_socketpair_cloexec(int fds[2]);
 /// or an errno value. posix_spawn, never fork: the supervisor is multithreaded.
 int warden_spawn(const char *path, char *const argv[], const int *child_fds, int count, pid_t *pid);
 
+/// Sends one byte 'R' with `fds` attached (SCM_RIGHTS): a fork server's next execution.
+/// Returns 0 or an errno value.
+int warden_send_fds(int sock, const int *fds, int count);
+
 #endif

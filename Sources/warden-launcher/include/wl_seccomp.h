@@ -2,9 +2,13 @@
 #define WL_SECCOMP_H
 #include "wl_common.h"
 /* compile-seccomp: text policy -> raw BPF file. Returns 0, or 1 with a message on stderr. */
-int wl_seccomp_compile(const char *policy_path, const char *out_path);
+/* zygote: also compile the rules marked `zygote` (the fork server's wider filter) */
+int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote);
 /* Parent: read a BPF file into memory (so the child needs no host path after pivot_root). */
 int wl_seccomp_read(const char *path, void **buf, size_t *len, struct wl_error *e);
 /* Child: install the filter (no_new_privs must already be set). */
 int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e);
+/* Puts the filter at `path` on a pipe whose read end becomes `target_fd`, for the interpreter. */
+int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e);
+
 #endif
