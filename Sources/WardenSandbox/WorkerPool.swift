@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 /// Bounds how many workers run at once and keeps a few started, confined workers waiting. A
 /// spawned worker runs one request and exits; a fork server comes back after each request,
@@ -15,7 +16,8 @@ actor WorkerPool {
     private var freeSlots: [Int]
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Error>)] = []
     private var nextWaiter: UInt64 = 0
-    private var spawned: UInt64 = 0
+    /// Per process, not per pool: cgroup names must not repeat across sandboxes in one process.
+    private static let spawned = Atomic<UInt64>(0)
     private var closed = false
 
     init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
@@ -108,9 +110,9 @@ actor WorkerPool {
 
     private func spawn() async throws -> any Worker {
         guard let slot = freeSlots.popLast() else { throw SandboxError.busy(retryAfterSeconds: 1) }
-        spawned += 1
+        let number = Self.spawned.add(1, ordering: .relaxed).newValue
         let arguments = configuration.launcherArguments(profile: profile, slot: slot,
-                                                        cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(spawned)")
+                                                        cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(number)")
         do {
             if configuration.forkServerFilterPath != nil {
                 return try await BlockingIO.run { try ForkServer.spawn(arguments: arguments, slot: slot) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import WardenDomain
 import WardenSandbox
@@ -34,6 +35,24 @@ struct WorkerTests {
             let seen = try await sandbox.execute(code: look, arguments: .object([:]))
             #expect(seen.result == .object(["tmp": .array([]), "leak": .bool(false)]), "round \(round): \(seen.error?.message ?? "")")
         }
+    }
+
+    /// One launcher per execution (WARDEN_WORKER_MODE=spawn) still confines and answers.
+    @Test func spawnedWorkersStillWork() async throws {
+        let shared = try #require(TestSandbox.shared)
+        var configuration = shared.configuration
+        configuration.forkServerFilterPath = nil
+        configuration.uidBase = 210_000   // host ids apart from the shared sandbox's workers
+        configuration.warmWorkers = 1
+        let sandbox = Sandbox(configuration: configuration, profile: shared.profile, logger: Logger(label: "spawn-test"))
+        await sandbox.start()
+        let ok = try await sandbox.execute(code: "def main():\n    return 7\n", arguments: .object([:]))
+        #expect(ok.result == .int(7))
+        let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
+        let fork = try await sandbox.execute(code: reach + "def main():\n    try:\n        if _posix('posix').fork() == 0:\n            _posix('posix')._exit(0)\n        return 'forked'\n    except OSError as e:\n        return e.errno\n",
+                                             arguments: .object([:]))
+        #expect(fork.result == .int(1), "fork must fail with EPERM: \(fork.result.map { "\($0)" } ?? fork.error?.message ?? "")")
+        await sandbox.shutdown()
     }
 
     @Test func exceptionsComeBackWithoutRunnerFrames() async throws {

@@ -95,8 +95,9 @@ def _close_script_fd():
             _close(fd)
 
 
-def _stack_filter(program):
-    """Stacks a seccomp filter (raw BPF, 8 bytes an instruction) over this process's own. A
+def _filter_loader(program):
+    """A function that stacks this seccomp filter (raw BPF, 8 bytes an instruction) over the
+    calling process's own. Built ahead, so a fork server's child only makes the one call. A
     stacked filter can only take away: the kernel applies the strictest answer of all."""
     ctypes = _real_import("ctypes")   # past the import guard, which may be in place already
 
@@ -105,9 +106,13 @@ def _stack_filter(program):
 
     code = ctypes.create_string_buffer(bytes(program), len(program))
     prog = Prog(len(program) // 8, ctypes.addressof(code))
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def load():
+        if prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+        return code   # kept alive until loaded
+    return load
 
 
 def _forbid_exec():
@@ -122,7 +127,7 @@ def _forbid_exec():
             return code.to_bytes(2, sys.byteorder) + bytes((jt, jf)) + k.to_bytes(4, sys.byteorder)
 
         ld, jeq, ret = 0x20, 0x15, 0x06
-        _stack_filter(b"".join((
+        _filter_loader(b"".join((
             insn(ld, 0, 0, 4),              # arch
             insn(jeq, 0, 3, arch),          # another arch: the launcher's filter kills it
             insn(ld, 0, 0, 0),              # syscall number
@@ -130,7 +135,7 @@ def _forbid_exec():
             insn(jeq, 1, 0, nrs[1]),
             insn(ret, 0, 0, 0x7FFF0000),    # SECCOMP_RET_ALLOW
             insn(ret, 0, 0, 0x00050001),    # SECCOMP_RET_ERRNO | EPERM
-        )))
+        )))()
     except Exception as e:
         _diag("cannot forbid exec, refusing to run tools: %r" % (e,))
         _exit(70)
@@ -714,7 +719,7 @@ def _read_fd(fd):
         chunks.append(b)
 
 
-def _become_worker(control, fds, strict_filter):
+def _become_worker(control, fds, load_strict_filter):
     """In the child: nothing of the server's may stay reachable, and the strict filter must be
     in place, before the request is even read."""
     _signal = _real_import("_signal")
@@ -732,7 +737,7 @@ def _become_worker(control, fds, strict_filter):
             _signal.signal(sig, _signal.SIG_DFL)
         _signal.signal(2, _signal.default_int_handler)
         _signal.signal(13, _signal.SIG_IGN)   # as at interpreter start: broken pipes raise
-        _stack_filter(strict_filter)
+        load_strict_filter()
     except BaseException as e:
         _diag("fork server child setup failed: %r" % (e,))
         _exit(70)
@@ -755,6 +760,10 @@ def _serve():
     if not strict_filter or len(strict_filter) % 8:
         _diag("fork server: no child filter on fd %d" % CHILD_FILTER_FD)
         _exit(70)
+    load_strict_filter = _filter_loader(strict_filter)
+    # Everything alive now is the server's: keep the collector off it, so children do not copy
+    # pages just to scan them.
+    _real_import("gc").freeze()
     control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
     control.sendall(b"ready\n")
     room = _socket.CMSG_LEN(5 * 4)
@@ -771,7 +780,7 @@ def _serve():
             _exit(70)
         pid = os.fork()
         if pid == 0:
-            _become_worker(control, fds, strict_filter)
+            _become_worker(control, fds, load_strict_filter)
         for fd in fds:
             _close(fd)
         _importing += 1   # os.wait4 imports `resource` for the usage record, through the guard
