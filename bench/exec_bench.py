@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Execution benchmark: bare python vs the confined launcher vs a trivial approved tool over REST.
 
-    /usr/bin/python3 bench/exec_bench.py [--build debug|release] [--runs 200] [--requests 400]
+    /usr/bin/python3 bench/exec_bench.py [--build debug|release] [--runs 200] [--requests 400] [--modes fork,spawn]
 
 Prints medians for the first two and p50/p99 for REST at concurrency 1 and 8, with ratios.
 Everything runs on this machine in one go, so the baseline and the numbers share conditions.
@@ -80,11 +80,41 @@ def rest_latencies(port, key, tool, total, concurrency):
     return samples, errors
 
 
+def rest_run(warden, data, key, mode, requests):
+    """A fresh `warden serve` in one worker mode; returns [(concurrency, (samples, errors))]."""
+    port = free_port()
+    # Rate limits would measure the limiter, not the sandbox: lift them for the benchmark.
+    env = dict(os.environ, WARDEN_WARM_WORKERS=os.environ.get("WARDEN_WARM_WORKERS", "8"), WARDEN_WORKER_MODE=mode,
+               WARDEN_RATE_REQUESTS_PER_SECOND="1000000", WARDEN_RATE_REQUESTS_BURST="1000000",
+               WARDEN_RATE_EXECUTIONS_PER_SECOND="1000000", WARDEN_RATE_EXECUTIONS_BURST="1000000")
+    server = subprocess.Popen([warden, "serve", "--data-dir", data, "--port", str(port), "--log-level", "error"],
+                              cwd=ROOT, env=env)
+    try:
+        for _ in range(300):
+            try:
+                if http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz") is None:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(0.5)
+        _, srv = request(port, "POST", "/v1/servers", key, {"name": "bench-%s" % mode})
+        _, tool = request(port, "POST", "/v1/servers/%s/tools" % srv["id"], key,
+                          {"name": "noop", "code": "def main():\n    return {'ok': 1}\n"})
+        request(port, "POST", "/v1/tools/%s/approve" % tool["id"], key, {"version": 1})
+        rest_latencies(port, key, tool["id"], 16, 1)  # warm-up
+        return [(1, rest_latencies(port, key, tool["id"], requests // 2, 1)),
+                (8, rest_latencies(port, key, tool["id"], requests, 8))]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default="release")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--modes", default="fork,spawn", help="worker modes to time over REST (WARDEN_WORKER_MODE)")
     args = parser.parse_args()
     bin_dir = os.path.join(ROOT, ".build", args.build)
     warden, launcher = os.path.join(bin_dir, "warden"), os.path.join(bin_dir, "warden-launcher")
@@ -107,40 +137,17 @@ def main():
         os.set_inheritable(devnull, True)  # dup2 onto itself would keep close-on-exec
         confined = time_command(confined_cmd, args.runs, close_fds=False, preexec_fn=lambda: (os.dup2(devnull, 3), os.dup2(devnull, 4)))
 
-        port = free_port()
         key = subprocess.run([warden, "keys", "create", "--role", "admin", "--name", "bench", "--data-dir", data],
                              check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
-        # Rate limits would measure the limiter, not the sandbox: lift them for the benchmark.
-        env = dict(os.environ, WARDEN_WARM_WORKERS=os.environ.get("WARDEN_WARM_WORKERS", "8"),
-                   WARDEN_RATE_REQUESTS_PER_SECOND="1000000", WARDEN_RATE_REQUESTS_BURST="1000000",
-                   WARDEN_RATE_EXECUTIONS_PER_SECOND="1000000", WARDEN_RATE_EXECUTIONS_BURST="1000000")
-        server = subprocess.Popen([warden, "serve", "--data-dir", data, "--port", str(port), "--log-level", "error"],
-                                  cwd=ROOT, env=env)
-        try:
-            for _ in range(300):
-                try:
-                    if http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz") is None:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            time.sleep(0.5)
-            _, srv = request(port, "POST", "/v1/servers", key, {"name": "bench"})
-            _, tool = request(port, "POST", "/v1/servers/%s/tools" % srv["id"], key,
-                              {"name": "noop", "code": "def main():\n    return {'ok': 1}\n"})
-            request(port, "POST", "/v1/tools/%s/approve" % tool["id"], key, {"version": 1})
-            rest_latencies(port, key, tool["id"], 16, 1)  # warm-up
-            c1, e1 = rest_latencies(port, key, tool["id"], args.requests // 2, 1)
-            c8, e8 = rest_latencies(port, key, tool["id"], args.requests, 8)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        rest = {mode: rest_run(warden, data, key, mode, args.requests) for mode in args.modes.split(",")}
 
         bare_p50 = statistics.median(bare)
         confined_p50 = statistics.median(confined)
         print("bare python3 -I -S -c pass        p50 %7.2f ms  p99 %7.2f ms  (n=%d)" % (bare_p50, percentile(bare, 99), len(bare)))
         print("launcher, same program (confined) p50 %7.2f ms  p99 %7.2f ms  ratio %.2fx bare" %
               (confined_p50, percentile(confined, 99), confined_p50 / bare_p50))
-        for label, samples, errors in (("REST execution, concurrency 1", c1, e1), ("REST execution, concurrency 8", c8, e8)):
+        for label, samples, errors in [("REST %s, concurrency %d" % (mode, c), samples, errors)
+                                       for mode, runs in rest.items() for c, (samples, errors) in runs]:
             if samples:
                 print("%-33s p50 %7.2f ms  p99 %7.2f ms  ratio p50 %.2fx bare  (n=%d, errors=%d)" %
                       (label, percentile(samples, 50), percentile(samples, 99), percentile(samples, 50) / bare_p50, len(samples), len(errors)))

@@ -56,7 +56,8 @@ final class ForkServer: Worker, @unchecked Sendable {
         return server
     }
 
-    var reusable: Bool { sound && isListening }
+    var available: Bool { sound && isListening }
+    var reusable: Bool { sound }
 
     func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
         var pipes: [[Int32]] = []

@@ -38,7 +38,7 @@ actor WorkerPool {
         }
         Gauge(label: "warden_workers_active").record(active)
         while let worker = warm.popLast() {
-            guard worker.reusable else {
+            guard worker.available else {
                 // A fork server that ended while idle: reap it off the actor, free its slot.
                 Task { _ = try? await BlockingIO.run { worker.discard() } }
                 freeSlots.append(worker.slot)

@@ -61,7 +61,9 @@ public struct RawOutcome: Sendable {
 /// forks a fresh child for it. All methods block: call them from `BlockingIO`.
 protocol Worker: AnyObject, Sendable {
     var slot: Int { get }
-    /// Whether the pool may hand it out again: only a fork server that is still sound.
+    /// Whether an idle worker can still take a request (a fork server may have ended meanwhile).
+    var available: Bool { get }
+    /// Whether the pool may hand it out again after a request: only a fork server that is still sound.
     var reusable: Bool { get }
     func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome
     func discard()
@@ -70,6 +72,7 @@ protocol Worker: AnyObject, Sendable {
 /// One launcher process and its pipes. It runs exactly one request, then is gone.
 /// All methods block: call them from `BlockingIO`, never from Swift's cooperative pool.
 final class WorkerProcess: Worker, @unchecked Sendable {
+    var available: Bool { true }
     var reusable: Bool { false }
 
     let pid: pid_t
