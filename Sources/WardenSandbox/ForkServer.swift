@@ -15,6 +15,8 @@ final class ForkServer: Worker, @unchecked Sendable {
     private let control: Int32
     private let launcherStatus: Int32
     private var sound = true
+    /// What the launcher reported when the server ended, read by `end()`.
+    private var lastLauncherStatus: LauncherStatus?
 
     private init(pid: pid_t, slot: Int, control: Int32, launcherStatus: Int32) {
         self.pid = pid
@@ -77,7 +79,9 @@ final class ForkServer: Worker, @unchecked Sendable {
         guard sent == 0 else {
             [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0], egressPair[0]].forEach { close($0) }
             end()
-            return failed("the fork server is gone: \(String(cString: strerror(sent)))")
+            var outcome = failed("the fork server is gone: \(String(cString: strerror(sent)))")
+            outcome.notStarted = true
+            return outcome
         }
         let pid = self.pid
         var exchange = WorkerExchange(requestFD: pipes[0][1], readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], control],
@@ -85,33 +89,55 @@ final class ForkServer: Worker, @unchecked Sendable {
         let result = exchange.run(request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
                                   stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
         [pipes[1][0], pipes[2][0], pipes[3][0]].forEach { close($0) }
-        if !result.finished || result.outcome.status == nil || result.outcome.status?.retire == true {
+        var outcome = result.outcome
+        if !result.finished || outcome.status == nil || outcome.status?.retire == true {
             end()
+            // The server died with its child on its own (the memory limit): the launcher's report
+            // says how, with the cgroup's out-of-memory count. Its CPU and memory figures are the
+            // whole server's, so they are not this execution's.
+            if outcome.status == nil && outcome.killedFor == nil, var status = lastLauncherStatus {
+                status.cpuMs = nil
+                status.maxRssKb = nil
+                outcome.status = status
+            }
         }
-        return result.outcome
+        return outcome
     }
 
     func discard() {
         end()
     }
 
-    /// Stops the server and its child (the launcher kills the whole sandbox on SIGTERM) and reaps it.
+    /// Stops the server and its child (the launcher kills the whole sandbox on SIGTERM), keeps
+    /// the launcher's report, and reaps it.
     private func end() {
         guard sound else { return }
         sound = false
         kill(pid, SIGTERM)
         close(control)
+        lastLauncherStatus = readLauncherStatus(withinMs: 1000)
         var status: Int32 = 0
-        for _ in 0..<100 {
-            if waitpid(pid, &status, WNOHANG) == pid {
-                close(launcherStatus)
-                return
-            }
-            usleep(10_000)
+        if waitpid(pid, &status, WNOHANG) != pid {
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
-        kill(pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         close(launcherStatus)
+    }
+
+    /// The launcher's one JSON line on its status pipe, written when its sandbox has ended.
+    private func readLauncherStatus(withinMs: Int32) -> LauncherStatus? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var entry = pollfd(fd: launcherStatus, events: Int16(POLLIN), revents: 0)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(withinMs) * 1_000_000
+        while !bytes.contains(UInt8(ascii: "\n")) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline, poll(&entry, 1, Int32((deadline - now) / 1_000_000) + 1) > 0 else { break }
+            let n = read(launcherStatus, &chunk, chunk.count)
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return try? JSONDecoder().decode(LauncherStatus.self, from: Data(bytes))
     }
 
     /// An idle server has nothing to say: anything readable, or a hang-up, means it has ended.
@@ -135,19 +161,9 @@ final class ForkServer: Worker, @unchecked Sendable {
         return line == Array("ready\n".utf8) ? nil : "the fork server said \(String(decoding: line.prefix(200), as: UTF8.self))"
     }
 
-    /// The launcher's own report once its sandbox has ended: which confinement stage failed.
+    /// Why the server ended before it was ready: the launcher's report names the stage that failed.
     private func launcherFailure() -> String {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var entry = pollfd(fd: launcherStatus, events: Int16(POLLIN), revents: 0)
-        while poll(&entry, 1, 2000) > 0 {
-            let n = read(launcherStatus, &chunk, chunk.count)
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        guard let status = try? JSONDecoder().decode(LauncherStatus.self, from: Data(bytes)) else {
-            return "the fork server ended before it was ready"
-        }
+        guard let status = readLauncherStatus(withinMs: 2000) else { return "the fork server ended before it was ready" }
         if let error = status.error {
             return "launcher stage \(error.stage) failed: \(error.message)"
         }

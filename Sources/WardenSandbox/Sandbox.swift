@@ -70,14 +70,21 @@ public final class Sandbox: CodeAnalyzer, Sendable {
     public var warmWorkers: Int { get async { await pool.warmCount } }
 
     private func runInWorker(_ request: JSONValue, egress: (any WorkerEgress)?) async throws -> RawOutcome {
-        let worker = try await pool.checkout()
         let limits = profile.limits
         let bytes = Array(request.encodedString().utf8)
-        let raw = try await BlockingIO.run {
-            worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                       frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536, egress: egress)
-        }
-        await pool.finished(worker)
+        var raw: RawOutcome
+        var attempts = 0
+        repeat {
+            // A fork server can end while idle; if it was gone before it took the request, nothing
+            // ran, and one more worker is tried.
+            attempts += 1
+            let worker = try await pool.checkout()
+            raw = try await BlockingIO.run {
+                worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
+                           frameCap: 8 * (limits.resultBytes + limits.outputBytes) + 65536, egress: egress)
+            }
+            await pool.finished(worker)
+        } while raw.notStarted && attempts < 2
         // The launcher's own words (stage failures, cgroup fallbacks) belong in the supervisor log.
         if let stage = raw.status?.error {
             logger.error("worker setup failed", metadata: ["stage": "\(stage.stage)", "message": "\(stage.message)",

@@ -39,9 +39,7 @@ actor WorkerPool {
         Gauge(label: "warden_workers_active").record(active)
         while let worker = warm.popLast() {
             guard worker.available else {
-                // A fork server that ended while idle: reap it off the actor, free its slot.
-                Task { _ = try? await BlockingIO.run { worker.discard() } }
-                freeSlots.append(worker.slot)
+                retire(worker)   // a fork server that ended while idle
                 continue
             }
             refill()
@@ -63,12 +61,27 @@ actor WorkerPool {
     func finished(_ worker: any Worker) {
         if worker.reusable && !closed {
             warm.append(worker)
+        } else if worker.reusable {
+            retire(worker)
         } else {
             freeSlots.append(worker.slot)
         }
         active -= 1
         Gauge(label: "warden_workers_active").record(active)
         wakeOne()
+        refill()
+    }
+
+    /// Ends a worker off the actor; its slot (and so its host uid) is free only once it is gone.
+    private func retire(_ worker: any Worker) {
+        Task {
+            _ = try? await BlockingIO.run { worker.discard() }
+            self.slotFreed(worker.slot)
+        }
+    }
+
+    private func slotFreed(_ slot: Int) {
+        freeSlots.append(slot)
         refill()
     }
 
@@ -101,8 +114,7 @@ actor WorkerPool {
         starting -= 1
         guard let worker else { return }
         if closed {
-            Task { _ = try? await BlockingIO.run { worker.discard() } }
-            freeSlots.append(worker.slot)
+            retire(worker)
         } else {
             warm.append(worker)
         }

@@ -55,6 +55,8 @@ public struct RawOutcome: Sendable {
     public var status: LauncherStatus?
     public var killedFor: KillCause?
     public var durationMs: Int
+    /// The worker was gone before it got the request: nothing ran, so it may be tried again.
+    public var notStarted = false
 }
 
 /// What the pool hands out for one execution: a freshly spawned worker, or a fork server that

@@ -240,6 +240,8 @@ int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
     void *buf = NULL;
     size_t len = 0;
     int p[2];
+    if (fcntl(target_fd, F_GETFD) >= 0)
+        return wl_fail(e, "seccomp", EBUSY, "fd %d is taken; the child filter goes there", target_fd);
     if (wl_seccomp_read(path, &buf, &len, e) < 0)
         return -1;
     /* at most BPF_MAXINSNS * 8 = 32 KiB: fits in a pipe's buffer, so writing never blocks */
@@ -255,6 +257,8 @@ int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
         close(p[0]);
         return wl_fail(e, "seccomp", n < 0 ? saved : EIO, "handing over the child filter");
     }
+    if (p[0] == target_fd)             /* already in place: only close-on-exec must go */
+        return fcntl(p[0], F_SETFD, 0) < 0 ? wl_fail(e, "seccomp", errno, "fd %d for the child filter", target_fd) : 0;
     if (dup2(p[0], target_fd) < 0) {   /* dup2 clears close-on-exec on the new descriptor */
         saved = errno;
         close(p[0]);

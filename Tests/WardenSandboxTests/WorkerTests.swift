@@ -22,19 +22,44 @@ struct WorkerTests {
         #expect(async.result == .int(42))
     }
 
-    /// Fork servers reuse one interpreter: nothing a child leaves in /tmp or in the interpreter's
-    /// state may reach the next child.
+    /// Fork servers reuse one interpreter: nothing a child leaves in /tmp, in the interpreter's
+    /// state or in the server's frames may reach the next child. One slot only, so every
+    /// execution here is a child of the same server (the same /tmp device, growing pids).
     @Test func consecutiveExecutionsShareNothing() async throws {
-        let sandbox = try #require(TestSandbox.shared)
+        let shared = try #require(TestSandbox.shared)
+        var configuration = shared.configuration
+        try #require(configuration.forkServerFilterPath != nil, "the shared sandbox runs fork servers")
+        configuration.maxActiveWorkers = 1
+        configuration.warmWorkers = 0
+        configuration.uidBase = 220_000   // host ids apart from the shared sandbox's workers
+        let sandbox = Sandbox(configuration: configuration, profile: shared.profile, logger: Logger(label: "fork-test"))
+        await sandbox.start()
         let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
-        let leave = reach + "def main(i: int):\n    posix = _posix('posix')\n    fd = posix.open('/tmp/left-%d' % i, 65, 0o600)\n    posix.write(fd, b'secret')\n    posix.close(fd)\n    _posix('builtins').warden_leak = i\n    return sorted(_posix('posix').listdir('/tmp'))\n"
-        let look = reach + "def main():\n    return {'tmp': sorted(_posix('posix').listdir('/tmp')), 'leak': hasattr(_posix('builtins'), 'warden_leak')}\n"
-        for round in 0..<6 {
+        let frames = "def _frames():\n    try:\n        raise RuntimeError\n    except RuntimeError as e:\n        f = e.__traceback__.tb_frame\n    names = set()\n    while f is not None:\n        names.update(f.f_locals)\n        f = f.f_back\n    return names\n"
+        let leave = reach + "def main(i: int):\n    posix = _posix('posix')\n    for name, mode in (('/tmp/left-%d' % i, 0o600), ('/tmp/.hidden-%d' % i, 0o600), ('/tmp/locked-%d' % i, 0)):\n        fd = posix.open(name, 65, mode)\n        posix.write(fd, b'secret')\n        posix.close(fd)\n    _posix('builtins').warden_leak = i\n    return {'tmp': sorted(posix.listdir('/tmp')), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid()}\n"
+        let look = reach + frames + "def main():\n    posix = _posix('posix')\n    return {'tmp': sorted(posix.listdir('/tmp')), 'leak': hasattr(_posix('builtins'), 'warden_leak'), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid(), 'report': bool({'report', 'usage', 'status'} & _frames())}\n"
+        var device: JSONValue?
+        var lastPid: Int64 = 0
+        for round in 0..<4 {
             let left = try await sandbox.execute(code: leave, arguments: .object(["i": .int(Int64(round))]))
-            #expect(left.result == .array([.string("left-\(round)")]), "\(left.error?.message ?? "")")
+            let wrote = try #require(left.result?.objectValue, "\(left.error?.message ?? "")")
+            #expect(wrote["tmp"]?.strings == [".hidden-\(round)", "left-\(round)", "locked-\(round)"])
             let seen = try await sandbox.execute(code: look, arguments: .object([:]))
-            #expect(seen.result == .object(["tmp": .array([]), "leak": .bool(false)]), "round \(round): \(seen.error?.message ?? "")")
+            let after = try #require(seen.result?.objectValue, "\(seen.error?.message ?? "")")
+            #expect(after["tmp"] == .array([]), "round \(round): /tmp must be empty for the next child")
+            #expect(after["leak"] == .bool(false))
+            #expect(after["report"] == .bool(false), "the previous child's status must not be reachable through frames")
+            // The same server throughout: one /tmp, and each child's pid after the last one's.
+            device = device ?? wrote["dev"]
+            #expect(wrote["dev"] == device && after["dev"] == device)
+            guard case .int(let first)? = wrote["pid"], case .int(let second)? = after["pid"] else {
+                Issue.record("no pids")
+                break
+            }
+            #expect(first > lastPid && second > first)
+            lastPid = second
         }
+        await sandbox.shutdown()
     }
 
     /// One launcher per execution (WARDEN_WORKER_MODE=spawn) still confines and answers.

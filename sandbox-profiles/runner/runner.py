@@ -719,11 +719,11 @@ def _read_fd(fd):
         chunks.append(b)
 
 
-def _become_worker(control, fds, load_strict_filter):
+def _become_worker(control, fds, load_strict_filter, exit_=os._exit):
     """In the child: nothing of the server's may stay reachable, and the strict filter must be
-    in place, before the request is even read."""
-    _signal = _real_import("_signal")
+    in place, before the request is even read. The child never returns into the server's loop."""
     try:
+        _signal = _real_import("_signal")
         control.detach()
         # 0-3 are held by the server, so no received descriptor is one a dup2 below overwrites first.
         if min(fds) < 4:
@@ -740,8 +740,11 @@ def _become_worker(control, fds, load_strict_filter):
         load_strict_filter()
     except BaseException as e:
         _diag("fork server child setup failed: %r" % (e,))
-        _exit(70)
-    _main()
+        exit_(70)
+    try:
+        _main()
+    finally:
+        exit_(70)
 
 
 def _empty_tmp():
@@ -750,9 +753,48 @@ def _empty_tmp():
         os.unlink("/tmp/" + name)
 
 
-def _serve():
+# A server retires (the pool starts a fresh one) after this many children, or once it has used
+# half its CPU limit: the kernel's CPU limit must never fall on a child's request, and no server
+# lives long enough for its children to learn much from what they share (hash seed, layout).
+_SERVER_MAX_CHILDREN = 500
+
+
+def _serve_one(control, fds, load_strict_filter):
+    """One child, start to end, in its own frame: once it returns nothing of this execution stays
+    reachable from the server's loop, so the next child cannot find it through frames."""
     global _importing
-    _signal, _socket = _real_import("_signal"), _real_import("_socket")
+    pid = os.fork()
+    if pid == 0:
+        _become_worker(control, fds, load_strict_filter)
+    for fd in fds:
+        _close(fd)
+    _importing += 1   # os.wait4 imports `resource` for the usage record, through the guard
+    try:
+        _, status, usage = os.wait4(pid, 0)
+    finally:
+        _importing -= 1
+    signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    report = {
+        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": signal,
+        "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000),
+        "max_rss_kb": usage.ru_maxrss,
+        # Only the kernel's memory limit kills with SIGKILL here: the supervisor's own kills
+        # (timeout, output) end this whole server instead, and the CPU limit is told apart
+        # by the time spent. (A tool that SIGKILLs itself is reported as out of memory.)
+        "oom_killed": signal == 9,
+        "error": None,
+    }
+    try:
+        _empty_tmp()
+    except OSError as e:
+        _diag("fork server: cannot empty /tmp (%s); stopping" % e)
+        report["retire"] = True
+    return report
+
+
+def _serve():
+    _signal, _socket, _resource = _real_import("_signal"), _real_import("_socket"), _real_import("resource")
     for sig in _CATCHABLE:   # a child may signal us (same uid, same namespace): ignore it
         _signal.signal(sig, _signal.SIG_IGN)
     strict_filter = _read_fd(CHILD_FILTER_FD)
@@ -761,13 +803,15 @@ def _serve():
         _diag("fork server: no child filter on fd %d" % CHILD_FILTER_FD)
         _exit(70)
     load_strict_filter = _filter_loader(strict_filter)
+    cpu_budget = _resource.getrlimit(_resource.RLIMIT_CPU)[0] / 2
+    process_time = _real_import("time").process_time
     # Everything alive now is the server's: keep the collector off it, so children do not copy
     # pages just to scan them.
     _real_import("gc").freeze()
     control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
     control.sendall(b"ready\n")
     room = _socket.CMSG_LEN(5 * 4)
-    while True:
+    for served in range(1, _SERVER_MAX_CHILDREN + 1):
         msg, ancdata, flags, _ = control.recvmsg(1, room)
         if not msg:
             _exit(0)   # the supervisor closed the channel: stop
@@ -778,36 +822,14 @@ def _serve():
         if msg != b"R" or len(fds) != 5 or flags & _socket.MSG_CTRUNC:
             _diag("fork server: malformed request from the supervisor")
             _exit(70)
-        pid = os.fork()
-        if pid == 0:
-            _become_worker(control, fds, load_strict_filter)
-        for fd in fds:
-            _close(fd)
-        _importing += 1   # os.wait4 imports `resource` for the usage record, through the guard
-        try:
-            _, status, usage = os.wait4(pid, 0)
-        finally:
-            _importing -= 1
-        signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        report = {
-            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": signal,
-            "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000),
-            "max_rss_kb": usage.ru_maxrss,
-            # Only the kernel's memory limit kills with SIGKILL here: the supervisor's own kills
-            # (timeout, output) end this whole server instead, and the CPU limit is told apart
-            # by the time spent.
-            "oom_killed": signal == 9,
-            "error": None,
-        }
-        try:
-            _empty_tmp()
-        except OSError as e:
-            _diag("fork server: cannot empty /tmp (%s); stopping" % e)
+        report = _serve_one(control, fds, load_strict_filter)
+        if served == _SERVER_MAX_CHILDREN or (cpu_budget > 0 and process_time() >= cpu_budget):
             report["retire"] = True
         control.sendall(_dumps(report).encode("ascii") + b"\n")
         if report.get("retire"):
-            _exit(70)   # never hand a dirty /tmp to the next child
+            _exit(0 if served == _SERVER_MAX_CHILDREN else 70)   # never hand a dirty /tmp to the next child
+        del msg, ancdata, fds, report
+    _exit(0)
 
 
 if sys.argv[1:] == ["--fork-server"]:
