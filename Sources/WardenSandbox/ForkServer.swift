@@ -27,33 +27,34 @@ final class ForkServer: Worker, @unchecked Sendable {
 
     /// Starts the launcher with the control socket on descriptor 0 and waits until the server
     /// says it is ready, or reports why its confinement failed.
-    static func spawn(arguments: [String], slot: Int, readyWithinMs: Int32 = 10_000) throws -> ForkServer {
-        var control: [Int32] = [-1, -1], status: [Int32] = [-1, -1]
-        guard warden_socketpair_cloexec(&control) == 0 else { throw SandboxError.spawn("socketpair: \(String(cString: strerror(errno)))") }
-        guard warden_pipe_cloexec(&status) == 0 else {
-            control.forEach { close($0) }
-            throw SandboxError.spawn("pipe: \(String(cString: strerror(errno)))")
+    static func spawn(arguments: [String], slot: Int, readyWithinMs: Int = 10_000) throws -> ForkServer {
+        var control: [Int32] = [-1, -1], status: [Int32] = [-1, -1], diagnostics: [Int32] = [-1, -1]
+        guard warden_socketpair_cloexec(&control) == 0 else { throw SandboxError.spawn("socketpair: \(LauncherProcess.errnoText())") }
+        guard warden_pipe_cloexec(&status) == 0, warden_pipe_cloexec(&diagnostics) == 0 else {
+            let reason = LauncherProcess.errnoText()
+            (control + status + diagnostics).filter { $0 >= 0 }.forEach { close($0) }
+            throw SandboxError.spawn("pipe: \(reason)")
         }
         let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
-        defer {
-            close(control[1])
-            close(status[1])
-            close(devNull)
+        defer { [control[1], status[1], diagnostics[1], devNull].filter { $0 >= 0 }.forEach { close($0) } }
+        guard devNull >= 0 else {
+            [control[0], status[0], diagnostics[0]].forEach { close($0) }
+            throw SandboxError.spawn("/dev/null: \(LauncherProcess.errnoText())")
         }
-        var pid: pid_t = 0
-        let childFDs: [Int32] = [control[1], devNull, devNull, devNull, status[1]]
-        let rc = withCStrings(arguments) { argv in
-            childFDs.withUnsafeBufferPointer { fds in warden_spawn(arguments[0], argv, fds.baseAddress, Int32(fds.count), &pid) }
-        }
-        guard rc == 0 else {
-            close(control[0])
-            close(status[0])
-            throw SandboxError.spawn("posix_spawn \(arguments[0]): \(String(cString: strerror(rc)))")
+        let pid: pid_t
+        do {
+            // stderr is read only if the server fails to come up (the launcher's stage messages).
+            pid = try LauncherProcess.spawn(arguments, descriptors: [control[1], devNull, diagnostics[1], devNull, status[1]])
+        } catch {
+            [control[0], status[0], diagnostics[0]].forEach { close($0) }
+            throw error
         }
         let server = ForkServer(pid: pid, slot: slot, control: control[0], launcherStatus: status[0])
+        defer { close(diagnostics[0]) }
         if let failure = server.awaitReady(withinMs: readyWithinMs) {
             server.end()
-            throw SandboxError.spawn(failure)
+            let said = String(decoding: LauncherProcess.readLine(diagnostics[0], withinMs: 0, limit: 4096), as: UTF8.self)
+            throw SandboxError.spawn(said.isEmpty ? failure : "\(failure); it said: \(said.prefix(2000))")
         }
         return server
     }
@@ -70,7 +71,7 @@ final class ForkServer: Worker, @unchecked Sendable {
         var egressPair: [Int32] = [-1, -1]
         guard pipes.count == 4, warden_socketpair_cloexec(&egressPair) == 0 else {
             pipes.joined().forEach { close($0) }
-            return failed("no descriptors left for a worker: \(String(cString: strerror(errno)))")
+            return failed("no descriptors left for a worker: \(LauncherProcess.errnoText())")
         }
         // The child's ends, in the order the server places them: 0 request, 1 stdout, 2 diagnostics, 3 result, 5 egress.
         let childFDs = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], egressPair[1]]
@@ -79,7 +80,7 @@ final class ForkServer: Worker, @unchecked Sendable {
         guard sent == 0 else {
             [pipes[0][1], pipes[1][0], pipes[2][0], pipes[3][0], egressPair[0]].forEach { close($0) }
             end()
-            var outcome = failed("the fork server is gone: \(String(cString: strerror(sent)))")
+            var outcome = failed("the fork server is gone: \(LauncherProcess.errnoText(sent))")
             outcome.notStarted = true
             return outcome
         }
@@ -115,59 +116,33 @@ final class ForkServer: Worker, @unchecked Sendable {
         sound = false
         kill(pid, SIGTERM)
         close(control)
-        lastLauncherStatus = readLauncherStatus(withinMs: 1000)
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) != pid {
-            kill(pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        }
+        lastLauncherStatus = try? JSONDecoder().decode(LauncherStatus.self, from: Data(LauncherProcess.readLine(launcherStatus, withinMs: 1000)))
+        LauncherProcess.reap(pid, withinMs: 1000)
         close(launcherStatus)
     }
 
-    /// The launcher's one JSON line on its status pipe, written when its sandbox has ended.
-    private func readLauncherStatus(withinMs: Int32) -> LauncherStatus? {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var entry = pollfd(fd: launcherStatus, events: Int16(POLLIN), revents: 0)
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(withinMs) * 1_000_000
-        while !bytes.contains(UInt8(ascii: "\n")) {
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline, poll(&entry, 1, Int32((deadline - now) / 1_000_000) + 1) > 0 else { break }
-            let n = read(launcherStatus, &chunk, chunk.count)
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return try? JSONDecoder().decode(LauncherStatus.self, from: Data(bytes))
-    }
-
-    /// An idle server has nothing to say: anything readable, or a hang-up, means it has ended.
+    /// An idle server has nothing to say: anything readable, a hang-up or an error means it has ended.
     private var isListening: Bool {
         var entry = pollfd(fd: control, events: Int16(POLLIN), revents: 0)
-        return poll(&entry, 1, 0) == 0
-    }
-
-    /// Nil once "ready" arrives; otherwise why the server did not come up.
-    private func awaitReady(withinMs: Int32) -> String? {
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        var entry = pollfd(fd: control, events: Int16(POLLIN), revents: 0)
-        while !line.contains(UInt8(ascii: "\n")) {
-            let ready = poll(&entry, 1, withinMs)
+        while true {
+            let ready = poll(&entry, 1, 0)
             if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { return "the fork server did not start within \(withinMs) ms" }
-            guard read(control, &byte, 1) == 1 else { return launcherFailure() }
-            line.append(byte)
+            return ready == 0
         }
-        return line == Array("ready\n".utf8) ? nil : "the fork server said \(String(decoding: line.prefix(200), as: UTF8.self))"
     }
 
-    /// Why the server ended before it was ready: the launcher's report names the stage that failed.
-    private func launcherFailure() -> String {
-        guard let status = readLauncherStatus(withinMs: 2000) else { return "the fork server ended before it was ready" }
-        if let error = status.error {
-            return "launcher stage \(error.stage) failed: \(error.message)"
+    /// Nil once "ready" arrives in time; otherwise why the server did not come up.
+    private func awaitReady(withinMs: Int) -> String? {
+        let line = LauncherProcess.readLine(control, withinMs: withinMs, limit: 64)
+        if line == Array("ready\n".utf8) { return nil }
+        if line.isEmpty || !line.contains(UInt8(ascii: "\n")) {
+            guard let status = try? JSONDecoder().decode(LauncherStatus.self, from: Data(LauncherProcess.readLine(launcherStatus, withinMs: 2000))) else {
+                return line.isEmpty ? "the fork server ended, or did not start within \(withinMs) ms" : "the fork server stopped mid-greeting"
+            }
+            if let error = status.error { return "launcher stage \(error.stage) failed: \(error.message)" }
+            return "the fork server ended before it was ready (exit \(status.exitCode.map(String.init) ?? "none"), signal \(status.signal.map(String.init) ?? "none"))"
         }
-        return "the fork server ended before it was ready (exit \(status.exitCode.map(String.init) ?? "none"), signal \(status.signal.map(String.init) ?? "none"))"
+        return "the fork server said \(String(decoding: line.prefix(64), as: UTF8.self))"
     }
 
     private func failed(_ message: String) -> RawOutcome {

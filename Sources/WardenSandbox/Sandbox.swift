@@ -85,7 +85,8 @@ public final class Sandbox: CodeAnalyzer, Sendable {
             }
             await pool.finished(worker)
         } while raw.notStarted && attempts < 2
-        // The launcher's own words (stage failures, cgroup fallbacks) belong in the supervisor log.
+        // Stage failures belong in the supervisor log; diagnostics (the launcher's words, and the
+        // worker's stderr, which tool code can write) only at debug level.
         if let stage = raw.status?.error {
             logger.error("worker setup failed", metadata: ["stage": "\(stage.stage)", "message": "\(stage.message)",
                                                            "diagnostics": "\(raw.diagnostics.prefix(2000))"])

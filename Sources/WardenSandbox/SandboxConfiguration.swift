@@ -7,7 +7,7 @@ public struct SandboxConfiguration: Sendable {
     /// The strict filter every worker (or fork server child) runs tool code under.
     public var seccompFilterPath: String
     /// When set, workers are fork servers confined by this wider filter (it adds fork, wait4,
-    /// recvmsg, dup2, unlink), and each child stacks the strict filter before reading its request.
+    /// dup2, unlink), and each child stacks the strict filter before reading its request.
     public var forkServerFilterPath: String?
     public var readOnlyBinds: [String]
     /// Workers map to host uids `uidBase + slot`: unprivileged, distinct from the supervisor's.

@@ -10,13 +10,16 @@ import Glibc
 struct WorkerExchange {
     struct Result {
         var outcome: RawOutcome
-        /// False when the worker had to be stopped or left a channel open: it is not to be trusted again.
+        /// False when the worker had to be stopped: it is not to be trusted again.
         var finished: Bool
     }
 
     let requestFD: Int32
-    /// stdout, diagnostics, result, status: the supervisor's read ends.
+    /// stdout, diagnostics, result, status: the supervisor's read ends, in that order.
     let readFDs: [Int32]
+    private static let result = 2, status = 3
+    /// Diagnostics and status are the launcher's and the runner's own words: small.
+    private static let diagnosticsCap = 16 << 10, statusCap = 64 << 10
     let egressFD: Int32
     /// A fork server reports each child's status as one line on a channel that stays open;
     /// a spawned launcher reports on a pipe that closes.
@@ -31,8 +34,8 @@ struct WorkerExchange {
         var killDeadline: UInt64?
         var killedFor: KillCause?
         var buffers: [[UInt8]] = [[], [], [], []]
-        let caps = [stdoutCap, 16 << 10, frameCap, 64 << 10]
-        var open = [true, true, true, true]
+        let caps = [stdoutCap, Self.diagnosticsCap, frameCap, Self.statusCap]
+        var reading = [true, true, true, true]
         var written = 0
         var requestOpen = true
         _ = fcntl(requestFD, F_SETFL, fcntl(requestFD, F_GETFL) | O_NONBLOCK)
@@ -49,14 +52,14 @@ struct WorkerExchange {
             killDeadline = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
         }
 
-        while open.contains(true) {
+        while reading.contains(true) {
             var fds: [pollfd] = []
             var owners: [Int] = []
             if requestOpen {
                 fds.append(pollfd(fd: requestFD, events: Int16(POLLOUT), revents: 0))
                 owners.append(-1)
             }
-            for (index, fd) in readFDs.enumerated() where open[index] {
+            for (index, fd) in readFDs.enumerated() where reading[index] {
                 fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
                 owners.append(index)
             }
@@ -84,7 +87,7 @@ struct WorkerExchange {
                 if owner == -1 {
                     let n = request.withUnsafeBytes { write(requestFD, $0.baseAddress! + written, request.count - written) }
                     if n > 0 { written += n }
-                    if n < 0 && errno != EAGAIN && errno != EINTR || written == request.count {
+                    if (n < 0 && errno != EAGAIN && errno != EINTR) || written == request.count {
                         close(requestFD)
                         requestOpen = false
                     }
@@ -123,25 +126,25 @@ struct WorkerExchange {
                 if n > 0 {
                     let room = caps[owner] - buffers[owner].count
                     buffers[owner].append(contentsOf: chunk[0..<min(n, max(room, 0))])
-                    if n > room && owner != 3 { terminate(.output) }
-                    if owner == 3 && statusEndsWithLine && buffers[3].contains(UInt8(ascii: "\n")) { open[3] = false }
+                    if n > room && owner != Self.status { terminate(.output) }
+                    if owner == Self.status && statusEndsWithLine && buffers[owner].contains(UInt8(ascii: "\n")) { reading[owner] = false }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
-                    open[owner] = false
+                    reading[owner] = false
                 }
             }
         }
         if requestOpen { close(requestFD) }
         close(egressFD)
         let duration = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
-        var statusBytes = buffers[3]
+        var statusBytes = buffers[Self.status]
         if statusEndsWithLine, let end = statusBytes.firstIndex(of: UInt8(ascii: "\n")) { statusBytes = Array(statusBytes[..<end]) }
         let outcome = RawOutcome(
-            frame: buffers[2].isEmpty ? nil : buffers[2],
+            frame: buffers[Self.result].isEmpty ? nil : buffers[Self.result],
             stdout: buffers[0],
             diagnostics: String(decoding: buffers[1], as: UTF8.self),
             status: try? JSONDecoder().decode(LauncherStatus.self, from: Data(statusBytes)),
             killedFor: killedFor,
             durationMs: duration)
-        return Result(outcome: outcome, finished: !forced && killedFor == nil && !open.contains(true))
+        return Result(outcome: outcome, finished: !forced && killedFor == nil)
     }
 }

@@ -10,7 +10,8 @@ actor WorkerPool {
     private let configuration: SandboxConfiguration
     private let profile: SandboxProfile
     private let logger: Logger
-    private var warm: [any Worker] = []
+    /// Started workers waiting for a request: the warm ones, and fork servers back from one.
+    private var idle: [any Worker] = []
     private var starting = 0
     private var active = 0
     private var freeSlots: [Int]
@@ -24,6 +25,7 @@ actor WorkerPool {
         self.configuration = configuration
         self.profile = profile
         self.logger = logger
+        // One spare slot: a worker being ended still holds its slot (and host uid) until it is gone.
         self.freeSlots = Array((0..<(configuration.maxActiveWorkers + configuration.warmWorkers + 1)).reversed())
     }
 
@@ -37,7 +39,7 @@ actor WorkerPool {
             active += 1
         }
         Gauge(label: "warden_workers_active").record(active)
-        while let worker = warm.popLast() {
+        while let worker = idle.popLast() {
             guard worker.available else {
                 retire(worker)   // a fork server that ended while idle
                 continue
@@ -60,7 +62,7 @@ actor WorkerPool {
     /// bound is free again.
     func finished(_ worker: any Worker) {
         if worker.reusable && !closed {
-            warm.append(worker)
+            idle.append(worker)
         } else if worker.reusable {
             retire(worker)
         } else {
@@ -86,13 +88,13 @@ actor WorkerPool {
     }
 
     var activeCount: Int { active }
-    var warmCount: Int { warm.count }
+    var warmCount: Int { idle.count }
 
     func shutdown() async {
         closed = true
-        let idle = warm
-        warm.removeAll()
-        for worker in idle {
+        let waiting = idle
+        idle.removeAll()
+        for worker in waiting {
             _ = try? await BlockingIO.run { worker.discard() }
         }
         for waiter in waiters { waiter.continuation.resume(throwing: SandboxError.busy(retryAfterSeconds: 1)) }
@@ -101,7 +103,7 @@ actor WorkerPool {
 
     /// Starts workers in the background until the warm target is met.
     func refill() {
-        while !closed && warm.count + starting < configuration.warmWorkers && !freeSlots.isEmpty {
+        while !closed && idle.count + starting < configuration.warmWorkers && !freeSlots.isEmpty {
             starting += 1
             Task {
                 let worker = try? await self.spawn()
@@ -116,7 +118,7 @@ actor WorkerPool {
         if closed {
             retire(worker)
         } else {
-            warm.append(worker)
+            idle.append(worker)
         }
     }
 

@@ -88,7 +88,8 @@ static int parse_run_opts(int argc, char **argv, struct wl_opts *o)
         else if (!strcmp(a, "--gid")) { if (num(val, &v) < 0) return usage("bad --gid"); o->gid = v; have_gid = 1; }
         else if (!strcmp(a, "--seccomp")) o->seccomp_path = val;
         else if (!strcmp(a, "--child-seccomp")) {
-            if (o->n_pass >= WL_MAX_PASS_FDS) return usage("too many --pass-fd");
+            if (o->child_seccomp_path) return usage("--child-seccomp given twice");
+            if (o->n_pass >= WL_MAX_PASS_FDS) return usage("too many --pass-fd and --child-seccomp");
             o->child_seccomp_path = val;
             o->pass_fd[o->n_pass++] = WL_CHILD_FILTER_FD;
         }

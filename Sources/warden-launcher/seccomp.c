@@ -125,10 +125,9 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote
         }
         if (ntok == 0)
             continue;
-        int i = 0;
+        int i = 0, skip = 0;
         if (strcmp(tok[0], "zygote") == 0) {
-            if (!zygote)
-                continue;
+            skip = !zygote;     /* parsed all the same, so a typo shows in either filter */
             i = 1;
             if (ntok < 3 || strcmp(tok[1], "default") == 0)
                 goto bad;
@@ -162,6 +161,8 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote
             if (nc >= 6 || parse_cond(tok, &i, ntok, &conds[nc++]) < 0)
                 goto bad;
         }
+        if (skip)
+            continue;
         int r = seccomp_rule_add_exact_array(ctx, act, nr, nc, conds);
         if (r < 0) {
             fprintf(stderr, "warden-launcher: seccomp: %s:%d: rule rejected by libseccomp: %s%s\n",

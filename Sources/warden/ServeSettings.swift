@@ -57,6 +57,10 @@ struct ServeSettings {
         }
         oidc = try Self.oidc(environment)
         tls = try Self.tls(environment)
+        // Read again by the sandbox set-up; checked here so a typo stops start-up before anything runs.
+        guard ["fork", "spawn"].contains(environment["WARDEN_WORKER_MODE"] ?? "fork") else {
+            throw Invalid(description: "WARDEN_WORKER_MODE must be fork or spawn")
+        }
     }
 
     private static func oidc(_ environment: [String: String]) throws -> OIDCSettings? {
@@ -87,15 +91,14 @@ struct ServeSettings {
 
     private static func tls(_ environment: [String: String]) throws -> TLSSettings? {
         let certificate = environment["WARDEN_TLS_CERT"], key = environment["WARDEN_TLS_KEY"]
-        guard certificate != nil || key != nil else {
-            guard environment["WARDEN_TLS_CLIENT_CA"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
-            guard environment["WARDEN_TLS_CLIENT_ROLES"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES needs WARDEN_TLS_CLIENT_CA") }
-            return nil
-        }
-        guard let certificate, let key else { throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
         guard environment["WARDEN_TLS_CLIENT_ROLES"] == nil || environment["WARDEN_TLS_CLIENT_CA"] != nil else {
             throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES needs WARDEN_TLS_CLIENT_CA")
         }
+        guard certificate != nil || key != nil else {
+            guard environment["WARDEN_TLS_CLIENT_CA"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+            return nil
+        }
+        guard let certificate, let key else { throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
         var settings = TLSSettings(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: environment["WARDEN_TLS_CLIENT_CA"])
         do {
             settings.clientRoles = try IdentityRoles.parse(environment["WARDEN_TLS_CLIENT_ROLES"] ?? "")

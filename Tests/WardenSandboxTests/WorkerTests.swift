@@ -7,6 +7,9 @@ import WardenTestSupport
 
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct WorkerTests {
+    /// Tool code that reaches `posix` and friends the way hostile code does.
+    static let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
+
     @Test func syncAndAsyncMainWithArgumentsAndPrint() async throws {
         let sandbox = try #require(TestSandbox.shared)
         let sync = try await sandbox.execute(code: "import json\ndef main(a: int, b: str = 'x'):\n    print('hello', a)\n    return {'sum': a + 1, 'b': b, 'j': json.dumps([a])}\n",
@@ -34,10 +37,9 @@ struct WorkerTests {
         configuration.uidBase = 220_000   // host ids apart from the shared sandbox's workers
         let sandbox = Sandbox(configuration: configuration, profile: shared.profile, logger: Logger(label: "fork-test"))
         await sandbox.start()
-        let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
         let frames = "def _frames():\n    try:\n        raise RuntimeError\n    except RuntimeError as e:\n        f = e.__traceback__.tb_frame\n    names = set()\n    while f is not None:\n        names.update(f.f_locals)\n        f = f.f_back\n    return names\n"
-        let leave = reach + "def main(i: int):\n    posix = _posix('posix')\n    for name, mode in (('/tmp/left-%d' % i, 0o600), ('/tmp/.hidden-%d' % i, 0o600), ('/tmp/locked-%d' % i, 0)):\n        fd = posix.open(name, 65, mode)\n        posix.write(fd, b'secret')\n        posix.close(fd)\n    _posix('builtins').warden_leak = i\n    return {'tmp': sorted(posix.listdir('/tmp')), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid()}\n"
-        let look = reach + frames + "def main():\n    posix = _posix('posix')\n    return {'tmp': sorted(posix.listdir('/tmp')), 'leak': hasattr(_posix('builtins'), 'warden_leak'), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid(), 'report': bool({'report', 'usage', 'status'} & _frames())}\n"
+        let leave = Self.reach + "def main(i: int):\n    posix = _posix('posix')\n    for name, mode in (('/tmp/left-%d' % i, 0o600), ('/tmp/.hidden-%d' % i, 0o600), ('/tmp/locked-%d' % i, 0)):\n        fd = posix.open(name, 65, mode)\n        posix.write(fd, b'secret')\n        posix.close(fd)\n    _posix('builtins').warden_leak = i\n    return {'tmp': sorted(posix.listdir('/tmp')), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid()}\n"
+        let look = Self.reach + frames + "def main():\n    posix = _posix('posix')\n    return {'tmp': sorted(posix.listdir('/tmp')), 'leak': hasattr(_posix('builtins'), 'warden_leak'), 'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid(), 'report': bool({'report', 'usage', 'status'} & _frames())}\n"
         var device: JSONValue?
         var lastPid: Int64 = 0
         for round in 0..<4 {
@@ -73,8 +75,7 @@ struct WorkerTests {
         await sandbox.start()
         let ok = try await sandbox.execute(code: "def main():\n    return 7\n", arguments: .object([:]))
         #expect(ok.result == .int(7))
-        let reach = "def _posix(name):\n    for c in object.__subclasses__():\n        if c.__name__ == 'BuiltinImporter':\n            return c.load_module(name)\n"
-        let fork = try await sandbox.execute(code: reach + "def main():\n    try:\n        if _posix('posix').fork() == 0:\n            _posix('posix')._exit(0)\n        return 'forked'\n    except OSError as e:\n        return e.errno\n",
+        let fork = try await sandbox.execute(code: Self.reach + "def main():\n    try:\n        if _posix('posix').fork() == 0:\n            _posix('posix')._exit(0)\n        return 'forked'\n    except OSError as e:\n        return e.errno\n",
                                              arguments: .object([:]))
         #expect(fork.result == .int(1), "fork must fail with EPERM: \(fork.result.map { "\($0)" } ?? fork.error?.message ?? "")")
         await sandbox.shutdown()

@@ -12,7 +12,7 @@ def main():
 
     ts = Timespec()
     results = {}
-    for clock in (-14, -6):   # pid 1's process CPU clock, the caller's own thread by id
+    for clock in (-14, -6):   # pid 1's process CPU clock; pid 0's (the caller's own, named by id)
         rc = libc.clock_gettime(ctypes.c_int(clock), ctypes.byref(ts))   # not in the vDSO: a real syscall
         results[clock] = ctypes.get_errno() if rc != 0 else "read %d.%09d" % (ts.sec, ts.nsec)
     own = libc.clock_gettime(ctypes.c_int(1), ctypes.byref(ts))   # CLOCK_MONOTONIC still works

@@ -2,8 +2,9 @@
 
 Descriptors: 0 = the request (JSON, read to EOF), 3 = the reply (one frame: 4-byte big-endian
 length + UTF-8 JSON), 2 = diagnostics, 5 (when the supervisor passes it) = the egress proxy, an
-AF_UNIX stream carrying the same frames, one request then one response, strictly alternating. The tool's print output never reaches a descriptor: it is
-kept in memory, bounded, and returned inside the frame.
+AF_UNIX stream carrying the same frames, one request then one response, strictly alternating.
+The tool's print output never reaches a descriptor: it is kept in memory, bounded, and returned
+inside the frame.
 
 Order matters: install the exec ban and the import guard, THEN wait for the request. Allowed
 modules are imported when a tool first asks for them, not in advance: importing the whole
@@ -111,7 +112,7 @@ def _filter_loader(program):
     def load():
         if prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
-        return code   # kept alive until loaded
+        return code   # naming `code` here keeps the buffer alive: `prog` holds only its address
     return load
 
 
@@ -719,13 +720,14 @@ def _read_fd(fd):
         chunks.append(b)
 
 
-def _become_worker(control, fds, load_strict_filter, exit_=os._exit):
+def _become_worker(control, fds, load_strict_filter, _signal, exit_=os._exit):
     """In the child: nothing of the server's may stay reachable, and the strict filter must be
-    in place, before the request is even read. The child never returns into the server's loop."""
+    in place, before the request is even read. The child never returns into the server's loop:
+    `exit_` is bound when this function is defined, so a tool rebinding `_exit` cannot change it."""
     try:
-        _signal = _real_import("_signal")
         control.detach()
-        # 0-3 are held by the server, so no received descriptor is one a dup2 below overwrites first.
+        # 0-3 are held by the server, so no received descriptor is one a dup2 below overwrites
+        # first; 5 may be received, and is written last, after it has been copied to its target.
         if min(fds) < 4:
             raise ValueError("received descriptor %d" % min(fds))
         for target, fd in zip((0, 1, 2, 3, 5), fds):
@@ -759,13 +761,13 @@ def _empty_tmp():
 _SERVER_MAX_CHILDREN = 500
 
 
-def _serve_one(control, fds, load_strict_filter):
+def _serve_one(control, fds, load_strict_filter, _signal):
     """One child, start to end, in its own frame: once it returns nothing of this execution stays
     reachable from the server's loop, so the next child cannot find it through frames."""
     global _importing
     pid = os.fork()
     if pid == 0:
-        _become_worker(control, fds, load_strict_filter)
+        _become_worker(control, fds, load_strict_filter, _signal)
     for fd in fds:
         _close(fd)
     _importing += 1   # os.wait4 imports `resource` for the usage record, through the guard
@@ -822,14 +824,15 @@ def _serve():
         if msg != b"R" or len(fds) != 5 or flags & _socket.MSG_CTRUNC:
             _diag("fork server: malformed request from the supervisor")
             _exit(70)
-        report = _serve_one(control, fds, load_strict_filter)
+        report = _serve_one(control, fds, load_strict_filter, _signal)
+        dirty = report.get("retire", False)
         if served == _SERVER_MAX_CHILDREN or (cpu_budget > 0 and process_time() >= cpu_budget):
             report["retire"] = True
         control.sendall(_dumps(report).encode("ascii") + b"\n")
         if report.get("retire"):
-            _exit(0 if served == _SERVER_MAX_CHILDREN else 70)   # never hand a dirty /tmp to the next child
-        del msg, ancdata, fds, report
-    _exit(0)
+            _exit(70 if dirty else 0)   # planned, or never hand a dirty /tmp to the next child
+        # The next child is forked from below this frame: leave nothing of this execution in it.
+        del msg, ancdata, fds, report, dirty
 
 
 if sys.argv[1:] == ["--fork-server"]:

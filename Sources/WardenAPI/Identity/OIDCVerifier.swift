@@ -66,7 +66,11 @@ public actor OIDCVerifier {
         }
         guard let kid = header["kid"]?.stringValue, !kid.isEmpty else { throw .rejected("token names no signing key (kid)") }
         if (keySet.algorithms[kid] == nil || isStale()) && mayFetch() {
-            try? await refresh()
+            do {
+                try await refresh()
+            } catch {
+                logger.warning("could not fetch the OIDC issuer's keys", metadata: ["error": "\(error)"])
+            }
         }
         guard let pinned = keySet.algorithms[kid] else { throw .rejected("token is signed with a key the issuer does not publish") }
         guard pinned == alg else { throw .rejected("token algorithm does not match its key") }
