@@ -14,15 +14,19 @@ final class ForkServer: Worker, @unchecked Sendable {
     let slot: Int
     private let control: Int32
     private let launcherStatus: Int32
+    /// The launcher's and the server's stderr: kept open while the server lives, so a late
+    /// message never meets a closed pipe; read only to explain a failed start.
+    private let diagnostics: Int32
     private var sound = true
     /// What the launcher reported when the server ended, read by `end()`.
     private var lastLauncherStatus: LauncherStatus?
 
-    private init(pid: pid_t, slot: Int, control: Int32, launcherStatus: Int32) {
+    private init(pid: pid_t, slot: Int, control: Int32, launcherStatus: Int32, diagnostics: Int32) {
         self.pid = pid
         self.slot = slot
         self.control = control
         self.launcherStatus = launcherStatus
+        self.diagnostics = diagnostics
     }
 
     /// Starts the launcher with the control socket on descriptor 0 and waits until the server
@@ -43,17 +47,15 @@ final class ForkServer: Worker, @unchecked Sendable {
         }
         let pid: pid_t
         do {
-            // stderr is read only if the server fails to come up (the launcher's stage messages).
-            pid = try LauncherProcess.spawn(arguments, descriptors: [control[1], devNull, diagnostics[1], devNull, status[1]])
+                pid = try LauncherProcess.spawn(arguments, descriptors: [control[1], devNull, diagnostics[1], devNull, status[1]])
         } catch {
             [control[0], status[0], diagnostics[0]].forEach { close($0) }
             throw error
         }
-        let server = ForkServer(pid: pid, slot: slot, control: control[0], launcherStatus: status[0])
-        defer { close(diagnostics[0]) }
+        let server = ForkServer(pid: pid, slot: slot, control: control[0], launcherStatus: status[0], diagnostics: diagnostics[0])
         if let failure = server.awaitReady(withinMs: readyWithinMs) {
-            server.end()
             let said = String(decoding: LauncherProcess.readLine(diagnostics[0], withinMs: 0, limit: 4096), as: UTF8.self)
+            server.end()
             throw SandboxError.spawn(said.isEmpty ? failure : "\(failure); it said: \(said.prefix(2000))")
         }
         return server
@@ -116,9 +118,10 @@ final class ForkServer: Worker, @unchecked Sendable {
         sound = false
         kill(pid, SIGTERM)
         close(control)
-        lastLauncherStatus = try? JSONDecoder().decode(LauncherStatus.self, from: Data(LauncherProcess.readLine(launcherStatus, withinMs: 1000)))
+        lastLauncherStatus = LauncherProcess.readStatus(launcherStatus, withinMs: 1000)
         LauncherProcess.reap(pid, withinMs: 1000)
         close(launcherStatus)
+        close(diagnostics)
     }
 
     /// An idle server has nothing to say: anything readable, a hang-up or an error means it has ended.
@@ -136,7 +139,7 @@ final class ForkServer: Worker, @unchecked Sendable {
         let line = LauncherProcess.readLine(control, withinMs: withinMs, limit: 64)
         if line == Array("ready\n".utf8) { return nil }
         if line.isEmpty || !line.contains(UInt8(ascii: "\n")) {
-            guard let status = try? JSONDecoder().decode(LauncherStatus.self, from: Data(LauncherProcess.readLine(launcherStatus, withinMs: 2000))) else {
+            guard let status = LauncherProcess.readStatus(launcherStatus, withinMs: 2000) else {
                 return line.isEmpty ? "the fork server ended, or did not start within \(withinMs) ms" : "the fork server stopped mid-greeting"
             }
             if let error = status.error { return "launcher stage \(error.stage) failed: \(error.message)" }

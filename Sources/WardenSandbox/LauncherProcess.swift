@@ -48,6 +48,11 @@ enum LauncherProcess {
         return bytes
     }
 
+    /// The launcher's one JSON status line, once its sandbox has ended.
+    static func readStatus(_ fd: Int32, withinMs: Int) -> LauncherStatus? {
+        try? JSONDecoder().decode(LauncherStatus.self, from: Data(readLine(fd, withinMs: withinMs)))
+    }
+
     static func errnoText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
     }

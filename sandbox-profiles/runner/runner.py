@@ -77,7 +77,10 @@ EGRESS_FRAME_MAX = 8 << 20   # the supervisor caps bodies at 1 MiB; this only bo
 
 
 def _diag(msg):
-    _write(2, ("warden-runner: %s\n" % msg).encode("utf-8", "replace"))
+    try:
+        _write(2, ("warden-runner: %s\n" % msg).encode("utf-8", "replace"))
+    except OSError:
+        pass   # nobody reading is no reason to fail what the message was about
 
 
 def _close_script_fd():
