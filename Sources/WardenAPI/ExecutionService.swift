@@ -42,7 +42,8 @@ public struct ExecutionService: Sendable {
             if let (client, name) = upstream {
                 outcome = await callUpstream(client, name: name, arguments: arguments)
             } else {
-                outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress)
+                outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress,
+                                                    tenant: executable.tool.serverId)
             }
         } catch {
             execution.status = .failed

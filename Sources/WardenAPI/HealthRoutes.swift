@@ -28,6 +28,7 @@ struct HealthRoutes {
                 "sandbox": .string(sandbox.ok ? "ok" : sandbox.detail),
             ]
             if let hint = sandbox.hint { body["hint"] = .string(hint) }
+            if let cgroup = readiness.cgroupKind { body["cgroup"] = .string(cgroup) }
             return try JSONResponse.make(JSONValue.object(body), status: ready ? .ok : .serviceUnavailable)
         }
     }
@@ -40,6 +41,9 @@ public actor Readiness {
     private let interval: Duration
     private var report: (SelfTestReport, ContinuousClock.Instant)?
     private var running: Task<SelfTestReport, Never>?
+
+    /// Which cgroup kind workers run in (v2, v1, none), known once the sandbox has started.
+    public nonisolated var cgroupKind: String? { sandbox.cgroupKind }
 
     public init(sandbox: Sandbox, interval: Duration = .seconds(30)) {
         self.sandbox = sandbox

@@ -51,7 +51,7 @@ struct ToolRoutes {
             try limits.requireDescription(body.description)
             let serverId = try context.parameters.require("id")
             _ = try await store.server(id: serverId)
-            let schema = try await schemaFor(code: body.code, explicit: body.inputSchema)
+            let schema = try await schemaFor(code: body.code, explicit: body.inputSchema, tenant: serverId)
             let tool = try await store.createTool(
                 serverId: serverId,
                 ToolDraft(name: body.name, description: body.description ?? "", code: body.code, inputSchema: schema,
@@ -86,7 +86,7 @@ struct ToolRoutes {
             var changes = ToolChanges(name: body.name, description: body.description, code: body.code,
                                       inputSchema: body.inputSchema, schemaExplicit: body.inputSchema != nil)
             if let code = body.code {
-                changes.inputSchema = try await schemaFor(code: code, explicit: body.inputSchema)
+                changes.inputSchema = try await schemaFor(code: code, explicit: body.inputSchema, tenant: existing.serverId)
             } else if let schema = body.inputSchema {
                 try requireSchemaShape(schema)
             }
@@ -135,9 +135,9 @@ struct ToolRoutes {
     }
 
     /// Parses the code in a sandbox; an explicit schema wins over the derived one.
-    private func schemaFor(code: String, explicit: JSONValue?) async throws -> JSONValue {
+    private func schemaFor(code: String, explicit: JSONValue?, tenant: String) async throws -> JSONValue {
         try limits.requireCodeSize(code)
-        let analysis = try await analyzer.analyze(code: code)
+        let analysis = try await analyzer.analyze(code: code, tenant: tenant)
         try analysis.requireAllowedImports()
         guard let explicit else { return analysis.inputSchema }
         try requireSchemaShape(explicit)

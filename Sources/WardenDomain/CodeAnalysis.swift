@@ -23,5 +23,6 @@ public struct CodeAnalysis: Equatable, Sendable {
 /// Parses tool code (in a sandbox, never in the supervisor) and derives its input schema.
 public protocol CodeAnalyzer: Sendable {
     /// Throws `DomainError.invalidCode` naming the line for syntax errors or a missing `main`.
-    func analyze(code: String) async throws -> CodeAnalysis
+    /// `tenant` is the server the code belongs to: its analysis runs in that server's workers.
+    func analyze(code: String, tenant: String) async throws -> CodeAnalysis
 }

@@ -32,7 +32,10 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         lock.withLock { records }
     }
 
-    public func handle(_ request: [UInt8], within budget: Duration) async -> [UInt8] {
+    /// A request's body (JSON-escaped at worst twice its size) and its method, URL and headers.
+    public var frameLimit: Int { 2 * settings.maxRequestBodyBytes + 64 << 10 }
+
+    public func handle(_ request: JSONValue, within budget: Duration) async -> [UInt8] {
         let start = DispatchTime.now().uptimeNanoseconds
         var record = EgressRecord(method: "?", host: "?", port: 0, address: nil, status: nil, bytes: 0, error: nil, durationMs: 0)
         let reply: JSONValue
@@ -51,12 +54,12 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         return Array(reply.encodedString().utf8)
     }
 
-    private func perform(_ frame: [UInt8], budget: Duration, _ record: inout EgressRecord) async throws -> JSONValue {
+    private func perform(_ frame: JSONValue, budget: Duration, _ record: inout EgressRecord) async throws -> JSONValue {
         let count = lock.withLock { records.count }
         guard count < settings.maxRequestsPerExecution else {
             throw EgressDenial("this execution already made \(settings.maxRequestsPerExecution) requests, the limit")
         }
-        guard let object = (try? JSONValue.decode(String(decoding: frame, as: UTF8.self)))?.objectValue,
+        guard let object = frame.objectValue,
               let method = object["method"]?.stringValue?.uppercased(), let url = object["url"]?.stringValue else {
             throw EgressDenial("malformed egress request")
         }

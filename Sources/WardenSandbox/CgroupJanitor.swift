@@ -6,6 +6,22 @@ import Glibc
 /// Removes per-worker cgroups (`w<supervisor pid>-<n>`) left behind by a supervisor that was
 /// killed: the launcher removes its own when it ends normally, but not when it is SIGKILLed.
 enum CgroupJanitor {
+    /// Which cgroup a worker would get (v2, v1 or none): the launcher creates, joins, leaves
+    /// and removes one, as it would for a worker. Blocking.
+    static func probe(launcher: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = ["cgroup-probe", "--cgroup-name", "w\(getpid())-probe"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return "none" }
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let kind = said.trimmingCharacters(in: .whitespacesAndNewlines)
+        return ["v1", "v2"].contains(kind) ? kind : "none"
+    }
+
     /// Sweeps the folders this process's cgroups live in; returns how many it removed.
     @discardableResult
     static func sweep(root: String = "/sys/fs/cgroup") -> Int {

@@ -8,7 +8,7 @@ public enum OutcomeJudge {
 
     public static func judge(_ raw: RawOutcome, limits: SandboxLimits) -> ExecutionOutcome {
         var outcome = ExecutionOutcome(status: .failed, durationMs: raw.durationMs, cpuMs: raw.status?.cpuMs, maxRssKb: raw.status?.maxRssKb)
-        let frame = raw.frame.flatMap(decodeFrame)
+        let frame = raw.frame.flatMap { decodeFrame($0, limits: limits) }
         if let frame {
             // The frame may come from hostile code writing to fd 3 itself: enforce the caps here too.
             let (stdout, cut) = LogTruncation.prefix(frame["stdout"]?.stringValue ?? "", limit: limits.outputBytes)
@@ -51,6 +51,10 @@ public enum OutcomeJudge {
             return outcome
         }
         guard let frame else {
+            if raw.frame != nil {
+                outcome.error = ExecutionError(type: "MalformedReply", message: "the worker's reply was not a JSON object within the limits (\(maxDepth) levels, \(maxElements) values, \(frameCap(limits)) bytes)")
+                return outcome
+            }
             outcome.error = ExecutionError(type: "NoResult", message: "the worker exited (code \(raw.status?.exitCode.map(String.init) ?? "unknown")) without a result")
             return outcome
         }
@@ -77,11 +81,24 @@ public enum OutcomeJudge {
         return outcome
     }
 
-    /// A frame is a 4-byte big-endian length and exactly that many bytes of JSON.
-    static func decodeFrame(_ bytes: [UInt8]) -> [String: JSONValue]? {
+    /// The largest reply frame an honest runner writes: the result and the tool's output (its JSON
+    /// escapes counted, as the runner does), and room for the rest. A worker writing more is stopped.
+    public static func frameCap(_ limits: SandboxLimits) -> Int {
+        limits.resultBytes + limits.outputBytes + 64 << 10
+    }
+
+    /// A frame is a 4-byte big-endian length and exactly that many bytes of JSON, decoded with
+    /// limits so that the supervisor's cost is bounded by the frame cap, whatever the worker wrote.
+    static func decodeFrame(_ bytes: [UInt8], limits: SandboxLimits) -> [String: JSONValue]? {
         guard bytes.count >= 4 else { return nil }
         let length = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
-        guard bytes.count == 4 + length else { return nil }
-        return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[4...])))?.objectValue
+        guard bytes.count == 4 + length, length <= frameCap(limits) else { return nil }
+        let parser = BoundedJSON(maxDepth: maxDepth, maxElements: maxElements, maxStringBytes: frameCap(limits))
+        return (try? parser.parse(bytes[4...]))?.objectValue
     }
+
+    /// Deeper than any result the runner encodes (it refuses recursion past Python's limit far
+    /// later), and more elements than a 1 MiB result of small values holds: an honest frame fits.
+    static let maxDepth = 256
+    static let maxElements = 300_000
 }

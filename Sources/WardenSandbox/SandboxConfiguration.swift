@@ -13,13 +13,20 @@ public struct SandboxConfiguration: Sendable {
     /// Workers map to host uids `uidBase + slot`: unprivileged, distinct from the supervisor's.
     public var uidBase: Int
     public var maxActiveWorkers: Int
+    /// Started workers that have served no tenant yet, kept ready for any.
     public var warmWorkers: Int
+    /// Fork servers kept idle for the tenants they belong to, least recently used ended first.
+    public var idleServers: Int
     public var queueTimeout: Duration
     public var useCgroups: Bool
+    /// Workers refuse to start without a usable cgroup, unless the operator accepted rlimits only
+    /// (`WARDEN_ALLOW_NO_CGROUP=1`).
+    public var requireCgroup: Bool
 
     public init(launcherPath: String, pythonPath: String, seccompFilterPath: String, readOnlyBinds: [String] = ["/usr"],
                 uidBase: Int = 200_000, maxActiveWorkers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2),
-                warmWorkers: Int = 2, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true) {
+                warmWorkers: Int = 2, idleServers: Int = 16, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true,
+                requireCgroup: Bool = true) {
         self.launcherPath = launcherPath
         self.pythonPath = pythonPath
         self.seccompFilterPath = seccompFilterPath
@@ -27,8 +34,10 @@ public struct SandboxConfiguration: Sendable {
         self.uidBase = uidBase
         self.maxActiveWorkers = maxActiveWorkers
         self.warmWorkers = warmWorkers
+        self.idleServers = idleServers
         self.queueTimeout = queueTimeout
         self.useCgroups = useCgroups
+        self.requireCgroup = requireCgroup
     }
 
     func launcherArguments(profile: SandboxProfile, slot: Int, cgroupName: String) -> [String] {
@@ -46,7 +55,7 @@ public struct SandboxConfiguration: Sendable {
                       "--memory-bytes", String(limits.memoryBytes), "--nofile", String(limits.nofile),
                       "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
                       "--pids", String(limits.pids)]
-        if useCgroups { arguments += ["--cgroup-name", cgroupName] }
+        if useCgroups { arguments += ["--cgroup-name", cgroupName, "--cgroup-policy", requireCgroup ? "required" : "optional"] }
         if forkServerFilterPath == nil { arguments += ["--pass-fd", "5"] }  // the egress channel; a fork server gets one per child
         arguments += ["--", "-I", "-S", "-B", "/runner/runner.py"]  // the launcher supplies argv[0]
         if forkServerFilterPath != nil { arguments.append("--fork-server") }

@@ -57,6 +57,8 @@ public enum SandboxSetup {
         }
         if let workers = environment["WARDEN_MAX_WORKERS"].flatMap(Int.init), workers > 0 { configuration.maxActiveWorkers = workers }
         if let warm = environment["WARDEN_WARM_WORKERS"].flatMap(Int.init), warm >= 0 { configuration.warmWorkers = warm }
+        if let idle = environment["WARDEN_IDLE_SERVERS"].flatMap(Int.init), idle >= 0 { configuration.idleServers = idle }
+        configuration.requireCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] != "1"
         return (profile, configuration)
     }
 }
@@ -66,12 +68,17 @@ public struct SelfTestReport: Codable, Sendable {
     public var ok: Bool
     public var detail: String
     public var hint: String?
+    /// The cgroup kind the worker ran under: v2, v1, or none (rlimits only); nil if it did not run.
+    public var cgroup: String?
+
+    /// The tenant the self-test runs as: no server id has this form.
+    public static let tenant = "warden:self-test"
 
     public static func run(_ sandbox: Sandbox) async -> SelfTestReport {
         do {
-            let outcome = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]))
+            let outcome = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: tenant)
             if outcome.status == .succeeded, outcome.result == .object(["ok": .int(1)]) {
-                return SelfTestReport(ok: true, detail: "confined worker ran a trivial tool", hint: nil)
+                return SelfTestReport(ok: true, detail: "confined worker ran a trivial tool", hint: nil, cgroup: sandbox.cgroupKind)
             }
             let message = outcome.error?.message ?? outcome.status.rawValue
             return SelfTestReport(ok: false, detail: message, hint: hint(for: message))
@@ -81,6 +88,9 @@ public struct SelfTestReport: Codable, Sendable {
     }
 
     static func hint(for message: String) -> String {
+        if message.contains("no usable cgroup") {
+            return "give Warden a delegated cgroup (systemd: Delegate=yes; Docker: a cgroup v2 host and the compose file's cgroup settings, see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only"
+        }
         if message.contains("userns") || message.contains("clone") {
             return "user namespaces are blocked: enable kernel.unprivileged_userns_clone / user.max_user_namespaces, allow them in AppArmor (Ubuntu ≥ 23.10), or run the container with a seccomp profile that permits clone/unshare/mount (see docs/operations.md)"
         }

@@ -21,6 +21,9 @@ struct WorkerExchange {
     /// Diagnostics and status are the launcher's and the runner's own words: small.
     private static let diagnosticsCap = 16 << 10, statusCap = 64 << 10
     let egressFD: Int32
+    private static let noEgressFrameCap = 64 << 10
+    private static let noEgress = #"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#
+    private static let malformedEgress = #"{"error":{"type":"EgressError","message":"malformed egress request"}}"#
     /// A fork server reports each child's status as one line on a channel that stays open;
     /// a spawned launcher reports on a pipe that closes.
     let statusEndsWithLine: Bool
@@ -100,7 +103,7 @@ struct WorkerExchange {
                         continue
                     }
                     egressBuffer.append(contentsOf: chunk[0..<n])
-                    switch EgressFraming.next(&egressBuffer, limit: frameCap) {
+                    switch EgressFraming.next(&egressBuffer, limit: egress?.frameLimit ?? Self.noEgressFrameCap) {
                     case .incomplete:
                         break
                     case .oversized:
@@ -113,8 +116,12 @@ struct WorkerExchange {
                             terminate(.timeout)
                             continue
                         }
-                        let answer = egress.map { handler in BlockingIO.await { await handler.handle(body, within: .nanoseconds(left)) } }
-                            ?? Array(#"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#.utf8)
+                        let answer: [UInt8]
+                        if let egress, let request = EgressFrameDecoding.decode(body, limit: egress.frameLimit) {
+                            answer = BlockingIO.await { await egress.handle(request, within: .nanoseconds(left)) }
+                        } else {
+                            answer = Array((egress == nil ? Self.noEgress : Self.malformedEgress).utf8)
+                        }
                         if !EgressFraming.write(answer, to: egressFD, until: deadline) {
                             egressOpen = false
                             if DispatchTime.now().uptimeNanoseconds >= deadline { terminate(.timeout) }

@@ -3,15 +3,25 @@ import Logging
 import Metrics
 import Synchronization
 
-/// Bounds how many workers run at once and keeps a few started, confined workers waiting. A
-/// spawned worker runs one request and exits; a fork server comes back after each request,
-/// having forked a fresh child for it.
+/// Bounds how many workers run at once and keeps started, confined workers waiting. A spawned
+/// worker runs one request and exits; a fork server comes back after each request, having forked
+/// a fresh child for it.
+///
+/// A fork server belongs to the tenant (server id) whose request it first served, for the rest of
+/// its life: its children share its layout, hash seed and /tmp, so it never serves another tenant.
+/// Workers that have served nobody yet are tenant-free spares. Idle fork servers are kept per
+/// tenant up to a bound; past it the least recently used one is ended.
 actor WorkerPool {
     private let configuration: SandboxConfiguration
     private let profile: SandboxProfile
     private let logger: Logger
-    /// Started workers waiting for a request: the warm ones, and fork servers back from one.
-    private var idle: [any Worker] = []
+    /// Started workers that have served no one: any tenant may take one.
+    private var spares: [any Worker] = []
+    /// Fork servers back from a request, each waiting for its own tenant's next one.
+    private var idle: [String: [any Worker]] = [:]
+    /// When each tenant with idle servers last finished a request (a tick, for LRU eviction).
+    private var lastUsed: [String: UInt64] = [:]
+    private var tick: UInt64 = 0
     private var starting = 0
     private var active = 0
     private var freeSlots: [Int]
@@ -26,11 +36,13 @@ actor WorkerPool {
         self.profile = profile
         self.logger = logger
         // One spare slot: a worker being ended still holds its slot (and host uid) until it is gone.
-        self.freeSlots = Array((0..<(configuration.maxActiveWorkers + configuration.warmWorkers + 1)).reversed())
+        let slots = configuration.maxActiveWorkers + configuration.idleServers + configuration.warmWorkers + 1
+        self.freeSlots = Array((0..<slots).reversed())
     }
 
-    /// Waits for room to run (up to the queue timeout), then hands out a fresh worker.
-    func checkout() async throws -> any Worker {
+    /// Waits for room to run (up to the queue timeout), then hands out a worker for `tenant`: one
+    /// of its own idle fork servers, a spare, or a new one.
+    func checkout(tenant: String) async throws -> any Worker {
         if active >= configuration.maxActiveWorkers {
             let start = ContinuousClock.now
             defer { Timer(label: "warden_worker_queue_wait_seconds").record(duration: ContinuousClock.now - start) }
@@ -39,15 +51,12 @@ actor WorkerPool {
             active += 1
         }
         Gauge(label: "warden_workers_active").record(active)
-        while let worker = idle.popLast() {
-            guard worker.available else {
-                retire(worker)   // a fork server that ended while idle
-                continue
-            }
+        if let worker = takeIdle(tenant: tenant) ?? takeSpare() {
             refill()
             return worker
         }
         do {
+            if freeSlots.isEmpty { await evictLeastRecentlyUsed() }
             let worker = try await spawn()
             refill()
             return worker
@@ -58,11 +67,16 @@ actor WorkerPool {
         }
     }
 
-    /// The worker has ended, or is a fork server ready for the next request; its place in the
-    /// bound is free again.
-    func finished(_ worker: any Worker) {
+    /// The worker has ended, or is a fork server ready for `tenant`'s next request; its place in
+    /// the bound is free again.
+    func finished(_ worker: any Worker, tenant: String) {
         if worker.reusable && !closed {
-            idle.append(worker)
+            idle[tenant, default: []].append(worker)
+            tick += 1
+            lastUsed[tenant] = tick
+            while idleCount > configuration.idleServers, let victim = leastRecentlyUsedIdle() {
+                retire(victim)
+            }
         } else if worker.reusable {
             retire(worker)
         } else {
@@ -72,6 +86,50 @@ actor WorkerPool {
         Gauge(label: "warden_workers_active").record(active)
         wakeOne()
         refill()
+    }
+
+    private var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+
+    private func takeIdle(tenant: String) -> (any Worker)? {
+        while let worker = idle[tenant]?.popLast() {
+            if idle[tenant]?.isEmpty == true {
+                idle[tenant] = nil
+                lastUsed[tenant] = nil
+            }
+            if worker.available { return worker }
+            retire(worker)  // a fork server that ended while idle
+        }
+        return nil
+    }
+
+    private func takeSpare() -> (any Worker)? {
+        while let worker = spares.popLast() {
+            if worker.available { return worker }
+            retire(worker)
+        }
+        return nil
+    }
+
+    /// Removes the idle server of the tenant that has waited longest, if any.
+    private func leastRecentlyUsedIdle() -> (any Worker)? {
+        guard let tenant = lastUsed.min(by: { $0.value < $1.value })?.key, var servers = idle[tenant], !servers.isEmpty else {
+            return nil
+        }
+        let victim = servers.removeFirst()
+        if servers.isEmpty {
+            idle[tenant] = nil
+            lastUsed[tenant] = nil
+        } else {
+            idle[tenant] = servers
+        }
+        return victim
+    }
+
+    /// Makes room for a new worker by ending the least recently used idle server, waiting until it is gone.
+    private func evictLeastRecentlyUsed() async {
+        guard let victim = leastRecentlyUsedIdle() ?? spares.popLast() else { return }
+        _ = try? await BlockingIO.run { victim.discard() }
+        freeSlots.append(victim.slot)
     }
 
     /// Ends a worker off the actor; its slot (and so its host uid) is free only once it is gone.
@@ -88,12 +146,16 @@ actor WorkerPool {
     }
 
     var activeCount: Int { active }
-    var warmCount: Int { idle.count }
+    var warmCount: Int { spares.count + idleCount }
+    /// Tenants with an idle fork server waiting for them.
+    var tenantsWithIdleServers: Set<String> { Set(idle.keys) }
 
     func shutdown() async {
         closed = true
-        let waiting = idle
+        let waiting = spares + idle.values.joined()
+        spares.removeAll()
         idle.removeAll()
+        lastUsed.removeAll()
         for worker in waiting {
             _ = try? await BlockingIO.run { worker.discard() }
         }
@@ -101,9 +163,9 @@ actor WorkerPool {
         waiters.removeAll()
     }
 
-    /// Starts workers in the background until the warm target is met.
+    /// Starts spares in the background until the warm target is met.
     func refill() {
-        while !closed && idle.count + starting < configuration.warmWorkers && !freeSlots.isEmpty {
+        while !closed && spares.count + starting < configuration.warmWorkers && !freeSlots.isEmpty {
             starting += 1
             Task {
                 let worker = try? await self.spawn()
@@ -118,7 +180,7 @@ actor WorkerPool {
         if closed {
             retire(worker)
         } else {
-            idle.append(worker)
+            spares.append(worker)
         }
     }
 

@@ -1,5 +1,6 @@
-/* limits.c — resource limits: rlimits (always) and a per-worker cgroup (v2, else v1,
- * else none; whatever is missing is logged and skipped, the rlimits still hold). */
+/* limits.c — resource limits: rlimits (always) and a per-worker cgroup (v2, else v1, else
+ * none). Without a usable cgroup a run fails at stage "cgroup", unless the supervisor passed
+ * `--cgroup-policy optional` (the operator accepted rlimits only). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -224,7 +225,24 @@ int wl_cgroup_enter(const struct wl_opts *o, struct wl_cgroup *cg, struct wl_err
         return wl_fail(e, "cgroup", EINVAL, "bad cgroup name '%s' (want [A-Za-z0-9_.-]{1,64}, no leading dot)", n);
     if (try_v2(o, cg) == 0 || try_v1(o, cg) == 0)
         return 0;
+    if (!o->cgroup_optional)
+        return wl_fail(e, "cgroup", ENOENT, "no usable cgroup (a delegated v2 subtree with memory and pids, or "
+                       "writable v1 memory and pids controllers); WARDEN_ALLOW_NO_CGROUP=1 accepts rlimits only");
     fprintf(stderr, "warden-launcher: cgroup: none usable; relying on rlimits only\n");
+    return 0;
+}
+
+int wl_cgroup_probe(const struct wl_opts *o)
+{
+    struct wl_cgroup cg;
+    struct wl_error e;
+    if (wl_cgroup_enter(o, &cg, &e) < 0) {
+        printf("none\n");
+        return 1;
+    }
+    wl_cgroup_leave(&cg);
+    wl_cgroup_remove(&cg);
+    printf("%s\n", wl_cgroup_kind(&cg));
     return 0;
 }
 

@@ -50,7 +50,15 @@ struct Serve: AsyncParsableCommand {
             logger.notice("sandbox profile recorded in the audit trail", metadata: ["sha256": "\(profile.sha256)"])
         }
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
-        await sandbox.start()
+        do {
+            try await sandbox.start()
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        if sandbox.cgroupKind == "none" {
+            logger.warning("workers run without a cgroup (WARDEN_ALLOW_NO_CGROUP=1): rlimits alone bound memory, processes and CPU")
+        }
         let jwtKey = try KeyFile.load(variable: "WARDEN_JWT_SECRET", file: data.url.appendingPathComponent("jwt.key"),
                                       environment: environment, guarding: "nothing lasting (sessions would end)") { true }
         if let encryption = environment["WARDEN_ENCRYPTION_KEY"], KeyFile.parse(encryption) == jwtKey {
@@ -83,7 +91,7 @@ struct Serve: AsyncParsableCommand {
         services.metricsRegistry = registry
         let report = await services.readiness.sandboxReport()
         if report.ok {
-            logger.info("sandbox self-test passed")
+            logger.info("sandbox self-test passed", metadata: ["cgroup": "\(report.cgroup ?? "unknown")"])
         } else {
             logger.error("sandbox self-test failed; executions will fail until it passes", metadata: ["detail": "\(report.detail)", "hint": "\(report.hint ?? "")"])
         }

@@ -33,10 +33,14 @@ struct HostileTests {
         #expect(Self.cases.count >= 30)
     }
 
-    @Test(arguments: cases)
-    func attackFails(_ attack: Case) async throws {
-        let sandbox = try #require(TestSandbox.shared)
-        let outcome = try await sandbox.execute(code: attack.code, arguments: .object([:]), secrets: ["DEMO_TOKEN": "s3cret-demo"])
+    enum Mode: String, Sendable, CaseIterable {
+        case fork, spawn
+    }
+
+    @Test(arguments: cases, Mode.allCases)
+    func attackFails(_ attack: Case, mode: Mode) async throws {
+        let sandbox = try #require(mode == .fork ? TestSandbox.shared : TestSandbox.spawnMode)
+        let outcome = try await sandbox.execute(code: attack.code, arguments: .object([:]), secrets: ["DEMO_TOKEN": "s3cret-demo"], tenant: "t")
         let summary = "\(outcome.status) \(outcome.reason?.rawValue ?? "") cpu=\(outcome.cpuMs ?? -1) wall=\(outcome.durationMs) \(outcome.result?.encodedString().prefix(400) ?? "") \(outcome.error.map { "\($0.type): \($0.message)" } ?? "")"
         switch attack.expectation {
         case "blocked":
@@ -58,7 +62,7 @@ struct HostileTests {
         default:
             Issue.record("unknown expectation \(attack.expectation) in \(attack.name)")
         }
-        let after = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]))
+        let after = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: "t")
         #expect(after.status == .succeeded)
         #expect(after.result == .object(["ok": .int(1)]))
     }

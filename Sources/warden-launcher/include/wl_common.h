@@ -30,6 +30,7 @@ struct wl_opts {
     const char *runner_dir, *profile_dir;
     unsigned long long tmp_bytes, cpu_ms, memory_bytes, nofile, fsize_bytes, stack_bytes, pids;
     const char *cgroup_name;
+    int cgroup_optional;                         /* --cgroup-policy optional: rlimits alone are accepted */
     int pass_fd[WL_MAX_PASS_FDS];
     int n_pass;
     char **py_argv;                              /* argv for the interpreter, argv[0] = python_real */

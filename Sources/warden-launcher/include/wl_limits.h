@@ -10,8 +10,8 @@ struct wl_cgroup {
 
 /* Child: set every rlimit (RLIMIT_NOFILE last-but-safe: the exec fd already exists). */
 int wl_limits_apply(const struct wl_opts *o, struct wl_error *e);
-/* Parent: create and join the per-worker cgroup. Unavailable controllers are
- * logged to stderr and skipped (rlimits still apply); only a bad name is fatal. */
+/* Parent: create and join the per-worker cgroup. Without a usable one this fails, unless
+ * the options make cgroups optional (then it is logged and rlimits alone apply). */
 int wl_cgroup_enter(const struct wl_opts *o, struct wl_cgroup *cg, struct wl_error *e);
 /* Parent, after clone: move the launcher itself back so the cgroup can be removed. */
 void wl_cgroup_leave(struct wl_cgroup *cg);
@@ -19,4 +19,6 @@ void wl_cgroup_leave(struct wl_cgroup *cg);
 int wl_cgroup_oom_killed(const struct wl_cgroup *cg);
 void wl_cgroup_remove(struct wl_cgroup *cg);
 const char *wl_cgroup_kind(const struct wl_cgroup *cg);
+/* `cgroup-probe`: create, join, leave and remove one cgroup; print v2, v1 or none. */
+int wl_cgroup_probe(const struct wl_opts *o);
 #endif
