@@ -175,6 +175,9 @@ static void child_main(const struct wl_opts *o, int sync_rd, int err_wr)
     if (wl_limits_apply(o, &e) < 0) goto fail;
     envp = wl_fds_clean_env();
     if (wl_caps_drop(&e) < 0) goto fail;                           /* + no_new_privs */
+    /* signals to ourselves only: our pid is the interpreter's after exec (1, the namespace's
+     * init). A fork server's own filter may lack SELF_PID: its children's filter has it. */
+    if (wl_seccomp_set_self_pid(o->bpf, o->bpf_len, getpid(), !o->child_seccomp_path, &e) < 0) goto fail;
     if (wl_seccomp_load(o->bpf, o->bpf_len, &e) < 0) goto fail;
     syscall(SYS_execveat, WL_EXEC_FD, "", o->py_argv, envp, AT_EMPTY_PATH);
     wl_fail(&e, "exec", errno, "execveat %s", o->python_real);

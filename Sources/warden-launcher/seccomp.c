@@ -7,6 +7,8 @@
  *   kill  SYSCALL [COND...]
  *   errno SYSCALL ENAME [COND...]
  * COND is  argN OP VALUE  (OP: == != < <= > >=)  or  argN & MASK == VALUE.
+ * VALUE may be SELF_PID: a placeholder the loader replaces with its own pid (see
+ * wl_seccomp_set_self_pid), for signals aimed at the caller only.
  * Conditions of one line are ANDed; several lines for one syscall are ORed.
  * A rule prefixed with `zygote` is compiled only into the fork server's filter (--zygote):
  * each child stacks the filter without those rules before any tool code runs. */
@@ -57,6 +59,17 @@ static int parse_action(char **tok, int *i, int ntok, int is_default, uint32_t *
     return -1;
 }
 
+static int parse_value(const char *s, scmp_datum_t *v)
+{
+    char *end;
+    if (strcmp(s, "SELF_PID") == 0) {
+        *v = WL_SELF_PID;
+        return 0;
+    }
+    *v = strtoull(s, &end, 0);
+    return *end ? -1 : 0;
+}
+
 static int parse_cond(char **tok, int *i, int ntok, struct scmp_arg_cmp *c)
 {
     unsigned arg;
@@ -72,8 +85,7 @@ static int parse_cond(char **tok, int *i, int ntok, struct scmp_arg_cmp *c)
         c->op = SCMP_CMP_MASKED_EQ;
         c->datum_a = strtoull(tok[*i + 1], &end, 0);
         if (*end) return -1;
-        c->datum_b = strtoull(tok[*i + 3], &end, 0);
-        if (*end) return -1;
+        if (parse_value(tok[*i + 3], &c->datum_b) < 0) return -1;
         *i += 4;
         return 0;
     }
@@ -89,8 +101,7 @@ static int parse_cond(char **tok, int *i, int ntok, struct scmp_arg_cmp *c)
             c->op = ops[k].op;
     if (!c->op)
         return -1;
-    c->datum_a = strtoull(tok[*i + 1], &end, 0);
-    if (*end)
+    if (parse_value(tok[*i + 1], &c->datum_a) < 0)
         return -1;
     *i += 2;
     return 0;
@@ -227,6 +238,25 @@ int wl_seccomp_read(const char *path, void **buf, size_t *len, struct wl_error *
     return 0;
 }
 
+int wl_seccomp_set_self_pid(void *buf, size_t len, pid_t pid, int required, struct wl_error *e)
+{
+    struct sock_filter *f = buf;
+    size_t hits = 0;
+    for (size_t i = 0; i < len / sizeof *f; i++) {
+        if (f[i].k != WL_SELF_PID)
+            continue;
+        /* only ever the value of an equality test: anywhere else it is no placeholder of ours */
+        if (f[i].code != (BPF_JMP | BPF_JEQ | BPF_K))
+            return wl_fail(e, "seccomp", EINVAL, "SELF_PID in BPF instruction %zu, which is no equality test", i);
+        f[i].k = (uint32_t)pid;
+        hits++;
+    }
+    /* fail closed: a strict filter without it was not compiled from the current policy */
+    if (hits == 0 && required)
+        return wl_fail(e, "seccomp", EINVAL, "the filter has no SELF_PID rule: recompile it from the current policy");
+    return 0;
+}
+
 int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e)
 {
     struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)),
@@ -245,6 +275,11 @@ int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
         return wl_fail(e, "seccomp", EBUSY, "fd %d is taken; the child filter goes there", target_fd);
     if (wl_seccomp_read(path, &buf, &len, e) < 0)
         return -1;
+    /* the interpreter replaces SELF_PID in each child: it must be there, and only in `==` tests */
+    if (wl_seccomp_set_self_pid(buf, len, WL_SELF_PID, 1, e) < 0) {
+        free(buf);
+        return -1;
+    }
     /* at most BPF_MAXINSNS * 8 = 32 KiB: fits in a pipe's buffer, so writing never blocks */
     if (pipe2(p, O_CLOEXEC) < 0) {
         free(buf);

@@ -99,11 +99,22 @@ def _close_script_fd():
             _close(fd)
 
 
+_SELF_PID = 0x5EC0FFEE   # `SELF_PID` in seccomp.policy: the loader puts its own pid there
+
+
 def _filter_loader(program):
     """A function that stacks this seccomp filter (raw BPF, 8 bytes an instruction) over the
     calling process's own. Built ahead, so a fork server's child only makes the one call. A
-    stacked filter can only take away: the kernel applies the strictest answer of all."""
+    stacked filter can only take away: the kernel applies the strictest answer of all.
+    A filter with SELF_PID rules must be loaded as load(pid): the caller's pid goes there."""
     ctypes = _real_import("ctypes")   # past the import guard, which may be in place already
+    program = bytes(program)
+    self_pid = []   # offsets of the `k` fields holding SELF_PID
+    for i in range(0, len(program), 8):
+        if int.from_bytes(program[i + 4:i + 8], sys.byteorder) == _SELF_PID:
+            if int.from_bytes(program[i:i + 2], sys.byteorder) != 0x15:   # BPF_JMP|BPF_JEQ|BPF_K
+                raise ValueError("SELF_PID in BPF instruction %d, which is no equality test" % (i // 8))
+            self_pid.append(i + 4)
 
     class Prog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -112,7 +123,11 @@ def _filter_loader(program):
     prog = Prog(len(program) // 8, ctypes.addressof(code))
     prctl = ctypes.CDLL(None, use_errno=True).prctl
 
-    def load():
+    def load(pid=None):
+        if (pid is None) != (not self_pid):   # fail closed: never load a placeholder as it is
+            raise ValueError("filter has %d SELF_PID fields, pid given: %r" % (len(self_pid), pid))
+        for off in self_pid:
+            code[off:off + 4] = pid.to_bytes(4, sys.byteorder)
         if prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
         return code   # naming `code` here keeps the buffer alive: `prog` holds only its address
@@ -145,7 +160,21 @@ def _forbid_exec():
         _exit(70)
 
 
+def _not_dumpable():
+    # execve made the interpreter dumpable again; a dumpable process's memory (and, with a
+    # /proc, its files) is open to every process of its uid. Children inherit the flag.
+    try:
+        prctl = _real_import("ctypes").CDLL(None, use_errno=True).prctl
+        prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE 0
+        if prctl(3, 0, 0, 0, 0) != 0:   # PR_GET_DUMPABLE
+            raise OSError("still dumpable")
+    except Exception as e:
+        _diag("cannot make the worker non-dumpable, refusing to run tools: %r" % (e,))
+        _exit(70)
+
+
 _forbid_exec()
+_not_dumpable()
 
 
 def _load_allowlist(path="/profile/modules.allow"):
@@ -742,7 +771,7 @@ def _become_worker(control, fds, load_strict_filter, _signal, exit_=os._exit):
             _signal.signal(sig, _signal.SIG_DFL)
         _signal.signal(2, _signal.default_int_handler)
         _signal.signal(13, _signal.SIG_IGN)   # as at interpreter start: broken pipes raise
-        load_strict_filter()
+        load_strict_filter(os.getpid())   # its own pid for SELF_PID: it may signal itself only
     except BaseException as e:
         _diag("fork server child setup failed: %r" % (e,))
         exit_(70)

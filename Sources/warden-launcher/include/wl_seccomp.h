@@ -6,6 +6,11 @@
 int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote);
 /* Parent: read a BPF file into memory (so the child needs no host path after pivot_root). */
 int wl_seccomp_read(const char *path, void **buf, size_t *len, struct wl_error *e);
+/* `SELF_PID` in the policy compiles to this; loaders replace it with their own pid. */
+#define WL_SELF_PID 0x5EC0FFEEu
+/* Replaces every SELF_PID of the filter with `pid`; fails if one is outside an equality test,
+ * or if there is none and `required` (a fork server's filter has none: it allows every kill). */
+int wl_seccomp_set_self_pid(void *buf, size_t len, pid_t pid, int required, struct wl_error *e);
 /* Child: install the filter (no_new_privs must already be set). */
 int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e);
 /* Puts the filter at `path` on a pipe whose read end becomes `target_fd`, for the interpreter. */
