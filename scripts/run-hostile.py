@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Dev driver: run every Tests/hostile/*.py tool through the real launcher and check the outcome.
 
-    /usr/bin/python3 scripts/run-hostile.py --launcher BIN --bpf FILE.bpf [--only SUBSTR] [-v]
+    /usr/bin/python3 scripts/run-hostile.py --launcher BIN --bpf FILE.bpf [--fork-server ZYGOTE.bpf]
+        [--only SUBSTR] [-v]
 
 Each case runs as `warden-launcher run ... -- -I -S -B /runner/runner.py` with a fresh host
 uid 100000+i, fd 3 = result pipe, fd 4 = status pipe. The driver enforces the wall timeout by
@@ -10,12 +11,16 @@ Outcomes: ok | blocked | ESCAPED | failed | truncated | timeout | killed:cpu | k
 killed:signal | error:STAGE | survived. Each file's first line says `# expect: OUTCOME`.
 Tests/hostile/_prelude.py holds the helpers the cases share (a tool cannot import a local
 module): it is no case itself, and each case runs as `prelude + "\n" + case`.
+With --fork-server (the filter compiled with --zygote), each case runs as the first child of
+its own fork server (runner.py --fork-server, FILE.bpf as the children's strict filter), as the
+supervisor runs it by default; the server's report stands in for the launcher's status.
 """
 import argparse
 import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,15 +51,19 @@ def limits():
         return json.load(f)
 
 
-def launch(args, i, code, arguments, lim):
-    cmd = [args.launcher, "run", "--uid", str(100000 + i), "--gid", str(100000 + i),
-           "--seccomp", args.bpf, "--python", args.python, "--bind-ro", "/usr",
+def launch_cmd(args, i, lim, filters, runner_args):
+    return [args.launcher, "run", "--uid", str(100000 + i), "--gid", str(100000 + i),
+           *filters, "--python", args.python, "--bind-ro", "/usr",
            "--runner-dir", os.path.join(PROFILE, "runner"), "--profile-dir", PROFILE,
            "--tmp-bytes", str(lim["tmp_bytes"]), "--cpu-ms", str(lim["cpu_ms"]),
            "--memory-bytes", str(lim["memory_bytes"]), "--nofile", str(lim["nofile"]),
            "--fsize-bytes", str(lim["fsize_bytes"]), "--stack-bytes", str(lim["stack_bytes"]),
            "--pids", str(lim["pids"]), "--cgroup-name", "warden-hostile-%d" % i,
-           "--", "-I", "-S", "-B", "/runner/runner.py"]
+           "--", "-I", "-S", "-B", "/runner/runner.py", *runner_args]
+
+
+def launch(args, i, code, arguments, lim):
+    cmd = launch_cmd(args, i, lim, ["--seccomp", args.bpf], [])
     res_r, res_w = os.pipe()
     st_r, st_w = os.pipe()
     hi_res, hi_st = os.dup(res_w), os.dup(st_w)   # dup'd high, then placed at 3 and 4
@@ -75,6 +84,89 @@ def launch(args, i, code, arguments, lim):
     except BrokenPipeError:
         pass
     return p, res_r, st_r
+
+
+def launch_fork(args, i, code, arguments, lim):
+    """A fork server for this case alone: wait for `ready`, hand it the child's five descriptors
+    (runner.py's protocol), send the request. Returns what collect() reads, plus the report."""
+    ctl, ctl_child = socket.socketpair()
+    cmd = launch_cmd(args, i, lim, ["--seccomp", args.fork_server, "--child-seccomp", args.bpf], ["--fork-server"])
+    st_r, st_w = os.pipe()
+    null = os.open(os.devnull, os.O_WRONLY)
+    hi_null, hi_st = os.dup(null), os.dup(st_w)
+
+    def place():
+        os.dup2(hi_null, 3)
+        os.dup2(hi_st, 4)
+
+    p = subprocess.Popen(cmd, stdin=ctl_child, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=place, close_fds=False)
+    ctl_child.close()
+    for fd in (st_w, null, hi_null, hi_st):
+        os.close(fd)
+    ctl.settimeout(10)
+    try:
+        ready = ctl.recv(6)
+    except OSError:
+        ready = b""
+    if ready != b"ready\n":
+        return p, {}, st_r, ctl
+    (req_r, req_w), (out_r, out_w), (diag_r, diag_w), (res_r, res_w) = (os.pipe() for _ in range(4))
+    eg, eg_child = socket.socketpair()
+    socket.send_fds(ctl, [b"R"], [req_r, out_w, diag_w, res_w, eg_child.fileno()])
+    for fd in (req_r, out_w, diag_w, res_w):
+        os.close(fd)
+    eg_child.close()
+    eg.close()   # no egress proxy here: the tool's first request meets EOF
+    req = {"mode": "run", "code": code, "arguments": arguments, "secrets": {"DEMO_TOKEN": "s3cret"},
+           "stdout_bytes": lim["output_bytes"], "result_bytes": lim["result_bytes"]}
+    try:
+        os.write(req_w, json.dumps(req).encode())
+    except BrokenPipeError:
+        pass
+    os.close(req_w)
+    return p, {"res": res_r, "stdout": out_r, "stderr": diag_r}, st_r, ctl
+
+
+def collect_fork(p, child_fds, st_r, ctl, wall_s):
+    """The child's frame and the server's report line; then close the control socket, so the
+    server stops and the launcher reports on fd 4 (its status is used if there is no report)."""
+    bufs = {"stdout": b"", "stderr": b"", "res": b"", "status": b""}
+    timed_out = survived = False
+    if child_fds:
+        sel = selectors.DefaultSelector()
+        for name, fd in child_fds.items():
+            sel.register(fd, selectors.EVENT_READ, name)
+        sel.register(ctl.fileno(), selectors.EVENT_READ, "report")
+        report, deadline = b"", time.monotonic() + wall_s
+        while sel.get_map() and not report.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                p.send_signal(signal.SIGKILL)   # the server is PID 1: its child dies with it
+                timed_out = True
+                break
+            for key, _ in sel.select(timeout=min(left, 0.5)):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fd)
+                elif key.data == "report":
+                    report += chunk
+                else:
+                    bufs[key.data] += chunk[:max(0, (8 << 20) - len(bufs[key.data]))]
+        sel.close()
+        for fd in child_fds.values():
+            os.close(fd)
+        if report.endswith(b"\n"):
+            bufs["status"] = report
+    ctl.close()
+    if not bufs["status"]:
+        with os.fdopen(st_r, "rb") as f:
+            bufs["status"] = f.read()
+    else:
+        os.close(st_r)
+    bufs["stderr"] += p.stderr.read()
+    p.wait()
+    return bufs, timed_out, survived
 
 
 def collect(p, res_r, st_r, wall_s):
@@ -131,10 +223,11 @@ def classify(bufs, timed_out, survived, lim):
     if status.get("error"):
         return "error:" + status["error"]["stage"], status, frame
     err = (frame or {}).get("error") or {}
-    if status.get("oom_killed") or err.get("type") == "MemoryError":
-        return "killed:memory", status, frame
+    # CPU first: a fork server reports every SIGKILL of its child as out of memory
     if status.get("signal") == 9 and status.get("cpu_ms", 0) >= 0.95 * lim["cpu_ms"]:
         return "killed:cpu", status, frame
+    if status.get("oom_killed") or err.get("type") == "MemoryError":
+        return "killed:memory", status, frame
     if status.get("signal") is not None:
         return "killed:signal", status, frame
     if frame is None:
@@ -165,6 +258,7 @@ def main():
     ap.add_argument("--launcher", required=True)
     ap.add_argument("--bpf", required=True)
     ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--fork-server", metavar="ZYGOTE_BPF", help="run each case in a fork server's child")
     ap.add_argument("--only", default="")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
@@ -183,8 +277,11 @@ def main():
         if args.only and args.only not in name:
             continue
         t0 = time.monotonic()
-        p, res_r, st_r = launch(args, i, code, arguments, lim)
-        bufs, timed_out, survived = collect(p, res_r, st_r, lim["wall_ms"] / 1000)
+        if args.fork_server:
+            bufs, timed_out, survived = collect_fork(*launch_fork(args, i, code, arguments, lim), lim["wall_ms"] / 1000)
+        else:
+            p, res_r, st_r = launch(args, i, code, arguments, lim)
+            bufs, timed_out, survived = collect(p, res_r, st_r, lim["wall_ms"] / 1000)
         outcome, status, frame = classify(bufs, timed_out, survived, lim)
         ms = (time.monotonic() - t0) * 1000
         good = outcome == expect

@@ -8,14 +8,12 @@ PAYLOAD = ("import json, posix; d = json.dumps({'ok': True, 'result': {'escaped'
 
 
 def main():
-    ctypes, libc, unreachable = _libc()
-    if unreachable:
-        return unreachable
+    ctypes, libc = _libc()
     argv = (ctypes.c_char_p * 6)(b"python3", b"-I", b"-S", b"-c", PAYLOAD.encode(), None)
     envp = (ctypes.c_char_p * 1)(None)
     out = []
     for path in (b"/usr/bin/python3", b"/usr/bin/python3.11"):
         ctypes.set_errno(0)
         rc = libc.syscall(322, ctypes.c_long(1000), path, argv, envp, ctypes.c_long(0x1000))
-        out.append("execveat(1000, %s, AT_EMPTY_PATH)=%d/errno %d" % (path.decode(), rc, ctypes.get_errno()))
-    return {"escaped": False, "detail": "; ".join(out)}
+        out.append(("execveat(1000, %s, AT_EMPTY_PATH)" % path.decode(), rc, ctypes.get_errno(), EPERM))
+    return _check(out)

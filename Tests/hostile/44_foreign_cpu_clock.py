@@ -3,9 +3,7 @@
 # server is and when its CPU limit falls; only the system clocks (ids 0-15) may be read. Reading
 # is harmless either way.
 def main():
-    ctypes, libc, refused = _libc()
-    if refused:
-        return refused
+    ctypes, libc = _libc()
 
     class Timespec(ctypes.Structure):
         _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]

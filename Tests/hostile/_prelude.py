@@ -19,26 +19,44 @@ def _ctypes():
     return real("ctypes")
 
 
+EPERM = 1   # what the seccomp filter answers for every refused call
+
+
+class Unexpected(Exception):
+    """A probe failed, but not the way it should have: it proved nothing, so the case fails
+    (both harnesses want `blocked`, i.e. a successful run with escaped False)."""
+
+
 def _libc():
-    """(ctypes, libc, None), or (None, None, a not-escaped result) when ctypes cannot be loaded."""
+    """(ctypes, libc). Raises when ctypes cannot be loaded: the case then fails instead of
+    passing as `blocked`, since a probe that never ran proves nothing."""
     try:
         ctypes = _ctypes()
-        libc = ctypes.CDLL(None, use_errno=True)
+        return ctypes, ctypes.CDLL(None, use_errno=True)
     except BaseException as e:
-        return None, None, {"escaped": False, "detail": "ctypes unreachable: %s: %s" % (type(e).__name__, e)}
-    return ctypes, libc, None
+        raise Unexpected("ctypes unreachable: %s: %s" % (type(e).__name__, e)) from None
 
 
-def _raw(calls):
-    """Make each raw syscall (name, number, [long args]); escaped if any of them succeeds."""
-    ctypes, libc, unreachable = _libc()
-    if unreachable:
-        return unreachable
-    out, escaped = [], False
+def _check(results):
+    """results: [(name, rc, errno, expected errno)]. Escaped if any call succeeded; Unexpected
+    if one failed with another errno than the one it states (a wrong argument, not the filter)."""
+    detail = ", ".join("%s=%d/errno %d" % (n, rc, err) for n, rc, err, _ in results)
+    if any(rc >= 0 for _, rc, _, _ in results):
+        return {"escaped": True, "detail": detail}
+    wrong = ["%s: errno %d, expected %d" % (n, err, want) for n, rc, err, want in results if err != want]
+    if wrong:
+        raise Unexpected("; ".join(wrong) + " (" + detail + ")")
+    return {"escaped": False, "detail": detail}
+
+
+def _raw(calls, expect=EPERM):
+    """Make each raw syscall (name, number, [long args]); escaped if any succeeds, Unexpected if
+    any fails with another errno than `expect`. Each probe uses arguments that would succeed
+    unconfined, so only the filter (EPERM) can stop it."""
+    ctypes, libc = _libc()
+    out = []
     for name, nr, args in calls:
         ctypes.set_errno(0)
-        rc = libc.syscall(nr, *[ctypes.c_long(a) for a in args])
-        err = ctypes.get_errno()
-        out.append("%s=%d/errno %d" % (name, rc, err))
-        escaped |= rc >= 0
-    return {"escaped": escaped, "detail": "ctypes loaded; " + ", ".join(out)}
+        rc = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
+        out.append((name, rc, ctypes.get_errno(), expect))
+    return _check(out)
