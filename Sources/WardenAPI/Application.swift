@@ -29,6 +29,8 @@ public struct WardenServices: Sendable {
     public var oidc: OIDCVerifier?
     /// Serving over TLS, with client certificates when a client CA is set.
     public var tls: TLSSettings?
+    /// Four eyes (`WARDEN_REQUIRE_DISTINCT_APPROVER=1`): an admin cannot approve a version it created.
+    public var requireDistinctApprover = false
 
     public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
         self.sessions = sessions
@@ -65,7 +67,8 @@ public enum WardenApplication {
                                           egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
                                           limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
-        ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits).add(to: v1)
+        ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits,
+                   requireDistinctApprover: services.requireDistinctApprover).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         SessionRoutes(store: services.store, sessions: services.sessions).add(to: v1)

@@ -13,12 +13,30 @@ struct ExecutionRoutes {
         var arguments: JSONValue?
     }
 
+    struct TestRunBody: RequestBody {
+        static let fields: Set<String> = ["arguments", "with_secrets"]
+        var arguments: JSONValue?
+        var withSecrets: Bool?
+        enum CodingKeys: String, CodingKey { case arguments, withSecrets = "with_secrets" }
+    }
+
     func add(to router: some RouterMethods<WardenRequestContext>) {
         router.post("tools/:id/executions") { request, context in
             let principal = try context.require(.executeTools)
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
             let execution = try await executions.execute(
                 toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]), caller: principal)
+            return try JSONResponse.make(execution)
+        }
+        router.post("tools/:id/versions/:version/test-run") { request, context in
+            let principal = try context.require(.readRegistry)   // who may run which version: ToolOwnership
+            let body = try await JSONBody.decode(TestRunBody.self, from: request, limit: limits.requestBodyBytes)
+            guard let number = Int(try context.parameters.require("version")), number >= 1 else {
+                throw DomainError.invalidRequest("version must be a whole number from 1")
+            }
+            let execution = try await executions.testRun(
+                toolId: try context.parameters.require("id"), version: number, arguments: body.arguments ?? .object([:]),
+                caller: principal, withSecrets: body.withSecrets ?? false)
             return try JSONResponse.make(execution)
         }
         router.get("executions") { request, context in

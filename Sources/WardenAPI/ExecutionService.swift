@@ -17,10 +17,7 @@ public struct ExecutionService: Sendable {
 
     public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
         let executable = try await store.executableTool(id: toolId)
-        guard arguments.encodedString().utf8.count <= limits.argumentsBytes else {
-            throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
-        }
-        try ArgumentValidator.validate(arguments, against: executable.tool.inputSchema)
+        try requireValid(arguments, schema: executable.tool.inputSchema)
         try await limiter.execution(serverId: executable.tool.serverId)
         // Only this tool's server's secrets, decrypted for this execution alone.
         let secrets = try await store.secretValues(serverId: executable.tool.serverId, box: secretBox)
@@ -29,21 +26,77 @@ public struct ExecutionService: Sendable {
         if executable.tool.kind == .mcpPassthrough {
             upstream = try await pinnedUpstream(executable, server: server, secrets: secrets)
         }
-        let redactor = Redactor(secretValues: Array(secrets.values))
+        let run = Run(tool: executable.tool, version: executable.version, code: executable.code, codeSha256: executable.codeSha256,
+                      secrets: secrets, allowedHosts: server.allowedHosts, upstream: upstream, test: false)
+        return try await perform(run, arguments: arguments, caller: caller)
+    }
+
+    /// A test run of any version, approved or not, in the same confinement as an execution. It
+    /// gets no secrets and no egress unless an admin asks for them (`withSecrets`): whoever
+    /// submitted unapproved code must not be able to run it against real secrets.
+    public func testRun(toolId: String, version number: Int, arguments: JSONValue, caller: Principal, withSecrets: Bool) async throws -> Execution {
+        if withSecrets && caller.role != .admin {
+            throw DomainError.forbidden("only an admin may test-run with the server's secrets and egress")
+        }
+        let tool = try await store.tool(id: toolId)
+        guard tool.deletedAt == nil else { throw DomainError.notFound("tool \(toolId) was deleted") }
+        guard tool.kind == .python else {
+            throw DomainError.invalidRequest("a passthrough tool runs on its MCP source; only Python tools can be test-run")
+        }
+        let version = try await store.version(toolId: toolId, number: number)
+        try ToolOwnership.requireMayTestRun(versionCreatedBy: version.createdBy, caller)
+        guard let definition = version.definition else { throw DomainError.notFound("tool \(toolId) has no version \(number)") }
+        try requireValid(arguments, schema: definition.inputSchema)
+        try await limiter.execution(serverId: tool.serverId)
+        var secrets: [String: String] = [:]
+        var allowedHosts: [String]?
+        if withSecrets {
+            secrets = try await store.secretValues(serverId: tool.serverId, box: secretBox)
+            allowedHosts = try await store.server(id: tool.serverId).allowedHosts
+        }
+        let run = Run(tool: tool, version: number, code: definition.code, codeSha256: version.codeSha256,
+                      secrets: secrets, allowedHosts: allowedHosts, upstream: nil, test: true)
+        return try await perform(run, arguments: arguments, caller: caller)
+    }
+
+    private func requireValid(_ arguments: JSONValue, schema: JSONValue) throws {
+        guard arguments.encodedString().utf8.count <= limits.argumentsBytes else {
+            throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
+        }
+        try ArgumentValidator.validate(arguments, against: schema)
+    }
+
+    /// What one run needs once it has been allowed. `allowedHosts` nil: no egress at all.
+    private struct Run {
+        var tool: Tool
+        var version: Int
+        var code: String
+        var codeSha256: String
+        var secrets: [String: String]
+        var allowedHosts: [String]?
+        var upstream: (MCPUpstream, String)?
+        var test: Bool
+    }
+
+    /// The log row before the worker starts, the confined run (or the upstream call), the redacted record.
+    private func perform(_ run: Run, arguments: JSONValue, caller: Principal) async throws -> Execution {
+        let redactor = Redactor(secretValues: Array(run.secrets.values))
         var execution = Execution(
-            id: Identifier.make("exe"), toolId: toolId, serverId: executable.tool.serverId,
-            version: executable.version, codeSha256: executable.codeSha256, caller: caller.actor, status: .running,
+            id: Identifier.make("exe"), toolId: run.tool.id, serverId: run.tool.serverId,
+            version: run.version, codeSha256: run.codeSha256, caller: caller.actor, status: .running,
             arguments: redactor.redact(arguments), startedAt: Timestamp.now())
+        execution.test = run.test
         try await store.beginExecution(execution)
-        let egress = EgressSession(allowedHosts: server.allowedHosts, serverId: server.id, toolId: toolId,
-                                   settings: egressSettings, limiter: egressLimiter)
+        let egress = run.allowedHosts.map {
+            EgressSession(allowedHosts: $0, serverId: run.tool.serverId, toolId: run.tool.id, settings: egressSettings, limiter: egressLimiter)
+        }
         let outcome: ExecutionOutcome
         do {
-            if let (client, name) = upstream {
+            if let (client, name) = run.upstream {
                 outcome = await callUpstream(client, name: name, arguments: arguments)
             } else {
-                outcome = try await sandbox.execute(code: executable.code, arguments: arguments, secrets: secrets, egress: egress,
-                                                    tenant: executable.tool.serverId)
+                outcome = try await sandbox.execute(code: run.code, arguments: arguments, secrets: run.secrets, egress: egress,
+                                                    tenant: run.tool.serverId)
             }
         } catch {
             execution.status = .failed
@@ -58,7 +111,9 @@ public struct ExecutionService: Sendable {
         execution.cpuMs = outcome.cpuMs
         execution.maxRssKb = outcome.maxRssKb
         execution.finishedAt = Timestamp.now()
-        execution.egress = (try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([])
+        if let egress {
+            execution.egress = (try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([])
+        }
         // The caller gets the whole (redacted) result; the log keeps a bounded copy.
         var response = execution
         response.result = outcome.result.map(redactor.redact)
@@ -66,7 +121,7 @@ public struct ExecutionService: Sendable {
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated
         try await store.finishExecution(logged(response))
-        WardenMetrics.execution(response)
+        if !run.test { WardenMetrics.execution(response) }  // agents' calls only
         return response
     }
 

@@ -27,11 +27,14 @@ struct MCPSourceRoutes {
 
     func add(to router: some RouterMethods<WardenRequestContext>) {
         router.post("servers/:id/mcp-sources") { request, context in
-            let principal = try context.require(.manageMCPSources)
+            let principal = try context.require(.manageEgressPolicy)
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
             try Names.requireResourceName(body.name, field: "name")
-            if let secret = body.authSecret, !Names.isValidSecretName(secret) {
-                throw DomainError.invalidRequest("auth_secret must name a secret of this server (^[A-Z_][A-Z0-9_]{0,63}$)")
+            if let secret = body.authSecret {
+                guard Names.isValidSecretName(secret) else {
+                    throw DomainError.invalidRequest("auth_secret must name a secret of this server (^[A-Z_][A-Z0-9_]{0,63}$)")
+                }
+                try SecretTransport.requireSecure(body.url, allowLoopback: egressSettings.allowLoopback)
             }
             let server = try await store.server(id: try context.parameters.require("id"))
             try await MCPUpstream(url: body.url, bearer: nil, allowedHosts: server.allowedHosts, settings: egressSettings).check()
@@ -42,9 +45,12 @@ struct MCPSourceRoutes {
         router.post("mcp-sources/:id/discover") { _, context in
             _ = try context.require(.manageMCPSources)
             let definitions = try await upstream(try context.parameters.require("id")).listTools()
-            let tools = definitions.map { definition in
-                JSONValue.object(["name": .string(definition.name), "description": .string(definition.description),
-                                  "input_schema": definition.inputSchema, "definition_sha256": .string(definition.sha256)])
+            // Upstream text is untrusted: bounded here, reviewed in full (by diff) after import.
+            let tools = definitions.prefix(Self.discoveredTools).map { definition in
+                JSONValue.object(["name": .string(String(definition.name.prefix(Self.nameCharacters))),
+                                  "description": .string(String(definition.description.prefix(Self.descriptionCharacters))),
+                                  "input_schema": definition.inputSchema.encodedString().utf8.count <= Self.schemaBytes ? definition.inputSchema : .object([:]),
+                                  "definition_sha256": .string(definition.sha256)])
             }
             return try JSONResponse.make(JSONValue.object(["tools": .array(tools)]))
         }
@@ -67,6 +73,8 @@ struct MCPSourceRoutes {
             })]), status: .created)
         }
     }
+
+    static let discoveredTools = 200, nameCharacters = 128, descriptionCharacters = 4096, schemaBytes = 16 << 10
 
     private func upstream(_ sourceId: String) async throws -> MCPUpstream {
         let source = try await store.mcpSource(id: sourceId)

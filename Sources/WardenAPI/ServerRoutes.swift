@@ -26,6 +26,7 @@ struct ServerRoutes {
         router.post("servers") { request, context in
             let principal = try context.require(.manageServers)
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
+            if body.allowedHosts?.isEmpty == false { try principal.require(.manageEgressPolicy) }
             try Names.requireResourceName(body.name, field: "name")
             try limits.requireDescription(body.description)
             try HostEntry.requireValid(body.allowedHosts ?? [])
@@ -48,6 +49,7 @@ struct ServerRoutes {
         router.patch("servers/:id") { request, context in
             let principal = try context.require(.manageServers)
             let body = try await JSONBody.decode(UpdateBody.self, from: request, limit: limits.requestBodyBytes)
+            if body.allowedHosts != nil { try principal.require(.manageEgressPolicy) }
             if let name = body.name { try Names.requireResourceName(name, field: "name") }
             try limits.requireDescription(body.description)
             try HostEntry.requireValid(body.allowedHosts ?? [])

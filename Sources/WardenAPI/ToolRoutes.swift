@@ -6,6 +6,8 @@ struct ToolRoutes {
     let store: Store
     let analyzer: any CodeAnalyzer
     let limits: Limits
+    /// Four eyes: an admin may not approve a version it created.
+    var requireDistinctApprover = false
 
     struct CreateBody: RequestBody {
         static let fields: Set<String> = ["name", "description", "code", "input_schema"]
@@ -80,8 +82,9 @@ struct ToolRoutes {
             try limits.requireDescription(body.description)
             let id = try context.parameters.require("id")
             let existing = try await store.tool(id: id)
-            if existing.kind == .mcpPassthrough, body.code != nil || body.inputSchema != nil {
-                throw DomainError.invalidRequest("a passthrough tool's definition comes from its MCP source; change it upstream")
+            try ToolOwnership.requireMayChange(toolCreatedBy: try await store.toolCreator(id: id), principal)
+            if existing.kind == .mcpPassthrough, body.code != nil || body.inputSchema != nil || body.description != nil {
+                throw DomainError.invalidRequest("a passthrough tool's description, schema and code are its MCP source's pinned definition; change them upstream")
             }
             var changes = ToolChanges(name: body.name, description: body.description, code: body.code,
                                       inputSchema: body.inputSchema, schemaExplicit: body.inputSchema != nil)
@@ -94,7 +97,9 @@ struct ToolRoutes {
         }
         router.delete("tools/:id") { _, context in
             let principal = try context.require(.deleteTools)
-            try await store.deleteTool(id: try context.parameters.require("id"), by: principal.actor)
+            let id = try context.parameters.require("id")
+            try ToolOwnership.requireMayChange(toolCreatedBy: try await store.toolCreator(id: id), principal)
+            try await store.deleteTool(id: id, by: principal.actor)
             return Response(status: .noContent)
         }
         router.get("tools/:id/versions") { request, context in
@@ -111,11 +116,31 @@ struct ToolRoutes {
             }
             return try JSONResponse.make(try await store.version(toolId: try context.parameters.require("id"), number: number))
         }
+        router.get("tools/:id/diff") { request, context in
+            _ = try context.require(.readRegistry)
+            let query = Query(request)
+            try query.requireKnown(["from", "to"])
+            let id = try context.parameters.require("id")
+            let tool = try await store.tool(id: id)
+            func number(_ name: String) throws -> Int? {
+                guard let raw = query.string(name) else { return nil }
+                guard let value = Int(raw), value >= 1 else { throw DomainError.invalidRequest("\(name) must be a whole number from 1") }
+                return value
+            }
+            let to = try number("to") ?? tool.currentVersion
+            var from = try number("from")
+            if from == nil, query.string("from") == nil { from = try await store.lastApprovedVersion(toolId: id) }
+            let new = try await store.version(toolId: id, number: to)
+            var old: ToolVersion?
+            if let from { old = try await store.version(toolId: id, number: from) }
+            return try JSONResponse.make(VersionDiff(from: old, to: new))
+        }
         router.post("tools/:id/approve") { request, context in
             let principal = try context.require(.judgeTools)
             let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: limits.requestBodyBytes)
             return try JSONResponse.make(try await store.approveTool(
-                id: try context.parameters.require("id"), version: body.version, note: body.note, by: principal.actor))
+                id: try context.parameters.require("id"), version: body.version, note: body.note, by: principal.actor,
+                requireDistinctApprover: requireDistinctApprover))
         }
         router.post("tools/:id/reject") { request, context in
             let principal = try context.require(.judgeTools)

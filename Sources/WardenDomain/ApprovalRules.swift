@@ -1,16 +1,26 @@
-/// The approval workflow of DESIGN.md §3. Pure functions: the store loads a tool, asks a rule,
+/// The approval workflow (docs/design.md, "Domain rules"). Pure functions: the store loads a tool, asks a rule,
 /// and writes what the rule returned in one transaction with its audit event.
 public enum ApprovalRules {
-    /// New code for a tool. Byte-identical code makes no version and keeps the approval;
-    /// any other code is a new version that needs a new review.
-    /// A schema that differs from the current version's is treated like new code: the admin
-    /// approved the pair, so changing either needs a new review.
-    public static func submitCode(_ state: ToolState, newCodeSHA256: String, schemaChanged: Bool = false) -> Transition {
-        guard newCodeSHA256 != state.codeSHA256 || schemaChanged else {
+    /// A new definition for a tool (code, input schema, name, description: everything a model
+    /// sees or runs). An identical definition makes no version and keeps the approval; any other
+    /// is a new version that needs a new review. `definitionChanged` says whether anything but
+    /// the code differs from the current version.
+    public static func submitDefinition(_ state: ToolState, newCodeSHA256: String, definitionChanged: Bool) -> Transition {
+        guard newCodeSHA256 != state.codeSHA256 || definitionChanged else {
             return Transition(state: state, newVersion: nil, changed: false)
         }
         let version = NewVersion(number: state.currentVersion + 1, codeSHA256: newCodeSHA256, source: .submit, rolledBackFrom: nil)
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
+    }
+
+    /// Approve the version under review, by an approver other than its creator when four eyes
+    /// are required (`WARDEN_REQUIRE_DISTINCT_APPROVER`).
+    public static func approve(_ state: ToolState, version: Int, versionCreatedBy creator: String, approver: String,
+                               requireDistinctApprover: Bool) throws -> Transition {
+        if requireDistinctApprover && creator == approver {
+            throw DomainError.forbidden("four eyes: version \(version) was created by \(approver), so another admin must approve it")
+        }
+        return try approve(state, version: version)
     }
 
     /// Approve the version under review. Only the current version can be judged.
@@ -31,17 +41,18 @@ public enum ApprovalRules {
         return Transition(state: next, newVersion: nil, changed: next != state)
     }
 
-    /// Roll back to an earlier version: a new version with that version's code, marked as a
-    /// rollback, waiting for review. `targetSHA256` is nil when the version does not exist.
-    public static func rollback(_ state: ToolState, to target: Int, targetSHA256: String?) throws -> Transition {
+    /// Roll back to an earlier version: a new version with that version's definition, marked as
+    /// a rollback, waiting for review. `targetSHA256` is nil when the version does not exist;
+    /// `sameDefinition` says whether it equals the current version's whole definition.
+    public static func rollback(_ state: ToolState, to target: Int, targetSHA256: String?, sameDefinition: Bool) throws -> Transition {
         guard let targetSHA256, target >= 1, target <= state.currentVersion else {
             throw DomainError.notFound("version \(target) does not exist")
         }
         guard target != state.currentVersion else {
             throw DomainError.conflict("version \(target) is already the current version")
         }
-        guard targetSHA256 != state.codeSHA256 else {
-            throw DomainError.conflict("version \(target) has the same code as the current version \(state.currentVersion)")
+        guard !sameDefinition else {
+            throw DomainError.conflict("version \(target) has the same definition as the current version \(state.currentVersion)")
         }
         let version = NewVersion(number: state.currentVersion + 1, codeSHA256: targetSHA256, source: .rollback, rolledBackFrom: target)
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)

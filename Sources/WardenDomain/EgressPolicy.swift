@@ -179,3 +179,16 @@ public struct EgressTarget: Equatable, Sendable {
         }
     }
 }
+
+/// Where a server's secret may travel as an MCP source's credential: over https only. Plain
+/// http only to a loopback host, and only when loopback egress is allowed (tests, development).
+public enum SecretTransport {
+    public static func requireSecure(_ url: String, allowLoopback: Bool) throws {
+        let target = try EgressTarget.parse(url)
+        if target.scheme == "https" { return }
+        let loopback = target.host == "localhost" || target.host == "::1" || target.host.hasPrefix("127.")
+        guard allowLoopback && loopback else {
+            throw DomainError.invalidRequest("an MCP source that is sent a secret must use https (plain http only to loopback with WARDEN_EGRESS_ALLOW_LOOPBACK=1)")
+        }
+    }
+}

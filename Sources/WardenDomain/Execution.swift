@@ -59,6 +59,8 @@ public struct Execution: Codable, Equatable, Sendable {
     public var version: Int
     public var codeSha256: String
     public var caller: String
+    /// A test run of a version, not an agent's call.
+    public var test = false
     public var status: ExecutionStatus
     public var reason: KillReason?
     public var arguments: JSONValue
@@ -75,7 +77,7 @@ public struct Execution: Codable, Equatable, Sendable {
     public var egress: JSONValue = .array([])
 
     enum CodingKeys: String, CodingKey {
-        case id, toolId = "tool_id", serverId = "server_id", version, codeSha256 = "code_sha256", caller, status, reason
+        case id, toolId = "tool_id", serverId = "server_id", version, codeSha256 = "code_sha256", caller, test, status, reason
         case arguments, result, error, stdout, truncated, durationMs = "duration_ms", cpuMs = "cpu_ms"
         case maxRssKb = "max_rss_kb", startedAt = "started_at", finishedAt = "finished_at", egress
     }
@@ -111,6 +113,7 @@ public struct Execution: Codable, Equatable, Sendable {
         try c.encode(version, forKey: .version)
         try c.encode(codeSha256, forKey: .codeSha256)
         try c.encode(caller, forKey: .caller)
+        try c.encode(test, forKey: .test)
         try c.encode(status, forKey: .status)
         try c.encode(reason, forKey: .reason)
         try c.encode(arguments, forKey: .arguments)

@@ -105,7 +105,7 @@ public struct Tool: Codable, Equatable, Sendable {
     }
 }
 
-public struct ToolVersion: Codable, Equatable, Sendable {
+public struct ToolVersion: Encodable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version
@@ -114,7 +114,8 @@ public struct ToolVersion: Codable, Equatable, Sendable {
         case rolledBackFrom = "rolled_back_from"
         case createdBy = "created_by"
         case createdAt = "created_at"
-        case code
+        case code, name, description
+        case inputSchema = "input_schema"
     }
     public var version: Int
     public var codeSha256: String
@@ -122,17 +123,18 @@ public struct ToolVersion: Codable, Equatable, Sendable {
     public var rolledBackFrom: Int?
     public var createdBy: String
     public var createdAt: String
-    /// Present only when one version is fetched.
-    public var code: String?
+    /// The full definition, present only when one version is fetched.
+    public var definition: ToolDefinition?
 
-    public init(version: Int, codeSha256: String, source: VersionSource, rolledBackFrom: Int?, createdBy: String, createdAt: String, code: String?) {
+    public init(version: Int, codeSha256: String, source: VersionSource, rolledBackFrom: Int?, createdBy: String, createdAt: String,
+                definition: ToolDefinition?) {
         self.version = version
         self.codeSha256 = codeSha256
         self.source = source
         self.rolledBackFrom = rolledBackFrom
         self.createdBy = createdBy
         self.createdAt = createdAt
-        self.code = code
+        self.definition = definition
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -143,7 +145,27 @@ public struct ToolVersion: Codable, Equatable, Sendable {
         try c.encode(rolledBackFrom, forKey: .rolledBackFrom)
         try c.encode(createdBy, forKey: .createdBy)
         try c.encode(createdAt, forKey: .createdAt)
-        try c.encodeIfPresent(code, forKey: .code)
+        if let definition {
+            try c.encode(definition.code, forKey: .code)
+            try c.encode(definition.name, forKey: .name)
+            try c.encode(definition.description, forKey: .description)
+            try c.encode(definition.inputSchema, forKey: .inputSchema)
+        }
+    }
+}
+
+/// Everything a client or a model sees or runs of one version: what approval covers.
+public struct ToolDefinition: Equatable, Sendable {
+    public var name: String
+    public var description: String
+    public var code: String
+    public var inputSchema: JSONValue
+
+    public init(name: String, description: String, code: String, inputSchema: JSONValue) {
+        self.name = name
+        self.description = description
+        self.code = code
+        self.inputSchema = inputSchema
     }
 }
 
@@ -267,7 +289,8 @@ extension Action: CustomStringConvertible {
         case .readAudit: "read the audit trail"
         case .listSecrets: "list secrets"
         case .manageSecrets: "change secrets"
-        case .manageMCPSources: "manage MCP sources"
+        case .manageMCPSources: "discover or import MCP tools"
+        case .manageEgressPolicy: "change a server's egress policy (allowed_hosts, MCP sources)"
         case .manageKeys: "manage API keys"
         }
     }

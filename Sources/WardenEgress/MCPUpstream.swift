@@ -15,12 +15,14 @@ public struct MCPUpstream: Sendable {
     let bearer: String?
     let http: PinnedHTTP
     let timeout: TimeAmount
+    let allowLoopback: Bool
 
     public init(url: String, bearer: String?, allowedHosts: [String], settings: EgressSettings) {
         self.url = url
         self.bearer = bearer
         self.http = PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
         self.timeout = settings.requestTimeout
+        self.allowLoopback = settings.allowLoopback
     }
 
     /// Refuses a URL the egress rules would refuse, before anything is stored.
@@ -58,6 +60,8 @@ public struct MCPUpstream: Sendable {
     }
 
     private func withSession<T>(_ body: (Session) async throws -> T) async throws -> T {
+        // A secret never leaves over plain http, whatever was stored before this rule.
+        if bearer != nil { try SecretTransport.requireSecure(url, allowLoopback: allowLoopback) }
         let session = Session(upstream: self)
         do {
             try await session.open()

@@ -41,7 +41,7 @@ struct PinnedHTTP {
         guard let address = addresses.first else { throw EgressDenial("host \(target.host) does not resolve") }
         for candidate in addresses {
             if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback, allowPrivate: allowPrivateAddresses) {
-                throw EgressDenial("host \(target.host) resolves to \(candidate), a \(why); refused")
+                throw EgressDenial("host \(target.host) resolves to a \(why); refused")   // the address itself stays private
             }
         }
         return (target, address)

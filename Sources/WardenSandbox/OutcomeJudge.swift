@@ -97,8 +97,8 @@ public enum OutcomeJudge {
         return (try? parser.parse(bytes[4...]))?.objectValue
     }
 
-    /// Deeper than any result the runner encodes (it refuses recursion past Python's limit far
-    /// later), and more elements than a 1 MiB result of small values holds: an honest frame fits.
+    /// Deep and wide enough for the results tools return; a reply beyond either is refused as
+    /// malformed, and decoding one costs the supervisor a few tens of milliseconds at most.
     static let maxDepth = 256
-    static let maxElements = 300_000
+    static let maxElements = 100_000
 }

@@ -27,10 +27,10 @@ extension Store {
     public func beginExecution(_ execution: Execution) async throws {
         try await write { db in
             try db.execute(sql: """
-                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, test, status, arguments, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
                 """, arguments: [execution.id, execution.toolId, execution.serverId, execution.version, execution.codeSha256,
-                                 execution.caller, execution.arguments.encodedString(), execution.startedAt])
+                                 execution.caller, execution.test, execution.arguments.encodedString(), execution.startedAt])
         }
     }
 
@@ -48,6 +48,7 @@ extension Store {
             try self.appendAudit(db, type: "execution.finished", actor: execution.caller, subject: execution.id, details: .object([
                 "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
                 "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
+                "test": .bool(execution.test),
             ]))
         }
     }
@@ -114,6 +115,7 @@ extension Store {
             stdout: row["stdout"], truncated: row["truncated"], durationMs: row["duration_ms"], cpuMs: row["cpu_ms"],
             maxRssKb: row["max_rss_kb"], startedAt: row["started_at"], finishedAt: row["finished_at"])
         execution.egress = row.json("egress")
+        execution.test = row["test"]
         return execution
     }
 }

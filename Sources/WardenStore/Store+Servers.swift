@@ -57,6 +57,7 @@ extension Store {
     public func updateServer(id: String, _ changes: ServerChanges, by actor: String) async throws -> Server {
         try await write { db in
             var server = try self.liveServer(db, id)
+            let hostsBefore = server.allowedHosts
             if let name = changes.name, name != server.name {
                 try self.requireFreeServerName(db, name, except: id)
                 server.name = name
@@ -69,6 +70,11 @@ extension Store {
                 arguments: [server.name, server.description, hostsJSON(server.allowedHosts), server.updatedAt, id])
             try self.appendAudit(db, type: "server.updated", actor: actor, subject: id,
                                  details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
+            if server.allowedHosts != hostsBefore {
+                try self.appendAudit(db, type: "server.egress_policy_changed", actor: actor, subject: id, details: .object([
+                    "allowed_hosts_before": hostsValue(hostsBefore), "allowed_hosts_after": hostsValue(server.allowedHosts),
+                ]))
+            }
             return server
         }
     }

@@ -79,7 +79,8 @@ extension Store {
                              tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
                              source?.id, source?.upstreamName])
         let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
-        try self.insertVersion(db, toolId: tool.id, version, code: draft.code, schema: draft.inputSchema,
+        try self.insertVersion(db, toolId: tool.id, version,
+                               ToolDefinition(name: draft.name, description: draft.description, code: draft.code, inputSchema: draft.inputSchema),
                                schemaExplicit: draft.schemaExplicit, by: actor, at: now)
         try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
             "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
@@ -112,73 +113,105 @@ extension Store {
         }
     }
 
-    /// Metadata edits keep the approval; a code (or schema) change is a new version awaiting review.
+    /// Any change to the definition (code, schema, name, description) is a new version awaiting
+    /// review; an identical definition changes nothing.
     public func updateTool(id: String, _ changes: ToolChanges, by actor: String) async throws -> Tool {
         try await write { db in try self.applyToolChanges(db, id: id, changes, by: actor) }
     }
 
     func applyToolChanges(_ db: GRDB.Database, id: String, _ changes: ToolChanges, by actor: String) throws -> Tool {
         var tool = try self.liveTool(db, id)
-        let before = tool
-        if let name = changes.name, name != tool.name {
-            try self.requireFreeToolName(db, serverId: tool.serverId, name, except: id)
-            tool.name = name
+        let current = try self.storedVersion(db, id, tool.currentVersion)
+        var next = current.definition
+        if let name = changes.name { next.name = name }
+        if let description = changes.description { next.description = description }
+        if let code = changes.code { next.code = code }
+        let codeChanged = next.code != current.definition.code
+        // A derived schema follows new code; identical code with a derived schema keeps the version's.
+        var schemaExplicit = current.schemaExplicit
+        if let schema = changes.inputSchema, changes.schemaExplicit || codeChanged {
+            next.inputSchema = schema
+            schemaExplicit = changes.schemaExplicit
         }
-        if let description = changes.description { tool.description = description }
+        guard next != current.definition else { return tool }
+        if next.name != current.definition.name {
+            try self.requireFreeToolName(db, serverId: tool.serverId, next.name, except: id)
+        }
+        let changed = Self.changedFields(current.definition, next)
+        let transition = ApprovalRules.submitDefinition(tool.state, newCodeSHA256: Digest.sha256Hex(next.code),
+                                                        definitionChanged: changed != ["code"])
+        guard let version = transition.newVersion else { return tool }
+        let previousStatus = tool.approvalStatus
         let now = Timestamp.now()
-        let schemaOnly = changes.code == nil && changes.inputSchema != nil
-        if let code = try changes.code ?? (schemaOnly ? self.versionCode(db, id, tool.currentVersion) : nil) {
-            let codeSHA256 = Digest.sha256Hex(code)
-            // Identical code with a derived schema keeps whatever schema the version has.
-            let schemaGiven = changes.schemaExplicit || codeSHA256 != tool.codeSha256
-            let schema = schemaGiven ? (changes.inputSchema ?? tool.inputSchema) : tool.inputSchema
-            let transition = ApprovalRules.submitCode(tool.state, newCodeSHA256: codeSHA256,
-                                                      schemaChanged: schema != tool.inputSchema)
-            if let version = transition.newVersion {
-                try self.insertVersion(db, toolId: id, version, code: code, schema: schema,
-                                       schemaExplicit: changes.schemaExplicit, by: actor, at: now)
-                tool.state = transition.state
-                tool.inputSchema = schema
-                try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
-                    "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
-                    "approval_status": .string(tool.approvalStatus.rawValue),
-                    "previous_status": .string(before.approvalStatus.rawValue),
-                ]))
-            }
-        }
-        guard tool != before else { return tool }
+        try self.insertVersion(db, toolId: id, version, next, schemaExplicit: schemaExplicit, by: actor, at: now)
+        tool.state = transition.state
+        tool.show(next)
         tool.updatedAt = now
         try self.saveToolRow(db, tool)
-        if tool.name != before.name || tool.description != before.description {
-            try self.appendAudit(db, type: "tool.updated", actor: actor, subject: id, details: .object([
-                "name": .string(tool.name), "description_changed": .bool(tool.description != before.description),
-            ]))
-        }
+        try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
+            "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
+            "changed": .array(changed.map(JSONValue.string)),
+            "approval_status": .string(tool.approvalStatus.rawValue), "previous_status": .string(previousStatus.rawValue),
+        ]))
         return tool
     }
 
-    public func approveTool(id: String, version: Int, note: String?, by actor: String) async throws -> Tool {
-        try await judge(id: id, by: actor, decision: "approved", text: note) { try ApprovalRules.approve($0, version: version) }
+    /// Which parts of a definition differ, in a fixed order.
+    static func changedFields(_ old: ToolDefinition, _ new: ToolDefinition) -> [String] {
+        var fields: [String] = []
+        if old.name != new.name { fields.append("name") }
+        if old.description != new.description { fields.append("description") }
+        if old.inputSchema != new.inputSchema { fields.append("input_schema") }
+        if old.code != new.code { fields.append("code") }
+        return fields
+    }
+
+    /// The version an admin approved last (it may have been superseded since), for reviewers'
+    /// diffs; nil if none ever was.
+    public func lastApprovedVersion(toolId: String) async throws -> Int? {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT version FROM approval_decisions WHERE tool_id = ? AND decision = 'approved' ORDER BY seq DESC LIMIT 1",
+                             arguments: [toolId])
+        }
+    }
+
+    /// The creator of a tool: whoever created its first version.
+    public func toolCreator(id: String) async throws -> String {
+        try await read { db in
+            _ = try self.anyTool(db, id)
+            return try self.storedVersion(db, id, 1).createdBy
+        }
+    }
+
+    /// With `requireDistinctApprover`, the version's creator cannot approve it (four eyes).
+    public func approveTool(id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false) async throws -> Tool {
+        try await judge(id: id, by: actor, decision: "approved", text: note) { db, state in
+            let creator = try self.storedVersion(db, id, state.currentVersion).createdBy
+            return try ApprovalRules.approve(state, version: version, versionCreatedBy: creator, approver: actor,
+                                             requireDistinctApprover: requireDistinctApprover)
+        }
     }
 
     public func rejectTool(id: String, version: Int, reason: String, by actor: String) async throws -> Tool {
-        try await judge(id: id, by: actor, decision: "rejected", text: reason) { try ApprovalRules.reject($0, version: version) }
+        try await judge(id: id, by: actor, decision: "rejected", text: reason) { _, state in try ApprovalRules.reject(state, version: version) }
     }
 
     public func rollbackTool(id: String, to target: Int, by actor: String) async throws -> Tool {
         try await write { db in
             var tool = try self.liveTool(db, id)
-            let row = try Row.fetchOne(db, sql: "SELECT code, code_sha256, input_schema, schema_explicit FROM tool_versions WHERE tool_id = ? AND version = ?",
-                                       arguments: [id, target])
-            let transition = try ApprovalRules.rollback(tool.state, to: target, targetSHA256: row?["code_sha256"])
-            guard let row, let version = transition.newVersion else { return tool }
+            let stored = try? self.storedVersion(db, id, target)
+            let current = try self.storedVersion(db, id, tool.currentVersion)
+            let transition = try ApprovalRules.rollback(tool.state, to: target, targetSHA256: stored?.codeSha256,
+                                                        sameDefinition: stored?.definition == current.definition)
+            guard let stored, let version = transition.newVersion else { return tool }
+            if stored.definition.name != tool.name {
+                try self.requireFreeToolName(db, serverId: tool.serverId, stored.definition.name, except: id)
+            }
             let previousStatus = tool.approvalStatus
             let now = Timestamp.now()
-            let schema = row.json("input_schema")
-            try self.insertVersion(db, toolId: id, version, code: row["code"], schema: schema,
-                                   schemaExplicit: row["schema_explicit"], by: actor, at: now)
+            try self.insertVersion(db, toolId: id, version, stored.definition, schemaExplicit: stored.schemaExplicit, by: actor, at: now)
             tool.state = transition.state
-            tool.inputSchema = schema
+            tool.show(stored.definition)
             tool.updatedAt = now
             try self.saveToolRow(db, tool)
             try self.appendAudit(db, type: "tool.rolled_back", actor: actor, subject: id, details: .object([
@@ -204,17 +237,18 @@ extension Store {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
                 """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
-            return page(rows, limit: limit) { Self.version($0, withCode: false) }
+            return page(rows, limit: limit) { Self.version($0, withDefinition: false) }
         }
     }
 
+    /// One version with its full definition.
     public func version(toolId: String, number: Int) async throws -> ToolVersion {
         try await read { db in
             _ = try self.anyTool(db, toolId)
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
                 throw DomainError.notFound("tool \(toolId) has no version \(number)")
             }
-            return Self.version(row, withCode: true)
+            return Self.version(row, withDefinition: true)
         }
     }
 
@@ -232,11 +266,12 @@ extension Store {
         }
     }
 
-    private func judge(id: String, by actor: String, decision: String, text: String?, rule: @escaping @Sendable (ToolState) throws -> Transition) async throws -> Tool {
+    private func judge(id: String, by actor: String, decision: String, text: String?,
+                       rule: @escaping @Sendable (GRDB.Database, ToolState) throws -> Transition) async throws -> Tool {
         try await write { db in
             var tool = try self.liveTool(db, id)
             let previous = tool.approvalStatus
-            let transition = try rule(tool.state)
+            let transition = try rule(db, tool.state)
             let now = Timestamp.now()
             try db.execute(sql: """
                 INSERT INTO approval_decisions (tool_id, version, decision, note, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -254,13 +289,31 @@ extension Store {
         }
     }
 
-    private func insertVersion(_ db: GRDB.Database, toolId: String, _ version: NewVersion, code: String, schema: JSONValue,
+    private func insertVersion(_ db: GRDB.Database, toolId: String, _ version: NewVersion, _ definition: ToolDefinition,
                                schemaExplicit: Bool, by actor: String, at now: String) throws {
         try db.execute(sql: """
-            INSERT INTO tool_versions (tool_id, version, code, code_sha256, input_schema, schema_explicit, source, rolled_back_from, created_by, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [toolId, version.number, code, version.codeSHA256, schema.encodedString(), schemaExplicit,
-                             version.source.rawValue, version.rolledBackFrom, actor, now])
+            INSERT INTO tool_versions (tool_id, version, code, code_sha256, input_schema, schema_explicit, source, rolled_back_from,
+                                       created_by, created_at, name, description)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [toolId, version.number, definition.code, version.codeSHA256, definition.inputSchema.encodedString(),
+                             schemaExplicit, version.source.rawValue, version.rolledBackFrom, actor, now, definition.name,
+                             definition.description])
+    }
+
+    /// A stored version as the store needs it: its definition, whether its schema was given, who made it.
+    struct StoredVersion {
+        var definition: ToolDefinition
+        var codeSha256: String
+        var schemaExplicit: Bool
+        var createdBy: String
+    }
+
+    func storedVersion(_ db: GRDB.Database, _ toolId: String, _ number: Int) throws -> StoredVersion {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
+            throw DomainError.notFound("tool \(toolId) has no version \(number)")
+        }
+        return StoredVersion(definition: Self.definition(row), codeSha256: row["code_sha256"], schemaExplicit: row["schema_explicit"],
+                             createdBy: row["created_by"])
     }
 
     private func saveToolRow(_ db: GRDB.Database, _ tool: Tool) throws {
@@ -307,9 +360,22 @@ extension Store {
              createdAt: row["created_at"], updatedAt: row["updated_at"], deletedAt: row["deleted_at"])
     }
 
-    static func version(_ row: Row, withCode: Bool) -> ToolVersion {
+    static func version(_ row: Row, withDefinition: Bool) -> ToolVersion {
         ToolVersion(version: row["version"], codeSha256: row["code_sha256"], source: VersionSource(rawValue: row["source"]) ?? .submit,
                     rolledBackFrom: row["rolled_back_from"], createdBy: row["created_by"], createdAt: row["created_at"],
-                    code: withCode ? row["code"] : nil)
+                    definition: withDefinition ? definition(row) : nil)
+    }
+
+    static func definition(_ row: Row) -> ToolDefinition {
+        ToolDefinition(name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema"))
+    }
+}
+
+extension Tool {
+    /// The tool row shows its current version's definition.
+    mutating func show(_ definition: ToolDefinition) {
+        name = definition.name
+        description = definition.description
+        inputSchema = definition.inputSchema
     }
 }

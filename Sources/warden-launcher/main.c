@@ -55,8 +55,9 @@ static int usage(const char *msg)
             "       warden-launcher run|selftest --uid N --gid N --seccomp FILE.bpf --python PATH\n"
             "           [--bind-ro PATH]... [--runner-dir DIR] [--profile-dir DIR] [--tmp-bytes N]\n"
             "           [--cpu-ms N] [--memory-bytes N] [--nofile N] [--fsize-bytes N]\n"
-            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME] [--pass-fd N]...\n"
-            "           [--child-seccomp FILE.bpf] -- PYTHON_ARGS...\n",
+            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME [--cgroup-policy required|optional]] [--pass-fd N]...\n"
+            "           [--child-seccomp FILE.bpf] -- PYTHON_ARGS...\n"
+            "       warden-launcher cgroup-probe --cgroup-name NAME\n",
             msg);
     return 2;
 }
@@ -101,6 +102,10 @@ static int parse_run_opts(int argc, char **argv, struct wl_opts *o)
         else if (!strcmp(a, "--runner-dir")) o->runner_dir = val;
         else if (!strcmp(a, "--profile-dir")) o->profile_dir = val;
         else if (!strcmp(a, "--cgroup-name")) o->cgroup_name = val;
+        else if (!strcmp(a, "--cgroup-policy")) {
+            if (strcmp(val, "required") && strcmp(val, "optional")) return usage("--cgroup-policy must be required or optional");
+            o->cgroup_optional = !strcmp(val, "optional");
+        }
         else if (!strcmp(a, "--tmp-bytes")) nump = &o->tmp_bytes;
         else if (!strcmp(a, "--cpu-ms")) nump = &o->cpu_ms;
         else if (!strcmp(a, "--memory-bytes")) nump = &o->memory_bytes;
@@ -432,6 +437,17 @@ int main(int argc, char **argv)
         if (!policy || !out)
             return usage("compile-seccomp needs --policy and --output");
         return wl_seccomp_compile(policy, out, zygote);
+    }
+    if (strcmp(argv[1], "cgroup-probe") == 0) {
+        struct wl_opts o;
+        memset(&o, 0, sizeof o);
+        if (argc != 4 || strcmp(argv[2], "--cgroup-name"))
+            return usage("cgroup-probe needs --cgroup-name NAME");
+        o.cgroup_name = argv[3];
+        o.memory_bytes = 64 << 20;   /* limits the probe itself is under while it is inside */
+        o.pids = 16;
+        o.cpu_ms = 1000;
+        return wl_cgroup_probe(&o);
     }
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "selftest") == 0) {
         struct wl_opts o;

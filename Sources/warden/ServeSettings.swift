@@ -14,6 +14,7 @@ struct ServeSettings {
     var sessionLifetime = SessionTokens.maximumLifetime
     var oidc: OIDCSettings?
     var tls: TLSSettings?
+    var requireDistinctApprover = false
 
     struct Invalid: Error, CustomStringConvertible {
         var description: String
@@ -29,6 +30,7 @@ struct ServeSettings {
             Set((environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         allowLoopbackEgress = environment["WARDEN_EGRESS_ALLOW_LOOPBACK"] == "1"
+        requireDistinctApprover = environment["WARDEN_REQUIRE_DISTINCT_APPROVER"] == "1"
         rateLimits.requestsPerSecond = try number("WARDEN_RATE_REQUESTS_PER_SECOND") ?? rateLimits.requestsPerSecond
         rateLimits.requestsBurst = try number("WARDEN_RATE_REQUESTS_BURST") ?? rateLimits.requestsBurst
         rateLimits.executionsPerSecond = try number("WARDEN_RATE_EXECUTIONS_PER_SECOND") ?? rateLimits.executionsPerSecond
@@ -120,5 +122,6 @@ struct ServeSettings {
         services.corsOrigins = corsOrigins
         services.mcpAllowedOrigins = mcpAllowedOrigins
         services.tls = tls
+        services.requireDistinctApprover = requireDistinctApprover
     }
 }

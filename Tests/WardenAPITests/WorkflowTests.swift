@@ -14,7 +14,7 @@ struct WorkflowTests {
         let agent = try await server.key(.agent)
         let op = try await server.key(.operator)
         try await server.run { client in
-            let created = try await client.request(.post, "/v1/servers", key: op, json: #"{"name":"weather","allowed_hosts":["api.example.com"]}"#)
+            let created = try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"weather","allowed_hosts":["api.example.com"]}"#)
             #expect(created.status == 201)
             let serverId = try #require(created.string("id"))
 
@@ -44,10 +44,6 @@ struct WorkflowTests {
             #expect(run.string("status") == "succeeded")
             #expect(run["result"] == .object(["city": .string("Oslo"), "days": .int(3)]))
             #expect(run["version"] == .int(1))
-
-            let renamed = try await client.request(.patch, "/v1/tools/\(toolId)", key: op, json: #"{"description":"Weather forecast"}"#)
-            #expect(renamed.string("approval_status") == "approved")
-            #expect(renamed["current_version"] == .int(1))
 
             let same = try await client.request(.patch, "/v1/tools/\(toolId)", key: agent, body: .object(["code": .string(Self.codeV1)]))
             #expect(same.status == 200)
@@ -106,7 +102,7 @@ struct WorkflowTests {
 
             let events = try await client.request(.get, "/v1/audit-events?subject=\(toolId)&limit=500", key: admin)
             let types = events["items"]?.arrayItems.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
-            #expect(types == ["tool.created", "tool.approved", "tool.updated", "tool.version_created", "tool.approved",
+            #expect(types == ["tool.created", "tool.approved", "tool.version_created", "tool.approved",
                               "tool.rolled_back", "tool.rejected", "tool.version_created", "tool.deleted"])
             let verify = try await client.request(.get, "/v1/audit-events/verify", key: admin)
             #expect(verify["ok"] == .bool(true))

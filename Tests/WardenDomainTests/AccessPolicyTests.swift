@@ -18,7 +18,29 @@ struct AccessPolicyTests {
 
     @Test func agentReadsSubmitsAndExecutesOnly() {
         let allowed = Set(Action.allCases.filter { AccessPolicy.allows(.agent, $0) })
-        #expect(allowed == [.readRegistry, .submitTools, .executeTools])
+        #expect(allowed == [.readRegistry, .submitTools, .deleteTools, .executeTools])
+    }
+
+    @Test func onlyAdminsChangeTheEgressPolicy() {
+        #expect(Role.allCases.filter { AccessPolicy.allows($0, .manageEgressPolicy) } == [.admin])
+    }
+
+    @Test func agentsChangeOnlyTheirOwnTools() throws {
+        let agent = Principal(id: "a", name: "a", role: .agent, kind: .apiKey)
+        let operatorPrincipal = Principal(id: "o", name: "o", role: .operator, kind: .apiKey)
+        try ToolOwnership.requireMayChange(toolCreatedBy: "key:a", agent)
+        #expect(throws: DomainError.self) { try ToolOwnership.requireMayChange(toolCreatedBy: "key:b", agent) }
+        try ToolOwnership.requireMayChange(toolCreatedBy: "key:b", operatorPrincipal)
+    }
+
+    @Test func testRunsByAdminsOrTheVersionsCreator() throws {
+        let admin = Principal(id: "x", name: "x", role: .admin, kind: .apiKey)
+        let creator = Principal(id: "a", name: "a", role: .agent, kind: .apiKey)
+        let auditor = Principal(id: "a", name: "a", role: .auditor, kind: .apiKey)
+        try ToolOwnership.requireMayTestRun(versionCreatedBy: "key:a", admin)
+        try ToolOwnership.requireMayTestRun(versionCreatedBy: "key:a", creator)
+        #expect(throws: DomainError.self) { try ToolOwnership.requireMayTestRun(versionCreatedBy: "key:b", creator) }
+        #expect(throws: DomainError.self) { try ToolOwnership.requireMayTestRun(versionCreatedBy: "key:a", auditor) }
     }
 
     @Test func auditorIsReadOnlyAndNeverSeesSecretValues() {

@@ -74,6 +74,7 @@ REQUEST_MAX = 8 << 20
 RESULT_FD = 3
 EGRESS_FD = 5
 EGRESS_FRAME_MAX = 8 << 20   # the supervisor caps bodies at 1 MiB; this only bounds our reads
+_egress_request_max = EGRESS_FRAME_MAX   # the supervisor's cap for this execution, from the request
 
 
 def _diag(msg):
@@ -276,8 +277,14 @@ def _read_request():
     return _loads(b"".join(chunks).decode("utf-8"))
 
 
+def _framed_size(s):
+    # What `s` costs inside the reply frame: its JSON-escaped UTF-8, without the quotes.
+    return len(_quote(s).encode("utf-8", "replace")) - 2
+
+
 class _BoundedWriter:
-    """sys.stdout/sys.stderr for the tool: keeps at most `limit` UTF-8 bytes, then only counts."""
+    """sys.stdout/sys.stderr for the tool: keeps what fits in `limit` bytes of the reply frame
+    (UTF-8, JSON escapes counted, so the supervisor's frame cap holds), then only counts."""
 
     encoding = "utf-8"
     errors = "replace"
@@ -290,14 +297,21 @@ class _BoundedWriter:
             raise TypeError("write() argument must be str, not %s" % type(s).__name__)
         if self.truncated:
             return len(s)
-        b = s.encode("utf-8", "replace")
+        n = len(s)
         room = self._limit - self._size
-        if len(b) > room:
-            b = b[:room]
+        if _framed_size(s) > room:
             self.truncated = True
-        self._parts.append(b)
-        self._size += len(b)
-        return len(s)
+            lo, hi = 0, min(n, room)   # the longest prefix that fits: ~20 halvings at most
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if _framed_size(s[:mid]) <= room:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            s = s[:lo]
+        self._parts.append(s.encode("utf-8", "replace"))
+        self._size += _framed_size(s)
+        return n
 
     def flush(self):
         pass
@@ -455,8 +469,8 @@ def _egress_frame(method, url, params, json_, data, headers, timeout):
         payload = _dumps(req, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: the escaped form is still valid JSON
         payload = _dumps(req, ensure_ascii=True).encode("utf-8")
-    if len(payload) > EGRESS_FRAME_MAX:
-        raise EgressError("request larger than %d bytes" % EGRESS_FRAME_MAX)
+    if len(payload) > _egress_request_max:   # the supervisor would stop the worker for it
+        raise EgressError("request larger than %d bytes" % _egress_request_max)
     return len(payload).to_bytes(4, "big") + payload
 
 
@@ -653,13 +667,15 @@ def _tool_line(tb):
 
 
 def _error(kind, message, line=None):
-    err = {"type": kind, "message": message}
+    err = {"type": kind[:200], "message": message}
     if line is not None:
         err["line"] = line
     return {"ok": False, "error": err}
 
 
 def _run(req):
+    global _egress_request_max
+    _egress_request_max = int(req.get("egress_frame_bytes") or EGRESS_FRAME_MAX)
     out = _BoundedWriter(int(req.get("stdout_bytes") or 1 << 20))
     result_max = int(req.get("result_bytes") or 1 << 20)
     args = req.get("arguments") or {}
@@ -781,10 +797,21 @@ def _become_worker(control, fds, load_strict_filter, _signal, exit_=os._exit):
         exit_(70)
 
 
-def _empty_tmp():
-    # Tools cannot make directories, links or special files: /tmp holds only their regular files.
-    for name in os.listdir("/tmp"):
-        os.unlink("/tmp/" + name)
+def _empty_tmp(exit_=os._exit):
+    """Empties /tmp from a short-lived process of its own: the names a child left are read into
+    that process's memory, never the server's, so no later child can find them in what it
+    inherits. True once /tmp is empty. Tools cannot make directories, links or special files:
+    /tmp holds only their regular files (at most the mount's nr_inodes)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for name in os.listdir("/tmp"):
+                os.unlink("/tmp/" + name)
+        except BaseException:
+            exit_(1)
+        exit_(0)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 # A server retires (the pool starts a fresh one) after this many children, or once it has used
@@ -820,9 +847,11 @@ def _serve_one(control, fds, load_strict_filter, _signal):
         "error": None,
     }
     try:
-        _empty_tmp()
-    except OSError as e:
-        _diag("fork server: cannot empty /tmp (%s); stopping" % e)
+        emptied = _empty_tmp()
+    except OSError:
+        emptied = False
+    if not emptied:
+        _diag("fork server: cannot empty /tmp; stopping")
         report["retire"] = True
     return report
 
