@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Warden needs on Debian 12 (skips what is already there).
 set -euo pipefail
-packages=(libsqlite3-dev libseccomp-dev libcap-dev python3 pkg-config)
+packages=(libsqlite3-dev sqlite3 libseccomp-dev libcap-dev python3 pkg-config util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

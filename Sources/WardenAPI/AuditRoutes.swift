@@ -16,9 +16,16 @@ struct AuditRoutes {
                                      since: try query.time("since"), until: try query.time("until"))
             return try JSONResponse.list(try await store.auditEvents(filter, after: cursor, limit: limit))
         }
-        router.get("audit-events/verify") { _, context in
+        router.get("audit-events/verify") { request, context in
             _ = try context.require(.readAudit)
-            return try JSONResponse.make(try await store.verifyAuditChain())
+            let query = Query(request)
+            try query.requireKnown(["expect_head"])
+            var expected: AuditHead?
+            if let text = query.string("expect_head") {
+                guard let head = AuditHead(text) else { throw DomainError.invalidRequest("expect_head must be SEQ:HASH (a head reported earlier)") }
+                expected = head
+            }
+            return try JSONResponse.make(try await store.verifyAuditChain(expectedHead: expected))
         }
     }
 }

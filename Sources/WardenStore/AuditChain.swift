@@ -43,15 +43,39 @@ public struct AuditSigner: Sendable {
     }
 }
 
+/// The last entry of the chain. Recorded elsewhere (a backup manifest, a log line, an
+/// operator's note), it catches a truncated tail, which the chain alone cannot show.
+public struct AuditHead: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var seq: Int64
+    public var hash: String
+
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// `SEQ:HASH`, as printed by `warden audit verify` and logged by the server.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
+              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        self.init(seq: seq, hash: String(parts[1]))
+    }
+
+    public var description: String { "\(seq):\(hash)" }
+}
+
 /// The result of walking the chain.
 public struct ChainVerification: Codable, Equatable, Sendable {
     public var ok: Bool
     public var checked: Int64
     public var firstBreak: Int64?
     public var reason: String?
+    /// The last entry that verified; nil for an empty chain.
+    public var head: AuditHead?
 
     enum CodingKeys: String, CodingKey {
-        case ok, checked, reason
+        case ok, checked, reason, head
         case firstBreak = "first_break"
     }
 
@@ -61,6 +85,7 @@ public struct ChainVerification: Codable, Equatable, Sendable {
         try c.encode(checked, forKey: .checked)
         try c.encode(firstBreak, forKey: .firstBreak)
         try c.encode(reason, forKey: .reason)
+        try c.encode(head, forKey: .head)
     }
 }
 
@@ -86,40 +111,62 @@ extension Store {
         }
     }
 
-    /// Walks the whole chain and names the first entry that does not hold. One read transaction
-    /// (a consistent snapshot) and a cursor: rows are checked as they are read, straight from
-    /// SQLite's buffers, so memory stays flat however long the chain is.
-    public func verifyAuditChain() async throws -> ChainVerification {
+    /// The chain's last entry, without verifying anything.
+    public func auditHead() async throws -> AuditHead? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
+        }
+    }
+
+    /// Walks the whole chain and names the first entry that does not hold; with `expectedHead`
+    /// (recorded earlier), also that the chain still holds that entry unchanged, so a deleted
+    /// tail is caught. One read transaction (a consistent snapshot) and a cursor: rows are checked
+    /// as they are read, straight from SQLite's buffers, so memory stays flat.
+    public func verifyAuditChain(expectedHead: AuditHead? = nil) async throws -> ChainVerification {
         let signer = self.signer
         return try await read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
-                """)
-            var expectedSeq: Int64 = 1
-            var previous = Array(AuditSigner.genesisHash.utf8)
-            var canonical: [UInt8] = []
-            while let row = try cursor.next() {
-                let seq: Int64 = row[0]
-                if seq != expectedSeq {
-                    return ChainVerification(ok: false, checked: expectedSeq - 1, firstBreak: expectedSeq, reason: "entry \(expectedSeq) is missing")
-                }
-                let recordedPrev = row.dataNoCopy(atIndex: 6) ?? Data()
-                guard recordedPrev.elementsEqual(previous) else {
-                    return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
-                }
-                canonical.removeAll(keepingCapacity: true)
-                var seqDigits: [UInt8] = []
-                AuditSigner.appendDecimal(Int(seq), to: &seqDigits)
-                AuditSigner.appendField(seqDigits, to: &canonical)
-                for column in 1...6 { AuditSigner.appendField(row.dataNoCopy(atIndex: column) ?? Data(), to: &canonical) }
-                let recorded = row.dataNoCopy(atIndex: 7) ?? Data()
-                guard recorded.elementsEqual(signer.hexMAC(canonical)) else {
-                    return ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: "entry \(seq) was changed, or the audit key is wrong")
-                }
-                previous = Array(recorded)
-                expectedSeq = seq + 1
-            }
-            return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil)
+            try Self.verifyChain(db, signer: signer, expectedHead: expectedHead)
         }
+    }
+
+    static func verifyChain(_ db: GRDB.Database, signer: AuditSigner, expectedHead: AuditHead?) throws -> ChainVerification {
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
+            """)
+        var expectedSeq: Int64 = 1
+        var previous = Array(AuditSigner.genesisHash.utf8)
+        var canonical: [UInt8] = []
+        var head: AuditHead?
+        func broken(_ seq: Int64, _ reason: String) -> ChainVerification {
+            ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: reason, head: head)
+        }
+        while let row = try cursor.next() {
+            let seq: Int64 = row[0]
+            if seq != expectedSeq { return broken(expectedSeq, "entry \(expectedSeq) is missing") }
+            let recordedPrev = row.dataNoCopy(atIndex: 6) ?? Data()
+            guard recordedPrev.elementsEqual(previous) else {
+                return broken(seq, "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
+            }
+            canonical.removeAll(keepingCapacity: true)
+            var seqDigits: [UInt8] = []
+            AuditSigner.appendDecimal(Int(seq), to: &seqDigits)
+            AuditSigner.appendField(seqDigits, to: &canonical)
+            for column in 1...6 { AuditSigner.appendField(row.dataNoCopy(atIndex: column) ?? Data(), to: &canonical) }
+            let recorded = row.dataNoCopy(atIndex: 7) ?? Data()
+            guard recorded.elementsEqual(signer.hexMAC(canonical)) else {
+                return broken(seq, "entry \(seq) was changed, or the audit key is wrong")
+            }
+            if let expectedHead, expectedHead.seq == seq, !recorded.elementsEqual(Array(expectedHead.hash.utf8)) {
+                return broken(seq, "entry \(seq) is not the one recorded as the head earlier (the chain was rewritten from there)")
+            }
+            previous = Array(recorded)
+            head = AuditHead(seq: seq, hash: String(decoding: recorded, as: UTF8.self))
+            expectedSeq = seq + 1
+        }
+        if let expectedHead, expectedHead.seq >= expectedSeq {
+            let missing = expectedSeq == expectedHead.seq ? "entry \(expectedSeq) is" : "entries \(expectedSeq) to \(expectedHead.seq) are"
+            return broken(expectedSeq, "\(missing) missing: the chain ends at \(expectedSeq - 1) but its head was \(expectedHead.seq) earlier")
+        }
+        return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil, head: head)
     }
 }

@@ -55,6 +55,8 @@ extension Store {
              try String.fetchOne(db, sql: "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
         }
         try destination.close()
+        // Key hashes and encrypted secrets: readable by the owner only.
+        chmod(partial.path, 0o600)
         // Replaces an older snapshot only now that the new one is complete.
         guard rename(partial.path, snapshot.path) == 0 else { throw BackupError.exists(snapshot.path) }
         let data = try Data(contentsOf: snapshot)
@@ -62,30 +64,46 @@ extension Store {
                                       schemaVersion: schema, auditEvents: events, auditHead: head)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(manifest).write(to: manifestURL, options: .atomic)
+        let manifestPartial = URL(fileURLWithPath: manifestURL.path + ".partial")
+        FileManager.default.createFile(atPath: manifestPartial.path, contents: try encoder.encode(manifest), attributes: [.posixPermissions: 0o600])
+        guard rename(manifestPartial.path, manifestURL.path) == 0 else { throw BackupError.exists(manifestURL.path) }
         return manifest
     }
 
     /// Checks a backup before anything is replaced: manifest checksum, integrity check, and the
-    /// audit chain under this installation's audit key.
-    public static func verifyBackup(_ snapshot: URL, signer: AuditSigner, migrationsDirectory: URL) async throws -> BackupManifest {
+    /// audit chain under this installation's audit key, against the manifest's head and count.
+    /// The snapshot is read once: what is returned is exactly the bytes that were checked.
+    public static func verifyBackup(_ snapshot: URL, signer: AuditSigner, migrationsDirectory: URL) async throws -> VerifiedBackup {
         let manifestURL = BackupManifest.url(for: snapshot)
         guard let manifestData = try? Data(contentsOf: manifestURL) else { throw BackupError.missingManifest(manifestURL.path) }
         let manifest = try JSONDecoder().decode(BackupManifest.self, from: manifestData)
-        let found = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
+        let bytes = try Data(contentsOf: snapshot)
+        let found = Digest.sha256Hex(Array(bytes))
         guard found == manifest.sha256 else { throw BackupError.checksum(expected: manifest.sha256, found: found) }
         // Work on a copy: opening a database can write to it, and the backup must stay as it was.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("warden-restore-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: scratch) }
-        try FileManager.default.copyItem(at: snapshot, to: scratch.appendingPathComponent("warden.db"))
-        let copy = try DatabaseQueue(path: scratch.appendingPathComponent("warden.db").path)
+        let copyURL = scratch.appendingPathComponent("warden.db")
+        try bytes.write(to: copyURL)
+        let copy = try DatabaseQueue(path: copyURL.path)
         let integrity = try await copy.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         guard integrity == ["ok"] else { throw BackupError.integrity(integrity.prefix(5).joined(separator: "; ")) }
         try copy.close()
         let store = try Store.open(dataDirectory: scratch, migrationsDirectory: migrationsDirectory, signer: signer)
-        let chain = try await store.verifyAuditChain()
+        let expected = manifest.auditHead.map { AuditHead(seq: Int64(manifest.auditEvents), hash: $0) }
+        let chain = try await store.verifyAuditChain(expectedHead: expected)
         guard chain.ok else { throw BackupError.audit("first break at entry \(chain.firstBreak ?? 0): \(chain.reason ?? "")") }
-        return manifest
+        guard chain.checked == Int64(manifest.auditEvents), chain.head?.hash == manifest.auditHead else {
+            throw BackupError.audit("the manifest records \(manifest.auditEvents) events ending at \(manifest.auditHead ?? "none"), the snapshot holds \(chain.checked) ending at \(chain.head?.hash ?? "none")")
+        }
+        return VerifiedBackup(manifest: manifest, bytes: bytes, chain: chain)
     }
+}
+
+/// A backup that passed every check, with the very bytes that were checked.
+public struct VerifiedBackup: Sendable {
+    public var manifest: BackupManifest
+    public var bytes: Data
+    public var chain: ChainVerification
 }

@@ -34,9 +34,9 @@ struct Restore: AsyncParsableCommand {
         let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment,
                                    guarding: "a backup whose audit chain must be verified with it") { false }
         let snapshot = URL(fileURLWithPath: input)
-        let manifest = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key),
+        let verified = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key),
                                                     migrationsDirectory: home.appendingPathComponent("migrations"))
-        print("backup verified: sha256 matches, integrity ok, audit chain of \(manifest.auditEvents) events intact")
+        print("backup verified: sha256 \(verified.manifest.sha256) matches, integrity ok, audit chain walked: \(verified.chain.checked) events verified, head \(verified.chain.head.map(\.description) ?? "none") equals the manifest's")
         if dryRun { return }
         let database = data.url.appendingPathComponent("warden.db")
         let exists = FileManager.default.fileExists(atPath: database.path)
@@ -45,7 +45,10 @@ struct Restore: AsyncParsableCommand {
         // Copy beside the database first; the old one goes only once the new one is complete.
         let staged = data.url.appendingPathComponent("warden.db.restoring")
         try? FileManager.default.removeItem(at: staged)
-        try FileManager.default.copyItem(at: snapshot, to: staged)
+        // Exactly the bytes that were verified: the file on disk is not read again.
+        guard FileManager.default.createFile(atPath: staged.path, contents: verified.bytes, attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationFailure("could not write \(staged.path)")
+        }
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
         guard rename(staged.path, database.path) == 0 else { throw ValidationFailure("could not move the restored database into place") }
         print("restored \(input) into \(database.path)")

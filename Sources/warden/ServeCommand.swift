@@ -100,6 +100,8 @@ struct Serve: AsyncParsableCommand {
         }
         let retention = settings.retention.map { period in Task { await RetentionTask(store: store, period: period).run() } }
         defer { retention?.cancel() }
+        let checkpoints = Task { await AuditCheckpointTask(store: store, logger: logger).run() }
+        defer { checkpoints.cancel() }
         let app = try WardenApplication.make(services, host: host, port: port, logger: logger)
         try await app.runService()
         await sandbox.shutdown()

@@ -102,4 +102,39 @@ struct AuditChainTests {
             try await store.pool.write { db in try db.execute(sql: "DELETE FROM tool_versions WHERE tool_id = ?", arguments: [tool.id]) }
         }
     }
+
+    /// Deleting the newest events leaves a chain that verifies on its own; the head recorded
+    /// earlier names the missing range. The rows are deleted with the sqlite3 shell, as an
+    /// intruder with the file would.
+    @Test func deletingTheTailIsCaughtAgainstARecordedHead() async throws {
+        let (store, dir) = try await filled(10)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let before = try await store.verifyAuditChain()
+        let head = try #require(before.head)
+        let stored = try await store.auditHead()
+        #expect(before.ok && head.seq == 10 && head == stored)
+        #expect(AuditHead(head.description) == head)
+
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        shell.arguments = [dir.appendingPathComponent("warden.db").path, "DELETE FROM audit_events WHERE seq > 7;"]
+        try shell.run()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+
+        let alone = try await store.verifyAuditChain()
+        #expect(alone.ok && alone.checked == 7, "without a recorded head a truncated chain still verifies")
+        let against = try await store.verifyAuditChain(expectedHead: head)
+        #expect(!against.ok)
+        #expect(against.firstBreak == 8)
+        #expect(against.reason?.contains("entries 8 to 10 are missing") == true, "\(against.reason ?? "")")
+
+        // A chain rewritten from the head on (same length, other content) is caught too.
+        try await store.recordAudit(type: "forged", actor: "x", subject: "y")
+        try await store.recordAudit(type: "forged", actor: "x", subject: "y")
+        try await store.recordAudit(type: "forged", actor: "x", subject: "y")
+        let rewritten = try await store.verifyAuditChain(expectedHead: head)
+        #expect(!rewritten.ok && rewritten.firstBreak == 10, "\(rewritten)")
+        #expect(AuditHead("10:abc") == nil && AuditHead("x:" + head.hash) == nil)
+    }
 }

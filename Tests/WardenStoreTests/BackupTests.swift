@@ -30,7 +30,13 @@ struct BackupTests {
         await #expect(throws: BackupError.self) { _ = try await store.backup(to: snapshot, force: false) }
         _ = try await store.backup(to: snapshot, force: true)
         let verified = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
-        #expect(verified.auditEvents == 3)
+        #expect(verified.manifest.auditEvents == 3 && verified.chain.checked == 3)
+        #expect(verified.chain.head?.hash == manifest.auditHead || verified.manifest.auditHead == verified.chain.head?.hash)
+        #expect(verified.bytes == (try Data(contentsOf: snapshot)))
+        for file in [snapshot, BackupManifest.url(for: snapshot)] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent) holds key hashes and encrypted secrets: owner only")
+        }
         let restored = try DatabaseQueue(path: snapshot.path)
         let status = try await restored.read { db in try String.fetchOne(db, sql: "SELECT approval_status FROM tools") }
         #expect(status == "approved", "the approval is in the snapshot")
@@ -60,6 +66,28 @@ struct BackupTests {
             Issue.record("a tampered audit trail must not verify")
         } catch let error as BackupError {
             #expect("\(error)".contains("entry 2"))
+        }
+    }
+
+    /// A snapshot whose newest audit events were deleted (and the checksum fixed up) still has an
+    /// intact chain; the manifest's head and count catch it.
+    @Test func aTruncatedAuditTailIsCaughtByTheManifestsHead() async throws {
+        let (store, dir) = try await filledStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let snapshot = dir.appendingPathComponent("backup.db")
+        _ = try await store.backup(to: snapshot, force: false)
+        let queue = try DatabaseQueue(path: snapshot.path)
+        try await queue.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 3") }
+        try queue.close()
+        let manifestURL = BackupManifest.url(for: snapshot)
+        var manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: manifestURL))
+        manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
+        try JSONEncoder().encode(manifest).write(to: manifestURL)
+        do {
+            _ = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
+            Issue.record("a truncated audit trail must not verify")
+        } catch let error as BackupError {
+            #expect("\(error)".contains("entry 3 is missing"), "\(error)")
         }
     }
 }
