@@ -53,6 +53,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case is SandboxError:
             return APIError(status: .serviceUnavailable, code: "sandbox_unavailable",
                             message: "the sandbox could not start a worker; see /readyz", headers: [.retryAfter: "5"])
+        case SecretError.cannotDecrypt as SecretError:
+            return APIError(status: .serviceUnavailable, code: "secrets_unavailable",
+                            message: "this server's secrets do not open with the configured encryption key; an operator must set WARDEN_ENCRYPTION_KEY (and WARDEN_ENCRYPTION_KEY_OLD during a rotation) and run `warden secrets rotate`",
+                            headers: [.retryAfter: "60"])
         case let error as HTTPError:
             return from(error)
         case is NIOTooManyBytesError:

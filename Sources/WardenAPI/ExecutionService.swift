@@ -112,12 +112,13 @@ public struct ExecutionService: Sendable {
         execution.maxRssKb = outcome.maxRssKb
         execution.finishedAt = Timestamp.now()
         if let egress {
-            execution.egress = (try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([])
+            // Hosts and denial messages come from tool code: redacted like everything else it wrote.
+            execution.egress = redactor.redact((try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([]))
         }
         // The caller gets the whole (redacted) result; the log keeps a bounded copy.
         var response = execution
         response.result = outcome.result.map(redactor.redact)
-        response.error = outcome.error.map { ExecutionError(type: $0.type, message: redactor.redact($0.message)) }
+        response.error = outcome.error.map { ExecutionError(type: String(redactor.redact($0.type).prefix(200)), message: redactor.redact($0.message)) }
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated
         try await store.finishExecution(logged(response))

@@ -21,8 +21,8 @@ struct SecretRoutes {
                 throw DomainError.invalidRequest("secret names must match ^[A-Z_][A-Z0-9_]{0,63}$")
             }
             let body = try await JSONBody.decode(PutBody.self, from: request, limit: limits.requestBodyBytes)
-            guard !body.value.isEmpty, body.value.utf8.count <= 64 * 1024 else {
-                throw DomainError.invalidRequest("value must be 1 to 65536 bytes")
+            guard body.value.count >= Redactor.minimumSecretLength, body.value.utf8.count <= 64 * 1024 else {
+                throw DomainError.invalidRequest("value must be \(Redactor.minimumSecretLength) characters to 65536 bytes: a shorter secret could not be told apart from ordinary text when logs are redacted")
             }
             let info = try await store.putSecret(serverId: try context.parameters.require("id"), name: name, value: body.value,
                                                  box: box, by: principal.actor)

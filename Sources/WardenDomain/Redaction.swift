@@ -5,11 +5,13 @@ public struct Redactor: Sendable {
     static let sensitiveWords: Set<String> = ["password", "passwd", "secret", "token", "apikey", "authorization", "cookie", "session"]
     static let sensitivePairs: Set<String> = ["api_key", "auth_token", "access_token", "refresh_token", "private_key", "client_secret"]
 
-    /// Secret values to blank out; very short ones are ignored so ordinary words are not hidden.
+    /// Secret values to blank out, longest first. New secrets are at least 8 characters (shorter
+    /// ones would hide ordinary words); any older, shorter one is still redacted: leaking beats garbling.
     private let secretValues: [String]
+    public static let minimumSecretLength = 8
 
     public init(secretValues: [String] = []) {
-        self.secretValues = secretValues.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+        self.secretValues = secretValues.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
     }
 
     /// `author` and `keyword` are not sensitive; `github_token`, `apiKey`, `X-Api-Key` are.
@@ -26,7 +28,7 @@ public struct Redactor: Sendable {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for (key, member) in members {
-                out[key] = Self.isSensitiveName(key) ? .string(Self.marker) : redact(member)
+                out[redact(key)] = Self.isSensitiveName(key) ? .string(Self.marker) : redact(member)
             }
             return .object(out)
         case .array(let items):

@@ -45,6 +45,8 @@ extension Store {
                                  execution.error?.type, execution.error?.message, execution.stdout, execution.truncated,
                                  execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt,
                                  execution.egress.encodedString(), execution.id])
+            // Already finished (or never begun): no event for a change that did not happen.
+            guard db.changesCount > 0 else { return }
             try self.appendAudit(db, type: "execution.finished", actor: execution.caller, subject: execution.id, details: .object([
                 "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
                 "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
@@ -122,7 +124,7 @@ extension Store {
 
 extension Store {
     /// Deletes finished executions that started before `cutoff`, in batches so writers are not
-    /// held up, and records the pruning in the audit trail. Returns how many rows went.
+    /// held up. Each batch commits with its own audit event; nothing deleted, no event.
     @discardableResult
     public func pruneExecutions(startedBefore cutoff: String, by actor: String) async throws -> Int {
         var total = 0
@@ -132,13 +134,16 @@ extension Store {
                     DELETE FROM executions WHERE seq IN (
                         SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)
                     """, arguments: [cutoff])
-                return db.changesCount
+                let deleted = db.changesCount
+                if deleted > 0 {
+                    try self.appendAudit(db, type: "executions.pruned", actor: actor, subject: "executions",
+                                         details: .object(["started_before": .string(cutoff), "deleted": .int(Int64(deleted))]))
+                }
+                return deleted
             }
             total += deleted
             if deleted == 0 { break }
         }
-        try await recordAudit(type: "executions.pruned", actor: actor, subject: "executions",
-                              details: .object(["started_before": .string(cutoff), "deleted": .int(Int64(total))]))
         return total
     }
 }

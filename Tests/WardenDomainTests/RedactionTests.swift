@@ -21,7 +21,9 @@ struct RedactionTests {
         let redactor = Redactor(secretValues: ["s3cr3t-value", "ab"])
         #expect(redactor.redact("the key is s3cr3t-value!") == "the key is [REDACTED]!")
         #expect(redactor.redact(.array([.string("x s3cr3t-value")])) == .array([.string("x [REDACTED]")]))
-        #expect(redactor.redact("ab stays") == "ab stays")
+        // A short secret stored before the 8-character minimum is still redacted: leaking beats garbling.
+        #expect(redactor.redact("ab goes") == "[REDACTED] goes")
+        #expect(redactor.redact(.object(["s3cr3t-value": .int(1)])) == .object([Redactor.marker: .int(1)]), "object keys too")
     }
 
     @Test func truncationKeepsWholeCharacters() {

@@ -98,6 +98,19 @@ struct ExecutionLogTests {
         #expect(try await store.verifyAuditChain().ok)
     }
 
+    @Test func noEventForAChangeThatDidNotHappen() async throws {
+        let (store, dir, _) = try makeStore()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try await seedTool(store)
+        let done = record(tool, 1)
+        try await insert(store, done)
+        try await store.finishExecution(done)   // a second finish changes nothing
+        let finished = try await store.auditEvents(AuditFilter(type: "execution.finished"), after: nil, limit: 5).items
+        #expect(finished.count == 1)
+        #expect(try await store.pruneExecutions(startedBefore: "2000-01-01T00:00:00.000Z", by: "test") == 0)
+        #expect(try await store.auditEvents(AuditFilter(type: "executions.pruned"), after: nil, limit: 5).items.isEmpty)
+    }
+
     @Test func exportingAHundredThousandRowsPageByPageStaysBounded() async throws {
         let (store, dir, _) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
