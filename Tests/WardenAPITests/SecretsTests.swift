@@ -154,4 +154,25 @@ struct SecretStorageTests {
             #expect(logged.body.contains("egress"))
         }
     }
+
+    /// Secrets sealed under another key (the encryption key changed without a rotation): the
+    /// start-up check names them, and an execution answers 503 with its own code, never 500.
+    @Test func secretsUnderAnUnknownKeyAreA503NotA500() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        let serverRecord = try await server.store.createServer(ServerDraft(name: "k", description: "", allowedHosts: []), by: "test")
+        let foreign = SecretBox(currentKey: RandomBytes.make(32))
+        _ = try await server.store.putSecret(serverId: serverRecord.id, name: "API_TOKEN", value: "sealed-elsewhere", box: foreign, by: "test")
+        let check = try await server.store.secretKeyCheck(box: server.services.secretBox)
+        #expect(check.total == 1 && check.unreadable == 1)
+        #expect(try await server.store.secretKeyCheck(box: SecretBox(currentKey: RandomBytes.make(32), oldKey: nil)).unreadable == 1)
+        try await server.run { client in
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverRecord.id)/tools", key: admin,
+                                                               body: .object(["name": "t", "code": "def main():\n    return 1\n"])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let run = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: "{}")
+            #expect(run.status == 503 && run.errorCode == "secrets_unavailable", "\(run.status) \(run.body)")
+            #expect(run.body.contains("warden secrets rotate"))
+        }
+    }
 }
