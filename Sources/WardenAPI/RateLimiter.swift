@@ -15,10 +15,15 @@ public struct RateLimits: Sendable {
 public actor RateLimiter {
     private let limits: RateLimits
     private var buckets: [String: TokenBucket] = [:]
-    private var lastSweep = Date().timeIntervalSinceReferenceDate
+    /// Past this many buckets the least recently used ones that hold nobody back are forgotten.
+    private let capacity: Int
+    /// Failed-authentication audit events per address: one per window, with how many were folded in.
+    private var failureWindows: [String: (start: Double, folded: Int)] = [:]
+    static let failureAuditWindow = 60.0
 
-    public init(limits: RateLimits) {
+    public init(limits: RateLimits, capacity: Int = 10_000) {
         self.limits = limits
+        self.capacity = capacity
     }
 
     func request(identity: String) throws {
@@ -29,39 +34,68 @@ public actor RateLimiter {
         try take("srv:\(serverId)", limits.executionsBurst, limits.executionsPerSecond, what: "executions on this server")
     }
 
-    /// Refuses a client whose failed attempts used up their budget (checked before authenticating).
-    func checkAuthFailures(address: String) throws {
-        // Probe a copy: looking must not spend a token; only failures do.
-        let now = Date().timeIntervalSinceReferenceDate
-        var probe = buckets["auth:\(address)"] ?? TokenBucket(capacity: limits.authFailuresBurst, perSecond: limits.authFailuresPerSecond, now: now)
-        let (allowed, retry) = probe.take(now: now)
-        if !allowed {
+    /// Reserves one failure from the address's budget before authenticating, in one step, so
+    /// concurrent guesses cannot all pass a look that spends nothing. A caller that then
+    /// authenticates gives it back (`refundAuthAttempt`).
+    func reserveAuthAttempt(address: String) throws {
+        do {
+            try take("auth:\(Self.clientKey(address))", limits.authFailuresBurst, limits.authFailuresPerSecond,
+                     what: "failed authentication attempts from this address")
+        } catch {
             WardenMetrics.rateLimited("auth_failures")
-            throw Self.limited("too many failed authentication attempts from this address", retry)
+            throw error
         }
     }
 
-    func recordAuthFailure(address: String) {
-        _ = try? take("auth:\(address)", limits.authFailuresBurst, limits.authFailuresPerSecond, what: "")
+    func refundAuthAttempt(address: String) {
+        buckets["auth:\(Self.clientKey(address))"]?.refund()
     }
+
+    /// Whether this failure gets an audit event of its own, and how many earlier ones in the
+    /// window it stands for: a flood of failures from one address adds one row a minute.
+    func auditFailure(_ type: String = "auth.failed", address: String, now: Double = Date().timeIntervalSinceReferenceDate) -> (record: Bool, folded: Int) {
+        let key = type + " " + Self.clientKey(address)
+        if let window = failureWindows[key], now - window.start < Self.failureAuditWindow {
+            failureWindows[key] = (window.start, window.folded + 1)
+            return (false, 0)
+        }
+        let folded = failureWindows[key]?.folded ?? 0
+        failureWindows[key] = (now, 0)
+        if failureWindows.count > capacity {
+            failureWindows = failureWindows.filter { now - $0.value.start < Self.failureAuditWindow }
+        }
+        return (true, folded)
+    }
+
+    /// IPv6 clients are counted per /64 (one host usually holds a whole /64); IPv4 per address.
+    static func clientKey(_ address: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            return bytes[12..<16].map(String.init).joined(separator: ".")   // IPv4-mapped
+        }
+        return Hex.encode(bytes[0..<8]) + "::/64"
+    }
+
+    var bucketCount: Int { buckets.count }
 
     private func take(_ key: String, _ burst: Double, _ perSecond: Double, what: String) throws {
         let now = Date().timeIntervalSinceReferenceDate
-        sweep(now)
         var bucket = buckets[key] ?? TokenBucket(capacity: burst, perSecond: perSecond, now: now)
         let (allowed, retry) = bucket.take(now: now)
         buckets[key] = bucket
+        if buckets.count > capacity { evict(now) }
         if !allowed {
-            WardenMetrics.rateLimited(key.hasPrefix("srv:") ? "executions" : "requests")
+            if !key.hasPrefix("auth:") { WardenMetrics.rateLimited(key.hasPrefix("srv:") ? "executions" : "requests") }
             throw Self.limited("rate limit of \(what) reached", retry)
         }
     }
 
-    /// Forgets idle buckets now and then, so memory does not grow with every address ever seen.
-    private func sweep(_ now: Double) {
-        guard now - lastSweep > 300 else { return }
-        lastSweep = now
-        if buckets.count > 10_000 { buckets.removeAll() }
+    /// Forgets buckets that hold nobody back, least recently used first, down to 90% of the
+    /// capacity. A bucket that is limiting someone is never dropped: that would reset its budget.
+    private func evict(_ now: Double) {
+        let idle = buckets.filter { !$0.value.isLimiting(now: now) }.sorted { $0.value.lastUsed < $1.value.lastUsed }
+        for (key, _) in idle.prefix(buckets.count - capacity * 9 / 10) { buckets[key] = nil }
     }
 
     static func limited(_ message: String, _ retryAfter: Double) -> APIError {

@@ -59,7 +59,7 @@ struct HardeningTests {
             for _ in 0..<5 { #expect(try await client.request(.get, "/v1/tools", key: bogus).status == 429) }
             #expect(try await client.request(.get, "/v1/tools", key: admin).status == 429, "the address is refused until its budget refills")
             let failures = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 50).items
-            #expect(failures.count == 3)
+            #expect(failures.count == 1, "one row per address and minute, however many failures")
         }
     }
 }

@@ -17,7 +17,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !publicPaths.contains(request.uri.path) else { return try await next(request, context) }
-        try await limiter.checkAuthFailures(address: context.clientAddress)
+        try await limiter.reserveAuthAttempt(address: context.clientAddress)
         let principal: Principal
         var session: SessionTokens.Verified?
         do {
@@ -29,24 +29,32 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("missing bearer credential: send Authorization: Bearer <API key>")
             }
         } catch let error as CredentialError {
-            // Counted per address first, so a flood is refused before it can grow the audit trail.
-            await limiter.recordAuthFailure(address: context.clientAddress)
-            try? await store.recordAudit(type: "auth.failed", actor: "anonymous", subject: request.uri.path,
-                                         details: .object(["reason": .string(error.message), "address": .string(context.clientAddress)]))
+            // The attempt's reservation stays spent; the audit trail gets one row a minute per address.
+            await auditFailure("auth.failed", actor: "anonymous", reason: error.message, request: request, context: context)
             throw error
         } catch let refusal as IdentityWithoutRole {
             // A real identity with no role here: as limited and as visible as a bad credential.
-            await limiter.recordAuthFailure(address: context.clientAddress)
-            try? await store.recordAudit(type: "auth.forbidden", actor: refusal.actor, subject: request.uri.path,
-                                         details: .object(["reason": .string(refusal.reason), "address": .string(context.clientAddress)]))
+            await auditFailure("auth.forbidden", actor: refusal.actor, reason: refusal.reason, request: request, context: context)
             throw DomainError.forbidden(refusal.reason)
+        } catch {
+            await limiter.refundAuthAttempt(address: context.clientAddress)   // not a failed credential
+            throw error
         }
+        await limiter.refundAuthAttempt(address: context.clientAddress)
         try await limiter.request(identity: principal.actor)
         var context = context
         context.principal = principal
         context.session = session
         context.logger[metadataKey: "actor"] = "\(principal.actor)"
         return try await next(request, context)
+    }
+
+    private func auditFailure(_ type: String, actor: String, reason: String, request: Request, context: Context) async {
+        let (record, folded) = await limiter.auditFailure(type, address: context.clientAddress)
+        guard record else { return }
+        try? await store.recordAudit(type: type, actor: actor, subject: request.uri.path, details: .object([
+            "reason": .string(reason), "address": .string(context.clientAddress), "earlier_failures_folded": .int(Int64(folded)),
+        ]))
     }
 
     private func bearer(_ header: String) async throws -> (Principal, SessionTokens.Verified?) {
