@@ -12,17 +12,48 @@ public struct MCPSession: Equatable, Sendable {
 }
 
 extension Store {
+    /// What is kept of a client's self-description: enough to recognise it, never a megabyte.
+    public static let clientInfoBytes = 4096
+
     public func createMCPSession(owner: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue) async throws -> MCPSession {
         let now = Timestamp.now()
         let session = MCPSession(id: Identifier.make("mcp"), owner: owner, serverFilter: serverFilter,
                                  protocolVersion: protocolVersion, lastSeenAt: now)
+        var info = clientInfo.encodedString()
+        if info.utf8.count > Self.clientInfoBytes {
+            let object = clientInfo.objectValue ?? [:]
+            info = JSONValue.object([
+                "name": .string(String((object["name"]?.stringValue ?? "").prefix(256))),
+                "version": .string(String((object["version"]?.stringValue ?? "").prefix(64))), "truncated": .bool(true),
+            ]).encodedString()
+        }
+        let stored = info
         try await write { db in
             try db.execute(sql: """
                 INSERT INTO mcp_sessions (id, key_id, server_filter, protocol_version, client_info, created_at, last_seen_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [session.id, owner, serverFilter, protocolVersion, clientInfo.encodedString(), now, now])
+                """, arguments: [session.id, owner, serverFilter, protocolVersion, stored, now, now])
+            try self.appendAudit(db, type: "mcp.session_started", actor: owner, subject: session.id, details: .object([
+                "protocol_version": .string(protocolVersion), "server": serverFilter.map(JSONValue.string) ?? .null,
+            ]))
         }
         return session
+    }
+
+    /// Deletes sessions that ended or sat idle longer than `idle`, with one audit event for
+    /// the sweep (none when nothing went). Returns how many were deleted.
+    @discardableResult
+    public func deleteIdleMCPSessions(idle: TimeInterval) async throws -> Int {
+        let cutoff = Timestamp.string(Date().addingTimeInterval(-idle))
+        return try await write { db in
+            try db.execute(sql: "DELETE FROM mcp_sessions WHERE ended_at IS NOT NULL OR last_seen_at < ?", arguments: [cutoff])
+            let deleted = db.changesCount
+            if deleted > 0 {
+                try self.appendAudit(db, type: "mcp.sessions_expired", actor: "system", subject: "mcp_sessions",
+                                     details: .object(["deleted": .int(Int64(deleted)), "idle_before": .string(cutoff)]))
+            }
+            return deleted
+        }
     }
 
     /// A live session of this key that has been used within `idle`; touching it keeps it alive.
@@ -51,7 +82,9 @@ extension Store {
         try await write { db in
             try db.execute(sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
                            arguments: [Timestamp.now(), id, owner])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try self.appendAudit(db, type: "mcp.session_ended", actor: owner, subject: id)
+            return true
         }
     }
 

@@ -110,6 +110,8 @@ struct Serve: AsyncParsableCommand {
         defer { retention?.cancel() }
         let checkpoints = Task { await AuditCheckpointTask(store: store, logger: logger).run() }
         defer { checkpoints.cancel() }
+        let sessionSweep = Task { await SessionSweepTask(store: store, logger: logger).run() }
+        defer { sessionSweep.cancel() }
         let app = try WardenApplication.make(services, host: host, port: port, logger: logger)
         try await app.runService()
         await sandbox.shutdown()
