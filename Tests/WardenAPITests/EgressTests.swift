@@ -136,4 +136,28 @@ struct EgressTests {
             #expect(ContinuousClock.now - start < .seconds(20))
         }
     }
+
+    /// Headers at once, then a byte every half second: each read is quick, the whole is not.
+    /// The request's time limit covers the body too, so the tool hears "timed out" in time.
+    @Test func aTrickledBodyCannotOutlastTheRequestsTimeLimit() async throws {
+        let (origin, _, stop) = try Self.startServers()
+        defer { stop() }
+        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let admin = try await server.key(.admin)
+        let code = "def main(url: str):\n    try:\n        return {'body': len(http.get(url, timeout=2).text)}\n    except Exception as e:\n        return {'refused': str(e)}\n"
+        try await server.run { client in
+            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
+                                                                 body: .object(["name": "net", "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
+            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
+                                                               body: .object(["name": "trickle", "code": .string(code)])).string("id"))
+            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let start = ContinuousClock.now
+            let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
+                                                 body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/trickle")])]))
+            let elapsed = ContinuousClock.now - start
+            #expect(reply.string("status") == "succeeded", "\(reply.body)")
+            #expect(reply["result"]?.objectValue?["refused"]?.stringValue?.contains("timed out") == true, "\(reply.body)")
+            #expect(elapsed < .seconds(6), "the 2 s limit held the whole request: \(elapsed)")
+        }
+    }
 }

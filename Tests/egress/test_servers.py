@@ -12,6 +12,8 @@ origin  GET  /ok        200 {"ok": true, "path", "query", "headers": {lowercase:
         GET  /redirect  302, Location: http://127.0.0.1:CANARY/canary
         GET  /big       200, 3 MiB of 'x'
         GET  /slow      answers after 30 s, or gives up as soon as the client goes away
+        GET  /trickle   headers at once, then one body byte every 0.5 s (at most 120), stopping
+                        as soon as the client goes away
         GET  /_hits     {"served": N}: requests served, /_hits itself not counted
 canary  any request     200, recorded as {"method", "path"}: a canary hit means a redirect was
                         followed or the proxy reached a host it should not have
@@ -78,11 +80,27 @@ class Origin(_Handler):
             return self._send(302, b"", "text/plain", [("Location", where)])
         if path == "/big":
             return self._send(200, b"x" * BIG_BYTES, "text/plain")
+        if path == "/trickle":
+            return self._trickle(120, 0.5)
         if path == "/slow":
             if self._client_left_within(SLOW_SECONDS):
                 return
             return self._send(200, {"slow": True})
         return self._send(404, {"error": "no route %s %s" % (self.command, path)})
+
+    def _trickle(self, count, every):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(count))
+        self.end_headers()
+        try:
+            for _ in range(count):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                if self._client_left_within(every):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _client_left_within(self, seconds):
         # Poll the socket instead of one long sleep: when the proxy times out and hangs up, the
