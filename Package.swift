@@ -126,5 +126,6 @@ let package = Package(
             dependencies: ["WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenTestSupport", "WardenSandbox", "WardenDomain"]),
+        .testTarget(name: "WardenCLITests", dependencies: ["warden", "WardenTestSupport", "WardenStore", "WardenDomain"]),
     ]
 )

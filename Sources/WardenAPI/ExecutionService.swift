@@ -103,6 +103,7 @@ public struct ExecutionService: Sendable {
             execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
             execution.finishedAt = Timestamp.now()
             try await store.finishExecution(execution)
+            if !run.test { WardenMetrics.execution(execution) }
             throw error
         }
         execution.status = outcome.status

@@ -28,11 +28,18 @@ enum Installation {
     }
 
     /// Opens the store in `dataDirectory`, loading (or creating, on a fresh database) the audit key.
-    static func openStore(dataDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger? = nil) throws -> Store {
+    /// Only `serve` and the first `keys create` may start a new installation (`create`); every
+    /// other command refuses a folder that holds no database, so a typo cannot look like an
+    /// empty, intact installation.
+    static func openStore(dataDirectory: URL, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
+                          logger: Logger? = nil) throws -> Store {
         let home = try home(environment: environment)
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let keyFile = dataDirectory.appendingPathComponent("audit.key")
         let database = dataDirectory.appendingPathComponent("warden.db")
+        guard create || FileManager.default.fileExists(atPath: database.path) else {
+            throw ValidationFailure("\(dataDirectory.path) holds no Warden database (no warden.db): check --data-dir; `warden serve` creates a new installation")
+        }
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment,
                                    guarding: "signed audit events that cannot be verified without it") {
             !FileManager.default.fileExists(atPath: database.path)

@@ -4,7 +4,7 @@ import WardenDomain
 import WardenStore
 
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it once on standard output. Works with the server stopped.")
@@ -23,9 +23,38 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try Installation.openStore(dataDirectory: data.url, create: true)   // the first admin key
             let key = try await store.createAPIKey(name: name, role: Role(rawValue: role)!, expiresInSeconds: expiresIn, by: "cli")
             print(key.key ?? "")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (never the keys themselves): id, role, name, created, expires, revoked.")
+        @OptionGroup var data: DataDirectoryOption
+
+        func run() async throws {
+            let store = try Installation.openStore(dataDirectory: data.url)
+            var cursor: PageCursor?
+            repeat {
+                let page = try await store.apiKeys(after: cursor, limit: 500)
+                for key in page.items {
+                    print([key.id, key.role.rawValue, key.name, key.createdAt, key.expiresAt ?? "-", key.revokedAt ?? "-"].joined(separator: "\t"))
+                }
+                cursor = try PageCursor.parse(page.nextCursor)
+            } while cursor != nil
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key by id; its session tokens end with it.")
+        @Argument(help: "The key's id (from `warden keys list`)") var id: String
+        @OptionGroup var data: DataDirectoryOption
+
+        func run() async throws {
+            let store = try Installation.openStore(dataDirectory: data.url)
+            try await store.revokeAPIKey(id: id, by: "cli")
+            print("revoked \(id)")
         }
     }
 }

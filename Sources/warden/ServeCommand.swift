@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         if (logFormat ?? environment["WARDEN_LOG_FORMAT"]) == "json" {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        } else {
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         }
         var logger = Logger(label: "warden")
         logger.logLevel = Logger.Level(rawValue: logLevel ?? environment["WARDEN_LOG_LEVEL"] ?? "info") ?? .info
@@ -33,7 +35,7 @@ struct Serve: AsyncParsableCommand {
         let secretBox: SecretBox
         do {
             settings = try ServeSettings(environment: environment)
-            store = try Installation.openStore(dataDirectory: data.url, logger: logger)
+            store = try Installation.openStore(dataDirectory: data.url, create: true, logger: logger)
             secretBox = try Installation.secretBox(dataDirectory: data.url, store: store)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

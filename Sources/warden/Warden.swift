@@ -5,8 +5,12 @@ struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Sandboxed tool execution with an approval workflow.",
+        version: wardenVersion,
         subcommands: [Serve.self, Keys.self, Audit.self, Executions.self, Secrets.self, Backup.self, Restore.self])
 }
+
+/// Printed by `warden --version`.
+let wardenVersion = "0.4.0"
 
 /// `--data-dir`, shared by every command; `WARDEN_DATA_DIR` is the default.
 struct DataDirectoryOption: ParsableArguments {

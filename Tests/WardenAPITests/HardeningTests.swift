@@ -1,9 +1,11 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import Logging
 import Testing
 import WardenAPI
 import WardenDomain
+import WardenSandbox
 import WardenStore
 import WardenTestSupport
 
@@ -96,6 +98,7 @@ struct MetricsTests {
     @Test func prometheusCountsRequestsAndExecutions() async throws {
         let server = try await TestServer.make()
         let admin = try await server.key(.admin)
+        let store = server.store
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
             let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
@@ -164,6 +167,38 @@ struct LogContentTests {
         #expect(text.contains("/v1/tools"), "the capture saw the requests")
         for value in [admin, token.0, token.1, secret, bogus] {
             #expect(!text.contains(value), "a credential or secret reached the log")
+        }
+    }
+}
+
+@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+struct SandboxFailureMetricsTests {
+    /// An execution that fails because no worker could start is still an execution: it is
+    /// counted in warden_executions_total like any other.
+    @Test func executionsThatFailInTheSandboxAreCounted() async throws {
+        var server = try await TestServer.make()
+        let shared = try #require(TestSandbox.shared)
+        var broken = shared.configuration
+        broken.launcherPath = "/nonexistent/warden-launcher"
+        broken.warmWorkers = 0
+        server.services.sandbox = Sandbox(configuration: broken, profile: shared.profile, logger: Logger(label: "broken"))
+        let admin = try await server.key(.admin)
+        let store = server.store
+        try await server.run { client in
+            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
+            // Submitting needs analysis in a worker: put the tool in the store directly.
+            let tool = try await store.createTool(serverId: serverId, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n",
+                                                                                        inputSchema: .object(["type": "object"]), schemaExplicit: true), by: "test")
+            _ = try await store.approveTool(id: tool.id, version: 1, note: nil, by: "test")
+            func failedCount() async throws -> Double {
+                let text = try await client.request(.get, "/metrics", key: admin).body
+                let line = text.split(separator: "\n").first { $0.hasPrefix("warden_executions_total{") && $0.contains("status=\"failed\"") }
+                return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let before = try await failedCount()
+            let run = try await client.request(.post, "/v1/tools/\(tool.id)/executions", key: admin, json: "{}")
+            #expect(run.status == 503 && run.errorCode == "sandbox_unavailable", "\(run.body)")
+            #expect(try await failedCount() == before + 1)
         }
     }
 }

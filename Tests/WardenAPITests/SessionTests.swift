@@ -16,6 +16,7 @@ struct SessionTests {
         var exp: ExpirationClaim?
         var jti: IDClaim
         var aud: AudienceClaim
+        var iss: IssuerClaim? = .init(value: "warden")
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
@@ -46,6 +47,10 @@ struct SessionTests {
             wrongAudience.aud = .init(value: ["someone-else"])
             var noExpiry = good
             noExpiry.exp = nil
+            var noIssuer = good
+            noIssuer.iss = nil
+            var otherIssuer = good
+            otherIssuer.iss = .init(value: "https://idp.example")
             var expired = good
             expired.exp = .init(value: Date().addingTimeInterval(-5))
             let header = Self.base64URL(#"{"alg":"none","typ":"JWT"}"#)
@@ -56,6 +61,8 @@ struct SessionTests {
                 ("missing exp", try await Self.sign(noExpiry, secret: TestServer.sessionSecret)),
                 ("expired", try await Self.sign(expired, secret: TestServer.sessionSecret)),
                 ("wrong audience", try await Self.sign(wrongAudience, secret: TestServer.sessionSecret)),
+                ("no issuer", try await Self.sign(noIssuer, secret: TestServer.sessionSecret)),
+                ("another issuer", try await Self.sign(otherIssuer, secret: TestServer.sessionSecret)),
                 ("garbage", "a.b.c"),
             ]
             for (name, forged) in cases {

@@ -4,9 +4,10 @@ import WardenDomain
 import WardenStore
 
 /// Short-lived session tokens: HS256 JWTs with `sub` (the API key id), `role`, `iat`, `exp`
-/// (always present, at most 15 minutes out), a random `jti` and audience `warden`.
+/// (always present, at most 15 minutes out), a random `jti`, issuer and audience `warden`.
 public struct SessionTokens: Sendable {
     public static let audience = "warden"
+    public static let issuer = "warden"
     public static let maximumLifetime = 900
 
     struct Claims: JWTPayload {
@@ -16,10 +17,12 @@ public struct SessionTokens: Sendable {
         var exp: ExpirationClaim
         var jti: IDClaim
         var aud: AudienceClaim
+        var iss: IssuerClaim
 
         func verify(using algorithm: some JWTAlgorithm) async throws {
             try exp.verifyNotExpired()
             try aud.verifyIntendedAudience(includes: SessionTokens.audience)
+            guard iss.value == SessionTokens.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "not issued by Warden") }
         }
     }
 
@@ -51,11 +54,12 @@ public struct SessionTokens: Sendable {
         let expires = now.addingTimeInterval(TimeInterval(lifetime))
         let jti = Hex.encode(RandomBytes.make(16))
         let claims = Claims(sub: .init(value: principal.id), role: principal.role.rawValue, iat: .init(value: now),
-                            exp: .init(value: expires), jti: .init(value: jti), aud: .init(value: [Self.audience]))
+                            exp: .init(value: expires), jti: .init(value: jti), aud: .init(value: [Self.audience]),
+                            iss: .init(value: Self.issuer))
         return Issued(token: try await keys.sign(claims), jti: jti, expiresIn: lifetime, expiresAt: Timestamp.string(expires))
     }
 
-    /// Signature, algorithm (HS256 only: `none` and others find no key), expiry and audience.
+    /// Signature, algorithm (HS256 only: `none` and others find no key), expiry, audience and issuer.
     public func verify(_ token: String) async -> Verified? {
         guard let claims = try? await keys.verify(token, as: Claims.self) else { return nil }
         return Verified(keyId: claims.sub.value, jti: claims.jti.value, expiresAt: Timestamp.string(claims.exp.value))
