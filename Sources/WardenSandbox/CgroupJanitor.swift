@@ -6,20 +6,22 @@ import Glibc
 /// Removes per-worker cgroups (`w<supervisor pid>-<n>`) left behind by a supervisor that was
 /// killed: the launcher removes its own when it ends normally, but not when it is SIGKILLed.
 enum CgroupJanitor {
-    /// Which cgroup a worker would get (v2, v1 or none): the launcher creates, joins, leaves
-    /// and removes one, as it would for a worker. Blocking.
-    static func probe(launcher: String) -> String {
+    /// Which cgroup a worker would get (v2, v1 or none), and on v2 the parent folder worker
+    /// cgroups go to: the launcher readies this process's cgroup (moving this process into a
+    /// leaf beside the workers-to-be), then creates, joins, leaves and removes one. Blocking.
+    static func probe(launcher: String) -> (kind: String, parent: String?) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = ["cgroup-probe", "--cgroup-name", "w\(getpid())-probe"]
+        process.arguments = ["cgroup-probe", "--cgroup-name", "w\(getpid())-probe", "--supervisor", String(getpid())]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "none" }
+        do { try process.run() } catch { return ("none", nil) }
         let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let kind = said.trimmingCharacters(in: .whitespacesAndNewlines)
-        return ["v1", "v2"].contains(kind) ? kind : "none"
+        let words = said.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1).map(String.init)
+        guard let kind = words.first, ["v1", "v2"].contains(kind) else { return ("none", nil) }
+        return (kind, words.count == 2 ? words[1] : nil)
     }
 
     /// Sweeps the folders this process's cgroups live in; returns how many it removed.
@@ -28,11 +30,13 @@ enum CgroupJanitor {
         let fm = FileManager.default
         let ownPaths = Set(((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "")
             .split(separator: "\n").compactMap { $0.split(separator: ":", maxSplits: 2).last.map(String.init) })
+        // On v2 the workers' cgroups are siblings of the supervisor's leaf: look one level up too.
+        let searched = ownPaths.union(ownPaths.map { own in own.hasSuffix("/warden-supervisor") ? String(own.dropLast("/warden-supervisor".count)) : own })
         let mounts = [root] + ((try? fm.contentsOfDirectory(atPath: root)) ?? []).map { "\(root)/\($0)" }
         var removed = 0
         for mount in mounts {
-            for own in ownPaths {
-                let parent = own == "/" ? mount : mount + own
+            for own in searched {
+                let parent = own == "/" || own.isEmpty ? mount : mount + own
                 for name in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] {
                     guard let owner = supervisorPid(name), owner != getpid(), kill(owner, 0) != 0, errno == ESRCH else { continue }
                     if rmdir("\(parent)/\(name)") == 0 { removed += 1 }

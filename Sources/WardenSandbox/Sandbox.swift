@@ -31,8 +31,11 @@ public final class Sandbox: CodeAnalyzer, Sendable {
         if configuration.useCgroups {
             let removed = CgroupJanitor.sweep()
             if removed > 0 { logger.notice("removed cgroups left by a previous supervisor", metadata: ["count": "\(removed)"]) }
-            let launcher = configuration.launcherPath
-            let kind = try await BlockingIO.run { CgroupJanitor.probe(launcher: launcher) }
+            var kind = configuration.cgroupKind
+            if kind == nil {
+                let launcher = configuration.launcherPath
+                kind = try await BlockingIO.run { CgroupJanitor.probe(launcher: launcher).kind }
+            }
             cgroup.withLock { $0 = kind }
             if kind == "none" && configuration.requireCgroup {
                 throw SandboxError.setup("no usable cgroup for workers (a delegated cgroup v2 subtree with memory and pids, or writable v1 memory and pids controllers): run Warden with one (systemd: Delegate=yes; see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only")

@@ -22,6 +22,10 @@ public struct SandboxConfiguration: Sendable {
     /// Workers refuse to start without a usable cgroup, unless the operator accepted rlimits only
     /// (`WARDEN_ALLOW_NO_CGROUP=1`).
     public var requireCgroup: Bool
+    /// The cgroup kind workers get (v2, v1 or none), found at set-up; nil when not probed.
+    public var cgroupKind: String?
+    /// v2: the folder worker cgroups are made in (the supervisor's own cgroup, made a parent).
+    public var cgroupParent: String?
 
     public init(launcherPath: String, pythonPath: String, seccompFilterPath: String, readOnlyBinds: [String] = ["/usr"],
                 uidBase: Int = 200_000, maxActiveWorkers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2),
@@ -55,7 +59,10 @@ public struct SandboxConfiguration: Sendable {
                       "--memory-bytes", String(limits.memoryBytes), "--nofile", String(limits.nofile),
                       "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
                       "--pids", String(limits.pids)]
-        if useCgroups { arguments += ["--cgroup-name", cgroupName, "--cgroup-policy", requireCgroup ? "required" : "optional"] }
+        if useCgroups {
+            arguments += ["--cgroup-name", cgroupName, "--cgroup-policy", requireCgroup ? "required" : "optional"]
+            if let cgroupParent { arguments += ["--cgroup-parent", cgroupParent] }
+        }
         if forkServerFilterPath == nil { arguments += ["--pass-fd", "5"] }  // the egress channel; a fork server gets one per child
         arguments += ["--", "-I", "-S", "-B", "/runner/runner.py"]  // the launcher supplies argv[0]
         if forkServerFilterPath != nil { arguments.append("--fork-server") }

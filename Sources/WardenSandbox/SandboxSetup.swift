@@ -59,6 +59,7 @@ public enum SandboxSetup {
         if let warm = environment["WARDEN_WARM_WORKERS"].flatMap(Int.init), warm >= 0 { configuration.warmWorkers = warm }
         if let idle = environment["WARDEN_IDLE_SERVERS"].flatMap(Int.init), idle >= 0 { configuration.idleServers = idle }
         configuration.requireCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] != "1"
+        (configuration.cgroupKind, configuration.cgroupParent) = CgroupJanitor.probe(launcher: launcher)
         return (profile, configuration)
     }
 }

@@ -120,35 +120,54 @@ static int make_dir(const char *path)
     return 0;
 }
 
+static const char *v2_base(void)
+{
+    if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+        return "/sys/fs/cgroup";
+    if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
+        return "/sys/fs/cgroup/unified";
+    return NULL;
+}
+
+static int v2_delegates(const char *dir)
+{
+    char buf[512];
+    return read_str(dir, "cgroup.subtree_control", buf, sizeof buf) == 0 && has_word(buf, "memory") && has_word(buf, "pids");
+}
+
 static int try_v2(const struct wl_opts *o, struct wl_cgroup *cg)
 {
-    const char *base = NULL;
+    const char *base = v2_base();
     char buf[512], own[4096], parent[4200];
-    if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-        base = "/sys/fs/cgroup";
-    else if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0)
-        base = "/sys/fs/cgroup/unified";
     if (!base || own_cgroup("", own, sizeof own) < 0)
         return -1;
-    snprintf(parent, sizeof parent, "%s%s", base, own);
-    if (read_str(parent, "cgroup.controllers", buf, sizeof buf) < 0 ||
-        !has_word(buf, "memory") || !has_word(buf, "pids")) {
-        fprintf(stderr, "warden-launcher: cgroup: v2 at %s lacks memory/pids controllers (has: %.*s)\n",
-                parent, (int)strcspn(buf, "\n"), buf);
-        return -1;
-    }
-    /* Delegate the controllers to our child cgroups. EBUSY means our cgroup has processes
-     * and is not the root ("no internal processes"): the operator must delegate a leaf. */
-    if (read_str(parent, "cgroup.subtree_control", buf, sizeof buf) < 0 ||
-        !has_word(buf, "memory") || !has_word(buf, "pids")) {
-        if (write_str(parent, "cgroup.subtree_control", "+memory +pids") < 0) {
-            fprintf(stderr, "warden-launcher: cgroup: cannot enable memory/pids in %s: %s\n",
-                    parent, strerror(errno));
+    snprintf(cg->home[0], sizeof cg->home[0], "%s%s", base, own);
+    if (o->cgroup_parent) {
+        /* Prepared by `cgroup-probe --supervisor`: a subtree whose processes live in a leaf. */
+        snprintf(parent, sizeof parent, "%s", o->cgroup_parent);
+        if (strncmp(parent, base, strlen(base)) != 0 || strstr(parent, "/..") || !v2_delegates(parent)) {
+            fprintf(stderr, "warden-launcher: cgroup: %s is not a v2 cgroup delegating memory and pids\n", parent);
             return -1;
         }
-        write_str(parent, "cgroup.subtree_control", "+cpu");  /* optional */
+    } else {
+        snprintf(parent, sizeof parent, "%s", cg->home[0]);
+        if (read_str(parent, "cgroup.controllers", buf, sizeof buf) < 0 ||
+            !has_word(buf, "memory") || !has_word(buf, "pids")) {
+            fprintf(stderr, "warden-launcher: cgroup: v2 at %s lacks memory/pids controllers (has: %.*s)\n",
+                    parent, (int)strcspn(buf, "\n"), buf);
+            return -1;
+        }
+        /* Delegate the controllers to our child cgroups. EBUSY means our cgroup has processes
+         * and is not the root ("no internal processes"): `cgroup-probe --supervisor` fixes that. */
+        if (!v2_delegates(parent)) {
+            if (write_str(parent, "cgroup.subtree_control", "+memory +pids") < 0) {
+                fprintf(stderr, "warden-launcher: cgroup: cannot enable memory/pids in %s: %s\n",
+                        parent, strerror(errno));
+                return -1;
+            }
+            write_str(parent, "cgroup.subtree_control", "+cpu");  /* optional */
+        }
     }
-    snprintf(cg->home[0], sizeof cg->home[0], "%s", parent);
     snprintf(cg->path[0], sizeof cg->path[0], "%s/%s", parent, o->cgroup_name);
     if (make_dir(cg->path[0]) < 0) {
         fprintf(stderr, "warden-launcher: cgroup: mkdir %s: %s\n", cg->path[0], strerror(errno));
@@ -232,20 +251,57 @@ int wl_cgroup_enter(const struct wl_opts *o, struct wl_cgroup *cg, struct wl_err
     return 0;
 }
 
-int wl_cgroup_probe(const struct wl_opts *o)
+/* On cgroup v2 a cgroup with processes cannot give controllers to its children, and the
+ * supervisor lives in the cgroup it was started in (a systemd service's, say). Move it, and
+ * this probe, into a leaf `warden-supervisor` beside the workers-to-be, then delegate memory
+ * and pids: the supervisor's cgroup becomes the parent of every worker cgroup. */
+static int v2_prepare(pid_t supervisor, char *parent, size_t len)
+{
+    const char *base = v2_base();
+    char own[4096], buf[512], leaf[4300], pid[32];
+    if (!base || own_cgroup("", own, sizeof own) < 0)
+        return -1;
+    snprintf(parent, len, "%s%s", base, own);
+    if (read_str(parent, "cgroup.controllers", buf, sizeof buf) < 0 || !has_word(buf, "memory") || !has_word(buf, "pids"))
+        return -1;
+    if (v2_delegates(parent))
+        return 0;
+    if (write_str(parent, "cgroup.subtree_control", "+memory +pids") < 0) {
+        if (errno != EBUSY)
+            return -1;
+        snprintf(leaf, sizeof leaf, "%s/warden-supervisor", parent);
+        snprintf(pid, sizeof pid, "%d", (int)supervisor);
+        if ((mkdir(leaf, 0755) < 0 && errno != EEXIST) || write_str(leaf, "cgroup.procs", pid) < 0 ||
+            write_str(leaf, "cgroup.procs", "0") < 0 || write_str(parent, "cgroup.subtree_control", "+memory +pids") < 0) {
+            fprintf(stderr, "warden-launcher: cgroup: cannot make %s a delegating parent (%s); other processes share it?\n",
+                    parent, strerror(errno));
+            return -1;
+        }
+    }
+    write_str(parent, "cgroup.subtree_control", "+cpu");  /* optional */
+    return 0;
+}
+
+int wl_cgroup_probe(struct wl_opts *o, pid_t supervisor)
 {
     struct wl_cgroup cg;
     struct wl_error e;
+    static char parent[4200];
+    int v2 = supervisor > 0 && v2_prepare(supervisor, parent, sizeof parent) == 0;
+    if (v2)
+        o->cgroup_parent = parent;
     if (wl_cgroup_enter(o, &cg, &e) < 0) {
         printf("none\n");
         return 1;
     }
     wl_cgroup_leave(&cg);
     wl_cgroup_remove(&cg);
-    printf("%s\n", wl_cgroup_kind(&cg));
+    if (cg.version == 2 && o->cgroup_parent)
+        printf("v2 %s\n", o->cgroup_parent);
+    else
+        printf("%s\n", wl_cgroup_kind(&cg));
     return 0;
 }
-
 void wl_cgroup_leave(struct wl_cgroup *cg)
 {
     for (int i = 0; i < 3; i++)

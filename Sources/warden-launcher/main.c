@@ -55,9 +55,9 @@ static int usage(const char *msg)
             "       warden-launcher run|selftest --uid N --gid N --seccomp FILE.bpf --python PATH\n"
             "           [--bind-ro PATH]... [--runner-dir DIR] [--profile-dir DIR] [--tmp-bytes N]\n"
             "           [--cpu-ms N] [--memory-bytes N] [--nofile N] [--fsize-bytes N]\n"
-            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME [--cgroup-policy required|optional]] [--pass-fd N]...\n"
+            "           [--stack-bytes N] [--pids N] [--cgroup-name NAME [--cgroup-policy required|optional] [--cgroup-parent DIR]] [--pass-fd N]...\n"
             "           [--child-seccomp FILE.bpf] -- PYTHON_ARGS...\n"
-            "       warden-launcher cgroup-probe --cgroup-name NAME\n",
+            "       warden-launcher cgroup-probe --cgroup-name NAME [--supervisor PID]\n",
             msg);
     return 2;
 }
@@ -102,6 +102,7 @@ static int parse_run_opts(int argc, char **argv, struct wl_opts *o)
         else if (!strcmp(a, "--runner-dir")) o->runner_dir = val;
         else if (!strcmp(a, "--profile-dir")) o->profile_dir = val;
         else if (!strcmp(a, "--cgroup-name")) o->cgroup_name = val;
+        else if (!strcmp(a, "--cgroup-parent")) o->cgroup_parent = val;
         else if (!strcmp(a, "--cgroup-policy")) {
             if (strcmp(val, "required") && strcmp(val, "optional")) return usage("--cgroup-policy must be required or optional");
             o->cgroup_optional = !strcmp(val, "optional");
@@ -440,14 +441,16 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "cgroup-probe") == 0) {
         struct wl_opts o;
+        unsigned long long supervisor = 0;
         memset(&o, 0, sizeof o);
-        if (argc != 4 || strcmp(argv[2], "--cgroup-name"))
-            return usage("cgroup-probe needs --cgroup-name NAME");
+        if ((argc != 4 && argc != 6) || strcmp(argv[2], "--cgroup-name") ||
+            (argc == 6 && (strcmp(argv[4], "--supervisor") || num(argv[5], &supervisor) < 0)))
+            return usage("cgroup-probe needs --cgroup-name NAME [--supervisor PID]");
         o.cgroup_name = argv[3];
         o.memory_bytes = 64 << 20;   /* limits the probe itself is under while it is inside */
         o.pids = 16;
         o.cpu_ms = 1000;
-        return wl_cgroup_probe(&o);
+        return wl_cgroup_probe(&o, (pid_t)supervisor);
     }
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "selftest") == 0) {
         struct wl_opts o;

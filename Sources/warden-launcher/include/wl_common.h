@@ -31,6 +31,7 @@ struct wl_opts {
     unsigned long long tmp_bytes, cpu_ms, memory_bytes, nofile, fsize_bytes, stack_bytes, pids;
     const char *cgroup_name;
     int cgroup_optional;                         /* --cgroup-policy optional: rlimits alone are accepted */
+    const char *cgroup_parent;                   /* v2: where worker cgroups go (set up by cgroup-probe) */
     int pass_fd[WL_MAX_PASS_FDS];
     int n_pass;
     char **py_argv;                              /* argv for the interpreter, argv[0] = python_real */

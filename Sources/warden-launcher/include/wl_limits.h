@@ -19,6 +19,8 @@ void wl_cgroup_leave(struct wl_cgroup *cg);
 int wl_cgroup_oom_killed(const struct wl_cgroup *cg);
 void wl_cgroup_remove(struct wl_cgroup *cg);
 const char *wl_cgroup_kind(const struct wl_cgroup *cg);
-/* `cgroup-probe`: create, join, leave and remove one cgroup; print v2, v1 or none. */
-int wl_cgroup_probe(const struct wl_opts *o);
+/* `cgroup-probe [--supervisor PID]`: on v2, first make the supervisor's cgroup a parent that
+ * delegates memory and pids (moving the supervisor into a leaf); then create, join, leave and
+ * remove one cgroup; print `v2 PARENT`, `v2`, `v1` or `none`. */
+int wl_cgroup_probe(struct wl_opts *o, pid_t supervisor);
 #endif
