@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "WardenEgress",
             dependencies: [
-                "WardenDomain", "WardenSandbox",
+                "WardenDomain",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "WardenAPI",
             dependencies: [
-                "WardenDomain", "WardenStore", "WardenSandbox", "WardenEgress",
+                "WardenDomain", "WardenStore", "WardenEgress",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

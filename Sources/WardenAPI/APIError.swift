@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import WardenDomain
-import WardenSandbox
 import WardenStore
 
 /// An error in the contract's shape: `{"error": {"code", "message"}}` with its status.

@@ -6,13 +6,12 @@ import Logging
 import Prometheus
 import WardenDomain
 import WardenEgress
-import WardenSandbox
 import WardenStore
 
 /// Everything the HTTP layer needs, built once by `warden serve` or a test.
 public struct WardenServices: Sendable {
     public var store: Store
-    public var sandbox: Sandbox
+    public var sandbox: any ToolSandbox
     public var limits: Limits
     public var readiness: Readiness
     public var secretBox: SecretBox
@@ -32,7 +31,7 @@ public struct WardenServices: Sendable {
     /// Four eyes (`WARDEN_REQUIRE_DISTINCT_APPROVER=1`): an admin cannot approve a version it created.
     public var requireDistinctApprover = false
 
-    public init(store: Store, sandbox: Sandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
+    public init(store: Store, sandbox: any ToolSandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
         self.sessions = sessions
         self.store = store
         self.sandbox = sandbox

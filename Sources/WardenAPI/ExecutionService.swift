@@ -1,14 +1,13 @@
 import Foundation
 import WardenDomain
 import WardenEgress
-import WardenSandbox
 import WardenStore
 
 /// The one path every execution takes, REST or MCP: approval and hash check, argument
 /// validation, the log row before the worker starts, the confined run, the redacted record.
 public struct ExecutionService: Sendable {
     let store: Store
-    let sandbox: Sandbox
+    let sandbox: any ToolSandbox
     let secretBox: SecretBox
     let limiter: RateLimiter
     let egressSettings: EgressSettings

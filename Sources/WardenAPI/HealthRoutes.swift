@@ -1,7 +1,5 @@
-import GRDB
 import Hummingbird
 import WardenDomain
-import WardenSandbox
 import WardenStore
 
 /// Liveness, and readiness: the database answers and the sandbox self-test passed.
@@ -14,12 +12,7 @@ struct HealthRoutes {
             try JSONResponse.make(JSONValue.object(["status": .string("ok")]))
         }
         router.get("readyz") { _, _ in
-            let database: Bool
-            do {
-                database = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") == 1 }
-            } catch {
-                database = false
-            }
+            let database = await store.ping()
             let sandbox = await readiness.sandboxReport()
             let ready = database && sandbox.ok
             var body: [String: JSONValue] = [
@@ -37,7 +30,7 @@ struct HealthRoutes {
 /// The sandbox self-test, re-run at most every `interval` so `/readyz` notices a host that
 /// stopped allowing namespaces without letting anonymous callers start a worker per request.
 public actor Readiness {
-    private let sandbox: Sandbox
+    private let sandbox: any ToolSandbox
     private let interval: Duration
     private var report: (SelfTestReport, ContinuousClock.Instant)?
     private var running: Task<SelfTestReport, Never>?
@@ -45,7 +38,7 @@ public actor Readiness {
     /// Which cgroup kind workers run in (v2, v1, none), known once the sandbox has started.
     public nonisolated var cgroupKind: String? { sandbox.cgroupKind }
 
-    public init(sandbox: Sandbox, interval: Duration = .seconds(30)) {
+    public init(sandbox: any ToolSandbox, interval: Duration = .seconds(30)) {
         self.sandbox = sandbox
         self.interval = interval
     }
@@ -55,7 +48,7 @@ public actor Readiness {
         if let (cached, at) = report, ContinuousClock.now - at < interval { return cached }
         if let running { return await running.value }
         let sandbox = self.sandbox
-        let task = Task { await SelfTestReport.run(sandbox) }
+        let task = Task { await sandbox.selfTest() }
         running = task
         let fresh = await task.value
         running = nil

@@ -5,7 +5,6 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import WardenDomain
-import WardenSandbox
 
 /// The egress proxy for one execution: the tool's server's `allowed_hosts`, the SSRF guard on
 /// every resolved address, a connection pinned to the checked address, redirects returned as they

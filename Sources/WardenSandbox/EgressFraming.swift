@@ -1,3 +1,4 @@
+import WardenDomain
 import Dispatch
 #if canImport(Glibc)
 import Glibc

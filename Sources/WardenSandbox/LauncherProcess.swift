@@ -1,3 +1,4 @@
+import WardenDomain
 import CWardenShim
 import Foundation
 #if canImport(Glibc)

@@ -8,7 +8,7 @@ import WardenDomain
 
 /// The supervisor's way into confined workers: analysis of submitted code and execution of
 /// approved code, each in a fresh worker.
-public final class Sandbox: CodeAnalyzer, Sendable {
+public final class Sandbox: ToolSandbox, Sendable {
     public let profile: SandboxProfile
     public let configuration: SandboxConfiguration
     private let pool: WorkerPool
@@ -44,6 +44,10 @@ public final class Sandbox: CodeAnalyzer, Sendable {
             cgroup.withLock { $0 = "none" }
         }
         await pool.refill()
+    }
+
+    public func selfTest() async -> SelfTestReport {
+        await SelfTest.run(self)
     }
 
     /// The kind of cgroup workers run in (v2, v1 or none), once `start` has found out.

@@ -12,10 +12,10 @@ public enum SandboxSetup {
         return resolved
     }
 
-    /// `warden-launcher` next to the running executable, or `WARDEN_LAUNCHER`.
-    public static func locateLauncher(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    /// `warden-launcher` next to the running executable, or the one named (`WARDEN_LAUNCHER`).
+    public static func locateLauncher(explicit: String? = nil) throws -> String {
         var candidates: [String] = []
-        if let explicit = environment["WARDEN_LAUNCHER"] { candidates.append(explicit) }
+        if let explicit { candidates.append(explicit) }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         candidates.append(executable.deletingLastPathComponent().appendingPathComponent("warden-launcher").path)
         guard let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
@@ -43,48 +43,56 @@ public enum SandboxSetup {
         return output
     }
 
+    /// How the operator asked the sandbox to run; `warden serve` parses these from its settings
+    /// (`ServeSettings`), tests take the defaults.
+    public struct Options: Sendable {
+        public enum WorkerMode: String, Sendable { case fork, spawn }
+        public var launcher: String?
+        public var python = "/usr/bin/python3"
+        public var workerMode = WorkerMode.fork
+        public var maxWorkers: Int?
+        public var warmWorkers: Int?
+        public var idleServers: Int?
+        /// `WARDEN_ALLOW_NO_CGROUP=1`: rlimits alone are accepted.
+        public var allowNoCgroup = false
+
+        public init() {}
+    }
+
     /// Everything the sandbox needs, ready to start workers.
-    public static func configure(profileDirectory: URL, runtimeDirectory: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (SandboxProfile, SandboxConfiguration) {
+    public static func configure(profileDirectory: URL, runtimeDirectory: URL, options: Options = Options()) throws -> (SandboxProfile, SandboxConfiguration) {
         let profile = try SandboxProfile.load(from: profileDirectory)
-        let launcher = try locateLauncher(environment: environment)
-        let python = try resolvePython(environment["WARDEN_PYTHON"] ?? "/usr/bin/python3")
+        let launcher = try locateLauncher(explicit: options.launcher)
+        let python = try resolvePython(options.python)
         let filter = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory)
         var configuration = SandboxConfiguration(launcherPath: launcher, pythonPath: python, seccompFilterPath: filter)
-        switch environment["WARDEN_WORKER_MODE"] ?? "fork" {
-        case "fork": configuration.forkServerFilterPath = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
-        case "spawn": break
-        default: throw SandboxError.setup("WARDEN_WORKER_MODE must be fork or spawn")
+        if options.workerMode == .fork {
+            configuration.forkServerFilterPath = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
         }
-        if let workers = environment["WARDEN_MAX_WORKERS"].flatMap(Int.init), workers > 0 { configuration.maxActiveWorkers = workers }
-        if let warm = environment["WARDEN_WARM_WORKERS"].flatMap(Int.init), warm >= 0 { configuration.warmWorkers = warm }
-        if let idle = environment["WARDEN_IDLE_SERVERS"].flatMap(Int.init), idle >= 0 { configuration.idleServers = idle }
-        configuration.requireCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] != "1"
+        if let workers = options.maxWorkers { configuration.maxActiveWorkers = workers }
+        if let warm = options.warmWorkers { configuration.warmWorkers = warm }
+        if let idle = options.idleServers { configuration.idleServers = idle }
+        configuration.requireCgroup = !options.allowNoCgroup
         (configuration.cgroupKind, configuration.cgroupParent) = CgroupJanitor.probe(launcher: launcher)
         return (profile, configuration)
     }
 }
 
 /// The start-up self-test behind `/readyz`: a trivial tool must run confined.
-public struct SelfTestReport: Codable, Sendable {
-    public var ok: Bool
-    public var detail: String
-    public var hint: String?
-    /// The cgroup kind the worker ran under: v2, v1, or none (rlimits only); nil if it did not run.
-    public var cgroup: String?
-
+enum SelfTest {
     /// The tenant the self-test runs as: no server id has this form.
-    public static let tenant = "warden:self-test"
+    static let tenant = "warden:self-test"
 
-    public static func run(_ sandbox: Sandbox) async -> SelfTestReport {
+    static func run(_ sandbox: Sandbox) async -> SelfTestReport {
         do {
             let outcome = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: tenant)
             if outcome.status == .succeeded, outcome.result == .object(["ok": .int(1)]) {
                 return SelfTestReport(ok: true, detail: "confined worker ran a trivial tool", hint: nil, cgroup: sandbox.cgroupKind)
             }
             let message = outcome.error?.message ?? outcome.status.rawValue
-            return SelfTestReport(ok: false, detail: message, hint: hint(for: message))
+            return SelfTestReport(ok: false, detail: message, hint: hint(for: message), cgroup: sandbox.cgroupKind)
         } catch {
-            return SelfTestReport(ok: false, detail: "\(error)", hint: hint(for: "\(error)"))
+            return SelfTestReport(ok: false, detail: "\(error)", hint: hint(for: "\(error)"), cgroup: sandbox.cgroupKind)
         }
     }
 

@@ -1,3 +1,4 @@
+import WardenDomain
 import Foundation
 
 /// What the pool hands out for one execution: a freshly spawned worker, or a fork server that

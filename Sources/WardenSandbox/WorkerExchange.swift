@@ -1,3 +1,4 @@
+import WardenDomain
 import Foundation
 #if canImport(Glibc)
 import Glibc

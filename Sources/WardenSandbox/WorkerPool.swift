@@ -1,3 +1,4 @@
+import WardenDomain
 import Foundation
 import Logging
 import Metrics

@@ -21,24 +21,14 @@ extension Store {
     /// Oldest first: the trail reads in the order it was written.
     public func auditEvents(_ filter: AuditFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<AuditEvent> {
         try await read { db in
-            var sql = "SELECT * FROM audit_events WHERE seq > ?"
-            var arguments: StatementArguments = [cursor?.after ?? 0]
-            for (column, value) in [("type", filter.type), ("actor", filter.actor), ("subject", filter.subject)] {
-                if let value {
-                    sql += " AND \(column) = ?"
-                    arguments += [value]
-                }
-            }
-            if let since = filter.since {
-                sql += " AND at >= ?"
-                arguments += [since]
-            }
-            if let until = filter.until {
-                sql += " AND at < ?"
-                arguments += [until]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
+            var filtered = SQLFilter("seq > ?", cursor?.after ?? 0)
+            filtered.equals("type", filter.type)
+            filtered.equals("actor", filter.actor)
+            filtered.equals("subject", filter.subject)
+            filtered.add("at >= ?", filter.since)
+            filtered.add("at < ?", filter.until)
+            let sql = "SELECT * FROM audit_events WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
+            let arguments = filtered.arguments + [limit + 1]
             return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit) { row in
                 AuditEvent(seq: row["seq"], at: row["at"], type: row["type"], actor: row["actor"], subject: row["subject"],
                            details: row.json("details"), prevHash: row["prev_hash"], hash: row["hash"])

@@ -81,26 +81,16 @@ extension Store {
     /// Newest first; the cursor is the last row served, so new executions never shift a page.
     public func executions(_ filter: ExecutionFilter, before cursor: PageCursor?, limit: Int) async throws -> Page<Execution> {
         try await read { db in
-            var sql = "SELECT * FROM executions WHERE seq < ?"
-            var arguments: StatementArguments = [cursor?.after ?? Int64.max]
-            let equals: [(String, DatabaseValueConvertible?)] = [
-                ("tool_id", filter.toolId), ("server_id", filter.serverId), ("status", filter.status?.rawValue),
-                ("caller", filter.caller), ("version", filter.version),
-            ]
-            for case let (column, value?) in equals {
-                sql += " AND \(column) = ?"
-                arguments += [value]
-            }
-            if let since = filter.since {
-                sql += " AND started_at >= ?"
-                arguments += [since]
-            }
-            if let until = filter.until {
-                sql += " AND started_at < ?"
-                arguments += [until]
-            }
-            sql += " ORDER BY seq DESC LIMIT ?"
-            arguments += [limit + 1]
+            var filtered = SQLFilter("seq < ?", cursor?.after ?? Int64.max)
+            filtered.equals("tool_id", filter.toolId)
+            filtered.equals("server_id", filter.serverId)
+            filtered.equals("status", filter.status?.rawValue)
+            filtered.equals("caller", filter.caller)
+            filtered.equals("version", filter.version)
+            filtered.add("started_at >= ?", filter.since)
+            filtered.add("started_at < ?", filter.until)
+            let sql = "SELECT * FROM executions WHERE \(filtered.sql) ORDER BY seq DESC LIMIT ?"
+            let arguments = filtered.arguments + [limit + 1]
             return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.execution)
         }
     }

@@ -96,19 +96,11 @@ extension Store {
 
     public func tools(_ filter: ToolFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<Tool> {
         try await read { db in
-            var sql = "SELECT * FROM tools WHERE seq > ?"
-            var arguments: StatementArguments = [cursor?.after ?? 0]
-            if !filter.includeDeleted { sql += " AND deleted_at IS NULL" }
-            if let serverId = filter.serverId {
-                sql += " AND server_id = ?"
-                arguments += [serverId]
-            }
-            if let status = filter.approvalStatus {
-                sql += " AND approval_status = ?"
-                arguments += [status.rawValue]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
+            var filtered = SQLFilter(filter.includeDeleted ? "seq > ?" : "seq > ? AND deleted_at IS NULL", cursor?.after ?? 0)
+            filtered.equals("server_id", filter.serverId)
+            filtered.equals("approval_status", filter.approvalStatus?.rawValue)
+            let sql = "SELECT * FROM tools WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
+            let arguments = filtered.arguments + [limit + 1]
             return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.tool)
         }
     }

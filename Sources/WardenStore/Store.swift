@@ -5,11 +5,11 @@ import WardenDomain
 
 /// The registry's persistence: every state change is one transaction together with its audit event.
 public final class Store: Sendable {
-    public let pool: DatabasePool
+    let pool: DatabasePool
     let signer: AuditSigner
     public let limits: Limits
 
-    public init(pool: DatabasePool, signer: AuditSigner, limits: Limits = .standard) {
+    init(pool: DatabasePool, signer: AuditSigner, limits: Limits = .standard) {
         self.pool = pool
         self.signer = signer
         self.limits = limits
@@ -18,7 +18,7 @@ public final class Store: Sendable {
     /// Opens `warden.db` in the data folder and applies pending migrations.
     public static func open(dataDirectory: URL, migrationsDirectory: URL, signer: AuditSigner, logger: Logger? = nil) throws -> Store {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let pool = try Database.open(path: dataDirectory.appendingPathComponent("warden.db").path)
+        let pool = try DatabaseFile.open(path: dataDirectory.appendingPathComponent("warden.db").path)
         let applied = try MigrationRunner.migrate(pool, migrations: try Migration.load(from: migrationsDirectory))
         for migration in applied {
             logger?.info("applied migration", metadata: ["migration": "\(migration.name)"])
@@ -37,6 +37,18 @@ extension Store {
 
     func write<T: Sendable>(_ body: @Sendable (GRDB.Database) throws -> T) async throws -> T {
         try await pool.write(body)
+    }
+}
+
+extension Store {
+    /// Whether the database answers (readiness).
+    public func ping() async -> Bool {
+        (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") == 1 }) ?? false
+    }
+
+    /// Whether any secret is stored: then the encryption key must not change unnoticed.
+    public func hasSecrets() async throws -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM server_secrets") ?? 0 } > 0
     }
 }
 

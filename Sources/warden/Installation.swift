@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import WardenDomain
 import WardenStore
-import GRDB
 
 /// Where Warden's own files are: `migrations/` and `sandbox-profiles/`. `WARDEN_HOME` names the
 /// folder holding both; otherwise the folders above the executable and the working directory are searched.
@@ -52,11 +51,10 @@ enum Installation {
 extension Installation {
     /// The secrets' encryption key (`WARDEN_ENCRYPTION_KEY` or a 0600 `encryption.key` made on
     /// first use) and the optional old key of a rotation (`WARDEN_ENCRYPTION_KEY_OLD`).
-    static func secretBox(dataDirectory: URL, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
+    static func secretBox(dataDirectory: URL, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> SecretBox {
+        let hasSecrets = try await store.hasSecrets()
         let current = try KeyFile.load(variable: "WARDEN_ENCRYPTION_KEY", file: dataDirectory.appendingPathComponent("encryption.key"),
-                                       environment: environment, guarding: "encrypted secrets that cannot be read without it") {
-            try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM server_secrets") ?? 0 } == 0
-        }
+                                       environment: environment, guarding: "encrypted secrets that cannot be read without it") { !hasSecrets }
         let old = try KeyFile.optional(variable: "WARDEN_ENCRYPTION_KEY_OLD", environment: environment)
         return SecretBox(currentKey: current, oldKey: old)
     }

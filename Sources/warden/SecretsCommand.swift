@@ -12,7 +12,7 @@ struct Secrets: AsyncParsableCommand {
 
         func run() async throws {
             let store = try Installation.openStore(dataDirectory: data.url)
-            let box = try Installation.secretBox(dataDirectory: data.url, store: store)
+            let box = try await Installation.secretBox(dataDirectory: data.url, store: store)
             let moved = try await store.rotateSecrets(box: box, by: "cli")
             print("re-encrypted \(moved) secrets under the current key")
         }

@@ -20,23 +20,28 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        if (logFormat ?? environment["WARDEN_LOG_FORMAT"]) == "json" {
+        var settings: ServeSettings
+        do {
+            settings = try ServeSettings(environment: environment)
+            try settings.override(host: host, port: port, logLevel: logLevel, logFormat: logFormat)
+        } catch {
+            FileHandle.standardError.write(Data("warden serve: cannot start: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if settings.logFormat == "json" {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         } else {
             LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         }
         var logger = Logger(label: "warden")
-        logger.logLevel = Logger.Level(rawValue: logLevel ?? environment["WARDEN_LOG_LEVEL"] ?? "info") ?? .info
-        let host = host ?? environment["WARDEN_HOST"] ?? "127.0.0.1"
-        let port = port ?? environment["WARDEN_PORT"].flatMap(Int.init) ?? 8080
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let (host, port) = (settings.host, settings.port)
 
-        let settings: ServeSettings
         let store: Store
         let secretBox: SecretBox
         do {
-            settings = try ServeSettings(environment: environment)
             store = try Installation.openStore(dataDirectory: data.url, create: true, logger: logger)
-            secretBox = try Installation.secretBox(dataDirectory: data.url, store: store)
+            secretBox = try await Installation.secretBox(dataDirectory: data.url, store: store)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(2)
@@ -55,7 +60,7 @@ struct Serve: AsyncParsableCommand {
         let home = try Installation.home()
         let (profile, configuration) = try SandboxSetup.configure(
             profileDirectory: home.appendingPathComponent("sandbox-profiles"),
-            runtimeDirectory: data.url.appendingPathComponent("run"))
+            runtimeDirectory: data.url.appendingPathComponent("run"), options: settings.sandbox)
         if try await store.recordSandboxProfile(sha256: profile.sha256, fileHashes: profile.fileHashes) {
             logger.notice("sandbox profile recorded in the audit trail", metadata: ["sha256": "\(profile.sha256)"])
         }

@@ -1,6 +1,8 @@
 import Foundation
 import WardenAPI
+import Logging
 import WardenDomain
+import WardenSandbox
 
 /// The `WARDEN_*` settings of `warden serve` that are not flags, parsed once; a bad value stops
 /// start-up with a message naming the variable.
@@ -15,6 +17,11 @@ struct ServeSettings {
     var oidc: OIDCSettings?
     var tls: TLSSettings?
     var requireDistinctApprover = false
+    var sandbox = SandboxSetup.Options()
+    var logFormat = "text"
+    var logLevel = "info"
+    var host = "127.0.0.1"
+    var port = 8080
 
     struct Invalid: Error, CustomStringConvertible {
         var description: String
@@ -59,9 +66,43 @@ struct ServeSettings {
         }
         oidc = try Self.oidc(environment)
         tls = try Self.tls(environment)
-        // Read again by the sandbox set-up; checked here so a typo stops start-up before anything runs.
-        guard ["fork", "spawn"].contains(environment["WARDEN_WORKER_MODE"] ?? "fork") else {
+        guard let mode = SandboxSetup.Options.WorkerMode(rawValue: environment["WARDEN_WORKER_MODE"] ?? "fork") else {
             throw Invalid(description: "WARDEN_WORKER_MODE must be fork or spawn")
+        }
+        func count(_ name: String, minimum: Int) throws -> Int? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Int(text), value >= minimum else { throw Invalid(description: "\(name) must be a whole number from \(minimum)") }
+            return value
+        }
+        sandbox.workerMode = mode
+        sandbox.launcher = environment["WARDEN_LAUNCHER"]
+        sandbox.python = environment["WARDEN_PYTHON"] ?? sandbox.python
+        sandbox.maxWorkers = try count("WARDEN_MAX_WORKERS", minimum: 1)
+        sandbox.warmWorkers = try count("WARDEN_WARM_WORKERS", minimum: 0)
+        sandbox.idleServers = try count("WARDEN_IDLE_SERVERS", minimum: 0)
+        sandbox.allowNoCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] == "1"
+        logFormat = environment["WARDEN_LOG_FORMAT"] ?? "text"
+        guard ["text", "json"].contains(logFormat) else { throw Invalid(description: "WARDEN_LOG_FORMAT must be text or json") }
+        logLevel = environment["WARDEN_LOG_LEVEL"] ?? "info"
+        guard Logger.Level(rawValue: logLevel) != nil else { throw Invalid(description: "WARDEN_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
+        host = environment["WARDEN_HOST"] ?? host
+        port = try count("WARDEN_PORT", minimum: 1) ?? port
+    }
+
+    /// Flags win over their variables, and are checked the same way.
+    mutating func override(host: String?, port: Int?, logLevel: String?, logFormat: String?) throws {
+        if let host { self.host = host }
+        if let port {
+            guard (1...65535).contains(port) else { throw Invalid(description: "--port must be 1 to 65535") }
+            self.port = port
+        }
+        if let logLevel {
+            guard Logger.Level(rawValue: logLevel) != nil else { throw Invalid(description: "--log-level must be trace, debug, info, notice, warning, error or critical") }
+            self.logLevel = logLevel
+        }
+        if let logFormat {
+            guard ["text", "json"].contains(logFormat) else { throw Invalid(description: "--log-format must be text or json") }
+            self.logFormat = logFormat
         }
     }
 

@@ -32,7 +32,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func aDescriptionChangeIsANewVersionThatModelsDoNotSeeUntilApproved() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         try await server.run { client in
@@ -64,7 +64,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func agentsChangeOnlyTheirOwnTools() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agentA = try await server.key(.agent, name: "a")
         let agentB = try await server.key(.agent, name: "b")
@@ -88,7 +88,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func onlyAdminsSetTheEgressPolicy() async throws {
-        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let op = try await server.key(.operator)
         try await server.run { client in
@@ -117,7 +117,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func theDiffShowsWhatChangedSinceTheApprovedVersion() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         try await server.run { client in
@@ -147,7 +147,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func testRunsGetNoSecretOrEgressUnlessAnAdminAsks() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent, name: "submitter")
         let other = try await server.key(.agent, name: "other")
@@ -185,7 +185,7 @@ struct ApprovalBoundaryTests {
     }
 
     @Test func fourEyesRefuseTheCreatorWhenRequired() async throws {
-        var server = try await TestServer.make()
+        var server = try await TestServer.make(sandbox: .real)
         server.services.requireDistinctApprover = true
         let admin = try await server.key(.admin, name: "one")
         let second = try await server.key(.admin, name: "two")

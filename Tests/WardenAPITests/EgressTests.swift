@@ -33,7 +33,7 @@ struct EgressTests {
     @Test func allowlistRedirectsSizeAndRecords() async throws {
         let (origin, canary, stop) = try Self.startServers()
         defer { stop() }
-        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let secret = "upstream-\(UUID().uuidString)"
         try await server.run { client in
@@ -83,7 +83,7 @@ struct EgressTests {
     @Test func privateAndLoopbackAddressesAreRefusedByDefault() async throws {
         let (origin, _, stop) = try Self.startServers()
         defer { stop() }
-        let server = try await TestServer.make(allowLoopbackEgress: false)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: false)
         let admin = try await server.key(.admin)
         try await server.run { client in
             let hosts: [JSONValue] = [.string("127.0.0.1:\(origin)"), .string("localhost:\(origin)"), .string("169.254.169.254"), .string("10.0.0.1")]
@@ -109,7 +109,7 @@ struct EgressTests {
     @Test func aWorkerThatStopsReadingStillTimesOut() async throws {
         let (origin, _, stop) = try Self.startServers()
         defer { stop() }
-        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let code = """
             import json, time
@@ -142,7 +142,7 @@ struct EgressTests {
     @Test func aTrickledBodyCannotOutlastTheRequestsTimeLimit() async throws {
         let (origin, _, stop) = try Self.startServers()
         defer { stop() }
-        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let code = "def main(url: str):\n    try:\n        return {'body': len(http.get(url, timeout=2).text)}\n    except Exception as e:\n        return {'refused': str(e)}\n"
         try await server.run { client in

@@ -4,7 +4,7 @@ import WardenDomain
 import WardenTestSupport
 
 /// Bad input gets the contract's error code and a message a person can act on, never a 500.
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct ErrorShapeTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var method: HTTPRequest.Method
@@ -54,8 +54,8 @@ struct ErrorShapeTests {
         }
     }
 
-    @Test func toolInputErrors() async throws {
-        let server = try await TestServer.make()
+    @Test(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces")) func toolInputErrors() async throws {
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
@@ -89,7 +89,7 @@ struct ErrorShapeTests {
     }
 }
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct PaginationTests {
     @Test func pagesCoverEverythingOnceInOrder() async throws {
         let server = try await TestServer.make()

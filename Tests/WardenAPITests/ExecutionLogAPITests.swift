@@ -12,7 +12,7 @@ struct ExecutionLogAPITests {
         """
 
     @Test func recordsAreRedactedBoundedAndFilterable() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent, name: "bot")
         let auditor = try await server.key(.auditor)
@@ -64,7 +64,7 @@ struct ExecutionLogAPITests {
     }
 
     @Test func killedAndTimedOutExecutionsAreRecorded() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))

@@ -9,7 +9,7 @@ import WardenSandbox
 import WardenStore
 import WardenTestSupport
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct HardeningTests {
     @Test func securityHeadersAndRequestIdsOnEveryResponse() async throws {
         let server = try await TestServer.make()
@@ -66,7 +66,7 @@ struct HardeningTests {
     }
 }
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct LoadTests {
     /// Many concurrent authenticated requests (each reads the key table) must all be answered:
     /// a blocking database read on the cooperative pool once deadlocked the server this way.
@@ -96,7 +96,7 @@ struct LoadTests {
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct MetricsTests {
     @Test func prometheusCountsRequestsAndExecutions() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let store = server.store
         try await server.run { client in
@@ -118,7 +118,7 @@ struct MetricsTests {
     }
 }
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct CORSTests {
     @Test func onlyConfiguredOriginsGetCORS() async throws {
         let server = try await TestServer.make()
@@ -145,7 +145,7 @@ struct CORSTests {
 struct LogContentTests {
     /// Every log line of a busy session, at trace level, holds no key, token or secret value.
     @Test func logsCarryNoCredentialsOrSecrets() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let logs = LogCapture()
         let secret = "s3cret-\(UUID().uuidString)"
@@ -176,7 +176,7 @@ struct SandboxFailureMetricsTests {
     /// An execution that fails because no worker could start is still an execution: it is
     /// counted in warden_executions_total like any other.
     @Test func executionsThatFailInTheSandboxAreCounted() async throws {
-        var server = try await TestServer.make()
+        var server = try await TestServer.make(sandbox: .real)
         let shared = try #require(TestSandbox.shared)
         var broken = shared.configuration
         broken.launcherPath = "/nonexistent/warden-launcher"

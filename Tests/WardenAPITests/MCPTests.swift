@@ -17,7 +17,7 @@ struct MCPTests {
     }
 
     @Test func sessionAndHeaderRules() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let agent = try await server.key(.agent)
         let other = try await server.key(.agent, name: "other")
         let auditor = try await server.key(.auditor)
@@ -73,7 +73,7 @@ struct MCPTests {
             }
             return
         }
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         try await server.run { client in
@@ -151,7 +151,7 @@ enum PythonClient {
         let stderr = await Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestSkip("MCP client failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(2000), as: UTF8.self))")
+            throw SandboxUnavailable("MCP client failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(2000), as: UTF8.self))")
         }
         return try JSONValue.decode(String(decoding: data, as: UTF8.self))
     }

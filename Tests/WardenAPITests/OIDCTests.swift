@@ -78,7 +78,7 @@ actor TestIdentityProvider {
     }
 }
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct OIDCTests {
     static func settings(issuer: String, allowPrivate: Bool) -> OIDCSettings {
         var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: "warden", roleClaim: "warden_role",

@@ -20,7 +20,7 @@ struct PassthroughTests {
         defer { try? FileManager.default.removeItem(at: descriptionFile) }
         let (port, stop) = try Self.startUpstream(descriptionFile: descriptionFile)
         defer { stop() }
-        let server = try await TestServer.make(allowLoopbackEgress: true)
+        let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         let token = "upstream-token-\(UUID().uuidString)"

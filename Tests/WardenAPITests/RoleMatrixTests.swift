@@ -5,7 +5,7 @@ import WardenStore
 import WardenTestSupport
 
 /// Every endpoint × every role: allowed roles get past authorisation, the others get 403.
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct RoleMatrixTests {
     struct Fixture: Sendable {
         var serverId: String

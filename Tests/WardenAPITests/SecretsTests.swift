@@ -3,7 +3,7 @@ import GRDB
 import HTTPTypes
 import Testing
 import WardenDomain
-import WardenStore
+@testable import WardenStore
 import WardenTestSupport
 
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
@@ -12,7 +12,7 @@ struct SecretsTests {
     static let raising = "def main():\n    raise ValueError('bad token ' + secrets['API_TOKEN'])\n"
 
     @Test func valuesAreWriteOnlyScopedToTheirServerAndRedactedEverywhere() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let auditor = try await server.key(.auditor)
         let value = "tok-\(UUID().uuidString)"
@@ -119,7 +119,7 @@ struct SecretStorageTests {
     /// and in the egress log (the host a tool asked for) is redacted; a secret too short to
     /// redact safely is refused.
     @Test func secretsAreRedactedFromKeysErrorTypesAndTheEgressLog() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let value = "k\(UInt32.random(in: 100_000...999_999))x"
         try await server.run { client in
@@ -158,7 +158,7 @@ struct SecretStorageTests {
     /// Secrets sealed under another key (the encryption key changed without a rotation): the
     /// start-up check names them, and an execution answers 503 with its own code, never 500.
     @Test func secretsUnderAnUnknownKeyAreA503NotA500() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let serverRecord = try await server.store.createServer(ServerDraft(name: "k", description: "", allowedHosts: []), by: "test")
         let foreign = SecretBox(currentKey: RandomBytes.make(32))

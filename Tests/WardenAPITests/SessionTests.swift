@@ -6,7 +6,7 @@ import WardenDomain
 import WardenStore
 import WardenTestSupport
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct SessionTests {
     /// Claims a forger controls completely, signed with whatever key it chooses.
     struct Forged: JWTPayload {

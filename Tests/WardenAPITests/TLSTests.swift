@@ -56,7 +56,7 @@ struct TestPKI {
     static func pem(_ certificate: Certificate) throws -> String { try certificate.serializeAsPEM().pemString }
 }
 
-@Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
+@Suite
 struct TLSTests {
     struct Identity {
         var certificate: Certificate

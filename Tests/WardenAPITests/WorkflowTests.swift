@@ -9,7 +9,7 @@ struct WorkflowTests {
     static let codeV2 = "def main(city: str, days: int = 3) -> dict:\n    return {'city': city.upper(), 'days': days}\n"
 
     @Test func submitApproveEditResetRollback() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         let op = try await server.key(.operator)
@@ -110,7 +110,7 @@ struct WorkflowTests {
     }
 
     @Test func failedRequestsLeaveNothingBehind() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make(sandbox: .real)
         let op = try await server.key(.operator)
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: op, json: #"{"name":"s1"}"#).string("id"))

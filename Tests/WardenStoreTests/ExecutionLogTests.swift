@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WardenDomain
-import WardenStore
+@testable import WardenStore
 import WardenTestSupport
 
 @Suite("Execution log")

@@ -23,7 +23,7 @@ public struct HelperProcess: Sendable {
         }
         guard let ready = (try? JSONValue.decode(String(decoding: line, as: UTF8.self)))?.objectValue else {
             process.terminate()
-            throw TestSkip("\(script) did not start")
+            throw SandboxUnavailable("\(script) did not start")
         }
         return HelperProcess(ready: ready) {
             try? input.fileHandleForWriting.close()
@@ -32,7 +32,7 @@ public struct HelperProcess: Sendable {
     }
 
     public func port(_ name: String) throws -> Int {
-        guard case .int(let port)? = ready[name] else { throw TestSkip("helper did not report \(name)") }
+        guard case .int(let port)? = ready[name] else { throw SandboxUnavailable("helper did not report \(name)") }
         return Int(port)
     }
 

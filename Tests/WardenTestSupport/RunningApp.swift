@@ -13,7 +13,7 @@ public enum RunningApp {
         let task = Task { try await app.run() }
         defer { task.cancel() }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw TestSkip("the server did not start") }
+        guard let port = await iterator.next(), port > 0 else { throw SandboxUnavailable("the server did not start") }
         return try await body(port)
     }
 }

@@ -25,8 +25,22 @@ public struct TestServer: Sendable {
         return registry
     }()
 
-    public static func make(allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(), sessionLifetime: Int = 900) async throws -> TestServer {
-        guard let sandbox = TestSandbox.shared else { throw TestSkip("sandbox unavailable") }
+    /// Which sandbox sits at the seam: the in-process fake (no root needed; for tests that run
+    /// no tool code), or the real confined one.
+    public enum SandboxKind: Sendable {
+        case fake(FakeSandbox = FakeSandbox())
+        case real
+    }
+
+    public static func make(sandbox kind: SandboxKind = .fake(), allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(),
+                            sessionLifetime: Int = 900) async throws -> TestServer {
+        let sandbox: any ToolSandbox
+        switch kind {
+        case .fake(let fake): sandbox = fake
+        case .real:
+            guard let real = TestSandbox.shared else { throw SandboxUnavailable("the real sandbox is unavailable on this machine") }
+            sandbox = real
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
         let store = try Store.open(dataDirectory: directory,
                                    migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
@@ -89,7 +103,8 @@ public struct TestServer: Sendable {
     }
 }
 
-public struct TestSkip: Error, CustomStringConvertible {
+/// A test needed something this machine cannot give: it fails, with this as the reason.
+public struct SandboxUnavailable: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,4 @@
 import WardenDomain
-import WardenSandbox
 import WardenStore
 
 /// The MCP methods Warden serves: tools are the approved, live tools, named `<server>__<tool>`,

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 
 /// Opens the embedded SQLite database in WAL mode.
-public enum Database {
-    public static func open(path: String) throws -> DatabasePool {
+enum DatabaseFile {
+    static func open(path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
