@@ -1,4 +1,4 @@
-/// The approval workflow (docs/design.md, "Domain rules"). Pure functions: the store loads a tool, asks a rule,
+/// The approval workflow (docs/design.md §5, "Domain rules"). Pure functions: the store loads a tool, asks a rule,
 /// and writes what the rule returned in one transaction with its audit event.
 public enum ApprovalRules {
     /// A new definition for a tool (code, input schema, name, description: everything a model

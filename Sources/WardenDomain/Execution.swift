@@ -51,7 +51,7 @@ public struct ExecutionOutcome: Equatable, Sendable {
     }
 }
 
-/// An execution log entry as auditors see it (DESIGN.md §4).
+/// An execution log entry as auditors see it (docs/design.md §4).
 public struct Execution: Codable, Equatable, Sendable {
     public var id: String
     public var toolId: String

@@ -1,4 +1,4 @@
-/// Size limits of DESIGN.md §4.
+/// Size limits of docs/design.md §4.
 public struct Limits: Sendable {
     public var requestBodyBytes = 1 << 20
     public var codeBytes = 256 << 10

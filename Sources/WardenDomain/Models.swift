@@ -1,4 +1,4 @@
-/// Records as clients see them (DESIGN.md §4). Times are RFC 3339 UTC strings.
+/// Records as clients see them (docs/design.md §4). Times are RFC 3339 UTC strings.
 
 public struct Server: Codable, Equatable, Sendable {
 

@@ -1,4 +1,4 @@
-/// Name rules of DESIGN.md §4, checked without regex engines so they cost nothing on hot paths.
+/// Name rules of docs/design.md §4, checked without regex engines so they cost nothing on hot paths.
 public enum Names {
     /// Servers and tools: `^[a-z][a-z0-9_-]{0,63}$`.
     public static func isValidResourceName(_ name: String) -> Bool {

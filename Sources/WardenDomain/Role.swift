@@ -1,4 +1,4 @@
-/// The four roles of DESIGN.md §1.
+/// The four roles of docs/design.md §1.
 public enum Role: String, Codable, Sendable, CaseIterable {
     case admin
     case `operator`

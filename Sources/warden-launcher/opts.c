@@ -92,7 +92,7 @@ int wl_parse_run_opts(int argc, char **argv, struct wl_opts *o)
     }
     if (!have_uid || !have_gid || !o->seccomp_path || !o->python)
         return wl_usage("--uid, --gid, --seccomp and --python are required");
-    /* The sandbox must map to an unprivileged host id that is not ours (DESIGN §9). */
+    /* The sandbox must map to an unprivileged host id that is not ours (docs/design.md §9). */
     if (o->uid == 0 || o->gid == 0 || o->uid == getuid() || o->gid == getgid() ||
         o->uid > 0xfffffffeUL || o->gid > 0xfffffffeUL)
         return wl_usage("--uid/--gid must be non-zero and differ from the launcher's own ids");

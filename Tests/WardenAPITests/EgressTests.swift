@@ -40,9 +40,7 @@ struct EgressTests {
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
                                                                  body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
             _ = try await client.request(.put, "/v1/servers/\(serverId)/secrets/UPSTREAM_TOKEN", key: admin, body: .object(["value": .string(secret)]))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("fetch"), "code": .string(Self.fetch)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
             func run(_ url: String, auth: Bool = false) async throws -> [String: JSONValue] {
                 let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
                                                      body: .object(["arguments": .object(["url": .string(url), "auth": .bool(auth)])]))
@@ -89,9 +87,7 @@ struct EgressTests {
             let hosts: [JSONValue] = [.string("127.0.0.1:\(origin)"), .string("localhost:\(origin)"), .string("169.254.169.254"), .string("10.0.0.1")]
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
                                                                  body: .object(["name": .string("net"), "allowed_hosts": .array(hosts)])).string("id"))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("fetch"), "code": .string(Self.fetch)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
             let cases = [("http://127.0.0.1:\(origin)/ok", "loopback"), ("http://localhost:\(origin)/ok", "loopback"),
                          ("http://169.254.169.254/latest/meta-data/", "metadata"), ("http://10.0.0.1/", "private")]
             for (url, why) in cases {
@@ -126,9 +122,7 @@ struct EgressTests {
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
                                                                  body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("stall"), "code": .string(code), "input_schema": .object(["type": .string("object")])])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("stall"), "code": .string(code), "input_schema": .object(["type": .string("object")])]))
             let start = ContinuousClock.now
             let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
                                                  body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/big")])]))
@@ -148,9 +142,7 @@ struct EgressTests {
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
                                                                  body: .object(["name": "net", "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": "trickle", "code": .string(code)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": "trickle", "code": .string(code)]))
             let start = ContinuousClock.now
             let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
                                                  body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/trickle")])]))

@@ -18,9 +18,7 @@ struct ExecutionLogAPITests {
         let auditor = try await server.key(.auditor)
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("t"), "code": .string(Self.code)])).string("id"))
-            #expect(try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#).status == 200)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(Self.code)]))
 
             let arguments = #"{"arguments":{"city":"Oslo","password":"hunter2","options":{"author":"Ann","api_key":"k-123"},"items":[{"token":"t-9"},{"keyword":"rain"}],"big":100000}}"#
             let run = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: agent, json: arguments)
@@ -69,9 +67,7 @@ struct ExecutionLogAPITests {
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
             let code = "def main(mode: str):\n    if mode == 'raise':\n        raise KeyError('nope')\n    x = []\n    while True:\n        x.append(' ' * 10_000_000)\n"
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("t"), "code": .string(code)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
             let raised = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"mode":"raise"}}"#)
             #expect(raised.string("status") == "failed")
             #expect(raised["error"]?.objectValue?["type"] == .string("KeyError"))

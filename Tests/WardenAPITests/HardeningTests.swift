@@ -101,9 +101,7 @@ struct MetricsTests {
         let store = server.store
         try await server.run { client in
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("t"), "code": .string("def main():\n    return 1\n")])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string("def main():\n    return 1\n")]))
             _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{}}"#)
             #expect(try await client.request(.get, "/metrics").status == 401, "metrics need a credential by default")
             let metrics = try await client.request(.get, "/metrics", key: admin)
@@ -155,9 +153,7 @@ struct LogContentTests {
             let serverId = try #require(try await client.request(.post, "/v1/servers", key: token, json: #"{"name":"l"}"#).string("id"))
             _ = try await client.request(.put, "/v1/servers/\(serverId)/secrets/API_TOKEN", key: token, body: .object(["value": .string(secret)]))
             let code = "def main(password: str):\n    print(secrets['API_TOKEN'], password)\n    raise ValueError(secrets['API_TOKEN'])\n"
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string("t"), "code": .string(code)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
             _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: token, body: .object(["arguments": .object(["password": .string(secret)])]))
             _ = try await client.request(.get, "/v1/tools", key: bogus)
             let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"new","role":"agent"}"#)

@@ -31,9 +31,7 @@ struct SecretsTests {
 
             var runs: [TestServer.Reply] = []
             for (name, code) in [("leak", Self.leak), ("raise", Self.raising)] {
-                let toolId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
-                                                                   body: .object(["name": .string(name), "code": .string(code)])).string("id"))
-                _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+                let toolId = try await client.approvedTool(server: a, key: admin, body: .object(["name": .string(name), "code": .string(code)]))
                 let args: JSONValue = name == "leak" ? .object(["arguments": .object(["echo": .string("x\(value)x")])]) : .object(["arguments": .object([:])])
                 runs.append(try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, body: args))
             }
@@ -137,16 +135,12 @@ struct SecretStorageTests {
                     raise type(t, (Exception,), {})('x')
 
                 """
-            let toolId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
-                                                               body: .object(["name": "leaky", "code": .string(code)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/approve", key: admin, json: #"{"version":1}"#)
+            let toolId = try await client.approvedTool(server: a, key: admin, body: .object(["name": "leaky", "code": .string(code)]))
             let run = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: "{}")
             #expect(run.string("status") == "failed", "\(run.body)")
             #expect(!run.body.contains(value), "\(run.body)")
             let keyed = "def main():\n    return {secrets['API_TOKEN']: 1}\n"
-            let keyedId = try #require(try await client.request(.post, "/v1/servers/\(a)/tools", key: admin,
-                                                                body: .object(["name": "keyed", "code": .string(keyed)])).string("id"))
-            _ = try await client.request(.post, "/v1/tools/\(keyedId)/approve", key: admin, json: #"{"version":1}"#)
+            let keyedId = try await client.approvedTool(server: a, key: admin, body: .object(["name": "keyed", "code": .string(keyed)]))
             let keyedRun = try await client.request(.post, "/v1/tools/\(keyedId)/executions", key: admin, json: "{}")
             #expect(keyedRun["result"] == .object([Redactor.marker: .int(1)]), "\(keyedRun.body)")
             let logged = try await client.request(.get, "/v1/executions?server_id=\(a)", key: admin)

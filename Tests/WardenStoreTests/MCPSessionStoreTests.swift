@@ -9,10 +9,8 @@ import WardenTestSupport
 /// deleted, and sessions starting and ending are in the audit trail.
 @Suite struct MCPSessionStoreTests {
     @Test func capsClientInfoExpiresIdleSessionsAndAuditsBoth() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-mcps-\(UUID().uuidString)")
+        let (store, dir) = try TestStore.make()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Store.open(dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-                                   signer: AuditSigner(keyBytes: RandomBytes.make(32)))
         let huge = JSONValue.object(["name": "client", "version": "1", "padding": .string(String(repeating: "x", count: 900_000))])
         let big = try await store.createMCPSession(owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: huge)
         let kept = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT client_info FROM mcp_sessions WHERE id = ?", arguments: [big.id]) }

@@ -138,3 +138,25 @@ public final class LogCapture: @unchecked Sendable {
         }
     }
 }
+
+extension TestServer.Client {
+    /// Creates a tool on `server` and approves its version 1 with the same key, checking both
+    /// answers; returns the tool's id.
+    public func approvedTool(server: String, key: String, body: JSONValue) async throws -> String {
+        let created = try await request(.post, "/v1/servers/\(server)/tools", key: key, body: body)
+        guard created.status == 201, let id = created.string("id") else {
+            throw FixtureFailure("creating the tool answered \(created.status): \(created.body)")
+        }
+        let approved = try await request(.post, "/v1/tools/\(id)/approve", key: key, json: #"{"version":1}"#)
+        guard approved.status == 200, approved.string("approval_status") == "approved" else {
+            throw FixtureFailure("approving the tool answered \(approved.status): \(approved.body)")
+        }
+        return id
+    }
+}
+
+/// A test's own set-up did not go as planned: the test fails with what happened.
+public struct FixtureFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -5,7 +5,7 @@
 
 
 def _builtin(name):
-    # object.__subclasses__() reaches BuiltinImporter even under -I -S (DESIGN §9)
+    # object.__subclasses__() reaches BuiltinImporter even under -I -S (docs/design.md §9)
     for c in object.__subclasses__():
         if c.__name__ == "BuiltinImporter":
             return c.load_module(name)

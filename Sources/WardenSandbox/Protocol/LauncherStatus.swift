@@ -1,17 +1,4 @@
-import WardenDomain
 import Foundation
-
-/// What the pool hands out for one execution: a freshly spawned worker, or a fork server that
-/// forks a fresh child for it. All methods block: call them from `BlockingIO`.
-protocol Worker: AnyObject, Sendable {
-    var slot: Int { get }
-    /// Whether an idle worker can still take a request (a fork server may have ended meanwhile).
-    var available: Bool { get }
-    /// Whether the pool may hand it out again after a request: only a fork server that is still sound.
-    var reusable: Bool { get }
-    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome
-    func discard()
-}
 
 /// What the launcher's parent reports on descriptor 4 when the worker has ended.
 public struct LauncherStatus: Decodable, Equatable, Sendable {
@@ -51,19 +38,3 @@ public struct LauncherStatus: Decodable, Equatable, Sendable {
 }
 
 /// Why the supervisor ended a worker itself.
-public enum KillCause: String, Sendable {
-    case timeout
-    case output
-}
-
-/// Everything a worker produced, before it is judged.
-public struct RawOutcome: Sendable {
-    public var frame: [UInt8]?
-    public var stdout: [UInt8]
-    public var diagnostics: String
-    public var status: LauncherStatus?
-    public var killedFor: KillCause?
-    public var durationMs: Int
-    /// The worker was gone before it got the request: nothing ran, so it may be tried again.
-    public var notStarted = false
-}

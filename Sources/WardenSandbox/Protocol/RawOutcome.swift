@@ -1,0 +1,18 @@
+import Foundation
+
+public enum KillCause: String, Sendable {
+    case timeout
+    case output
+}
+
+/// Everything a worker produced, before it is judged.
+public struct RawOutcome: Sendable {
+    public var frame: [UInt8]?
+    public var stdout: [UInt8]
+    public var diagnostics: String
+    public var status: LauncherStatus?
+    public var killedFor: KillCause?
+    public var durationMs: Int
+    /// The worker was gone before it got the request: nothing ran, so it may be tried again.
+    public var notStarted = false
+}
