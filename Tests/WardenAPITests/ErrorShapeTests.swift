@@ -120,3 +120,20 @@ struct PaginationTests {
         }
     }
 }
+
+@Suite
+struct KeyOrderTests {
+    /// The same answer reads the same every time: keys come sorted, nested objects too.
+    @Test func responsesHaveSortedKeys() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin)
+        try await server.run { client in
+            let created = try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"sorted","allowed_hosts":["b.example"]}"#)
+            let again = try await client.request(.get, "/v1/servers/\(created.string("id") ?? "")", key: admin)
+            #expect(created.body == again.body)
+            let keys = ["allowed_hosts", "created_at", "description", "id", "name", "updated_at"]
+            let positions = keys.compactMap { again.body.range(of: "\"\($0)\":")?.lowerBound }
+            #expect(positions.count == keys.count && positions == positions.sorted(), "\(again.body)")
+        }
+    }
+}

@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 import WardenDomain
 
-/// JSON responses with the contract's keys; lists as `{items, next_cursor}`.
+/// JSON responses with the contract's keys, sorted so the same answer reads the same every
+/// time; lists as `{items, next_cursor}`.
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         let data = try encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
