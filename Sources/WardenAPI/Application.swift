@@ -15,7 +15,6 @@ public struct WardenServices: Sendable {
     public var limits: Limits
     public var readiness: Readiness
     public var secretBox: SecretBox
-    public var toolChanges = ToolChangeFeed()
     public var mcpAllowedOrigins: Set<String> = []
     public var corsOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
@@ -42,6 +41,9 @@ public struct WardenServices: Sendable {
 }
 
 public enum WardenApplication {
+    /// The HTTP/1 server Warden runs (tests start theirs the same way).
+    public static var http1: HTTPServerBuilder { .http1(configuration: .warden) }
+
     public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         let limiter = RateLimiter(limits: services.rateLimits)
@@ -60,7 +62,6 @@ public enum WardenApplication {
             MetricsRoutes(registry: registry).add(to: router)
         }
         let v1 = router.group("v1")
-        v1.add(middleware: ToolChangeMiddleware(feed: services.toolChanges))
         let limits = services.limits
         let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limiter: limiter,
                                           egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
@@ -74,14 +75,15 @@ public enum WardenApplication {
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
         SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
         MCPSourceRoutes(store: services.store, secretBox: services.secretBox, egressSettings: services.egressSettings, limits: limits).add(to: v1)
-        MCPRoutes(store: services.store, methods: MCPMethods(store: services.store, executions: executions), feed: services.toolChanges,
+        MCPRoutes(store: services.store, methods: MCPMethods(store: services.store, executions: executions),
                   settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits).add(to: router)
         return router
     }
 
     public static func make(_ services: WardenServices, host: String, port: Int, logger: Logger,
                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let server: HTTPServerBuilder = try services.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration()) } ?? .http1()
+        let server: HTTPServerBuilder = try services.tls.map { try .tls(.http1(configuration: .warden), tlsConfiguration: $0.configuration()) }
+            ?? .http1(configuration: .warden)
         return Application(router: router(services), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
                            onServerRunning: onServerRunning, logger: logger)

@@ -4,6 +4,8 @@ public enum ExecutionStatus: String, Codable, Sendable, CaseIterable {
     case failed
     case timeout
     case killed
+    /// The caller cancelled the call (MCP `notifications/cancelled`); its worker was stopped.
+    case cancelled
     case interrupted
 }
 

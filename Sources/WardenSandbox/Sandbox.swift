@@ -109,13 +109,18 @@ public final class Sandbox: ToolSandbox, Sendable {
             // A fork server can end while idle; if it was gone before it took the request, nothing
             // ran, and one more worker is tried.
             attempts += 1
+            try Task.checkCancellation()
             let worker = try await pool.checkout(tenant: tenant)
-            raw = try await BlockingIO.run {
-                worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                           frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+            raw = try await withTaskCancellationHandler {
+                try await BlockingIO.run {
+                    worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
+                               frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+                }
+            } onCancel: {
+                worker.cancel()
             }
             await pool.finished(worker, tenant: tenant)
-        } while raw.notStarted && attempts < 2
+        } while raw.notStarted && attempts < 2 && !Task.isCancelled
         // Stage failures belong in the supervisor log; diagnostics (the launcher's words, and the
         // worker's stderr, which tool code can write) only at debug level.
         if let stage = raw.status?.error {

@@ -62,7 +62,7 @@ public struct TestServer: Sendable {
     public func run<T: Sendable>(logs: LogCapture? = nil, _ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
         var logger = logs.map { capture in Logger(label: "warden-test") { _ in capture.handler() } } ?? Logger(label: "warden-test")
         logger.logLevel = logs == nil ? .warning : .trace
-        let app = Application(router: WardenApplication.router(services),
+        let app = Application(router: WardenApplication.router(services), server: WardenApplication.http1,
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
         return try await app.test(.live) { client in try await body(Client(client: client)) }

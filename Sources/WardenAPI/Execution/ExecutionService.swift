@@ -58,6 +58,12 @@ public struct ExecutionService: Sendable {
         return try await perform(run, arguments: arguments, caller: caller)
     }
 
+    /// Writes how an execution ended even when its caller was cancelled (a cancelled task
+    /// would make the database write refuse, and leave the row `running`).
+    private static func record(_ execution: Execution, in store: Store) async throws {
+        try await Task { try await store.finishExecution(execution) }.value
+    }
+
     private func requireValid(_ arguments: JSONValue, schema: JSONValue) throws {
         guard arguments.encodedString().utf8.count <= limits.argumentsBytes else {
             throw DomainError.payloadTooLarge("arguments are larger than \(limits.argumentsBytes) bytes")
@@ -101,7 +107,7 @@ public struct ExecutionService: Sendable {
             execution.status = .failed
             execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
             execution.finishedAt = Timestamp.now()
-            try await store.finishExecution(execution)
+            try await Self.record(execution, in: store)
             if !run.test { WardenMetrics.execution(execution) }
             throw error
         }
@@ -121,7 +127,7 @@ public struct ExecutionService: Sendable {
         response.error = outcome.error.map { ExecutionError(type: String(redactor.redact($0.type).prefix(200)), message: redactor.redact($0.message)) }
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated
-        try await store.finishExecution(logged(response))
+        try await Self.record(logged(response), in: store)
         if !run.test { WardenMetrics.execution(response) }  // agents' calls only
         return response
     }

@@ -4,7 +4,7 @@ import WardenDomain
 struct JSONRPCMessage: Sendable {
     enum Kind: Sendable {
         case request(id: JSONValue, method: String, params: [String: JSONValue])
-        case notification(method: String)
+        case notification(method: String, params: [String: JSONValue])
         case response
     }
 
@@ -22,7 +22,7 @@ struct JSONRPCMessage: Sendable {
                 default: throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "id must be a string or an integer")
                 }
             }
-            return JSONRPCMessage(kind: .notification(method: method))
+            return JSONRPCMessage(kind: .notification(method: method, params: params))
         }
         if object["result"] != nil || object["error"] != nil { return JSONRPCMessage(kind: .response) }
         throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "message has neither method nor result")

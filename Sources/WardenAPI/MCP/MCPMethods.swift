@@ -5,7 +5,8 @@ import WardenStore
 /// and `tools/call` takes exactly the REST execution path.
 struct MCPMethods {
     static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
-    static let serverVersion = "0.1.0"
+    static let serverVersion = "0.4.0"
+    static let instructions = "Tools run in Warden's sandbox: one fresh confined worker per call, only admin-approved code."
 
     let store: Store
     let executions: ExecutionService
@@ -16,12 +17,34 @@ struct MCPMethods {
             "protocolVersion": .string(version),
             "capabilities": .object(["tools": .object(["listChanged": .bool(true)])]),
             "serverInfo": .object(["name": .string("warden"), "version": .string(Self.serverVersion)]),
-            "instructions": .string("Tools run in Warden's sandbox: one fresh confined worker per call, only admin-approved code."),
+            "instructions": .string(Self.instructions),
         ]))
     }
 
-    func listTools(session: MCPSession) async throws -> JSONValue {
-        let tools = try await store.approvedTools(serverName: session.serverFilter).map { server, tool in
+    /// The tools a client sees, a page at a time (`cursor` is where the last page ended).
+    func listTools(serverFilter: String?, cursor: String?) async throws -> JSONValue {
+        let all = try await visibleTools(serverFilter: serverFilter)
+        let start: Int
+        if let cursor {
+            guard let offset = Int(cursor), offset >= 0, offset <= all.count else {
+                throw JSONRPCError(code: JSONRPCError.invalidParams, message: "invalid cursor")
+            }
+            start = offset
+        } else {
+            start = 0
+        }
+        let end = min(all.count, start + Self.pageSize)
+        var result: [String: JSONValue] = ["tools": .array(Array(all[start..<end]))]
+        if end < all.count { result["nextCursor"] = .string(String(end)) }
+        return .object(result)
+    }
+
+    static let pageSize = 100
+
+    /// Every approved, live tool a client with this filter sees, as `tools/list` describes it:
+    /// the approved version's name, description and schema.
+    func visibleTools(serverFilter: String?) async throws -> [JSONValue] {
+        try await store.approvedTools(serverName: serverFilter).map { server, tool in
             JSONValue.object([
                 "name": .string("\(server.name)__\(tool.name)"),
                 "title": .string("\(server.name) / \(tool.name)"),
@@ -40,38 +63,43 @@ struct MCPMethods {
                 ]),
             ])
         }
-        return .object(["tools": .array(tools)])
     }
 
-    func callTool(session: MCPSession, params: [String: JSONValue], caller: Principal) async throws -> JSONValue {
+    /// Runs a tool. Whatever an agent can act on (an unknown tool, bad arguments, a changed
+    /// definition, a busy sandbox, a rate limit, a failed run) comes back as a tool result with
+    /// `isError`, which the model reads; only a malformed request is a protocol error.
+    func callTool(serverFilter: String?, params: [String: JSONValue], caller: Principal) async throws -> JSONValue {
         guard let name = params["name"]?.stringValue else {
             throw JSONRPCError(code: JSONRPCError.invalidParams, message: "tools/call needs a tool name")
         }
         let arguments = params["arguments"] ?? .object([:])
         // `a` + `b__c` and `a__b` + `c` share a name: refuse rather than guess which one runs.
-        let matches = try await store.approvedTools(serverName: session.serverFilter).filter { "\($0.server.name)__\($0.tool.name)" == name }
+        let matches = try await store.approvedTools(serverName: serverFilter).filter { "\($0.server.name)__\($0.tool.name)" == name }
         guard let match = matches.first else {
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "unknown tool: \(name)")
+            return toolError("unknown tool \(name): no approved tool has this name (list the tools again)", code: "not_found")
         }
         guard matches.count == 1 else {
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "tool name \(name) is ambiguous (server and tool names both contain __); use /mcp?server=NAME")
+            return toolError("tool name \(name) is ambiguous (server and tool names both contain __); use /mcp?server=NAME", code: "conflict")
         }
         let execution: Execution
         do {
             execution = try await executions.execute(toolId: match.tool.id, arguments: arguments, caller: caller)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch DomainError.invalidArguments(let message) {
-            return toolError("invalid arguments: \(message). Input schema: \(match.tool.inputSchema.encodedString())")
-        } catch DomainError.toolNotApproved {
-            throw JSONRPCError(code: JSONRPCError.invalidParams, message: "unknown tool: \(name)")
-        } catch DomainError.payloadTooLarge(let message) {
-            return toolError(message)
-        } catch SandboxError.busy {
-            return toolError("all sandbox workers are busy; try again shortly")
+            return toolError("invalid arguments: \(message). Input schema: \(match.tool.inputSchema.encodedString())", code: "invalid_arguments")
+        } catch {
+            // The same refusal REST would answer, with its code: rate limits, a changed
+            // definition, a busy or unavailable sandbox, an unreachable upstream.
+            let refusal = APIError.from(error)
+            guard refusal.status != .internalServerError else { throw error }
+            return toolError(refusal.message, code: refusal.code)
         }
         guard execution.status == .succeeded else {
             let reason = execution.reason.map { " (\($0.rawValue))" } ?? ""
             let detail = execution.error.map { "\($0.type): \($0.message)" } ?? "no detail"
-            return toolError("execution \(execution.id) \(execution.status.rawValue)\(reason): \(detail)")
+            return toolError("execution \(execution.id) \(execution.status.rawValue)\(reason): \(detail)", code: execution.status.rawValue,
+                             executionId: execution.id)
         }
         let result = execution.result ?? .null
         let structured: JSONValue = result.objectValue != nil ? result : .object(["result": result])
@@ -83,7 +111,12 @@ struct MCPMethods {
         ])
     }
 
-    private func toolError(_ message: String) -> JSONValue {
-        .object(["content": .array([.object(["type": .string("text"), "text": .string(message)])]), "isError": .bool(true)])
+    private func toolError(_ message: String, code: String, executionId: String? = nil) -> JSONValue {
+        var meta: [String: JSONValue] = ["io.warden/error": .string(code)]
+        if let executionId { meta["io.warden/execution_id"] = .string(executionId) }
+        return .object([
+            "content": .array([.object(["type": .string("text"), "text": .string(message)])]), "isError": .bool(true),
+            "_meta": .object(meta),
+        ])
     }
 }

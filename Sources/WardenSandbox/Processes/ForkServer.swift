@@ -19,6 +19,7 @@ final class ForkServer: Worker, @unchecked Sendable {
     /// message never meets a closed pipe; read only to explain a failed start.
     private let diagnostics: Int32
     private var sound = true
+    private let gate = CancelGate()
     /// What the launcher reported when the server ended, read by `end()`.
     private var lastLauncherStatus: LauncherStatus?
 
@@ -90,10 +91,19 @@ final class ForkServer: Worker, @unchecked Sendable {
         let pid = self.pid
         var exchange = WorkerExchange(requestFD: pipes[0][1], readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], control],
                                       egressFD: egressPair[0], statusEndsWithLine: true)
+        let began = gate.begin()
+        if !began { kill(pid, SIGTERM) }   // cancelled before it started: the whole server goes
         let result = exchange.run(request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
                                   stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
         [pipes[1][0], pipes[2][0], pipes[3][0]].forEach { close($0) }
+        let cancelled = gate.end() || !began
         var outcome = result.outcome
+        if cancelled {
+            // Stopping a child means stopping its server: the server is not to be trusted again.
+            end()
+            outcome.killedFor = .cancelled
+            return outcome
+        }
         if !result.finished || outcome.status == nil || outcome.status?.retire == true {
             end()
             // The server died with its child on its own (the memory limit): the launcher's report
@@ -110,6 +120,12 @@ final class ForkServer: Worker, @unchecked Sendable {
 
     func discard() {
         end()
+    }
+
+    /// Ends the whole server, and with it the child running the request.
+    func cancel() {
+        let pid = self.pid
+        gate.cancel { kill(pid, SIGTERM) }
     }
 
     /// Stops the server and its child (the launcher kills the whole sandbox on SIGTERM), keeps

@@ -11,4 +11,7 @@ protocol Worker: AnyObject, Sendable {
     var reusable: Bool { get }
     func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome
     func discard()
+    /// Stops a running request from another thread (the caller cancelled it); its outcome then
+    /// says `cancelled`. Safe to call at any time.
+    func cancel()
 }

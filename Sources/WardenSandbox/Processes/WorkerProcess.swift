@@ -16,6 +16,7 @@ final class WorkerProcess: Worker, @unchecked Sendable {
     private let requestFD: Int32
     private let readFDs: [Int32]  // stdout, diagnostics, result, status
     private let egressFD: Int32
+    private let gate = CancelGate()
 
     private init(pid: pid_t, slot: Int, requestFD: Int32, readFDs: [Int32], egressFD: Int32) {
         self.pid = pid
@@ -50,15 +51,27 @@ final class WorkerProcess: Worker, @unchecked Sendable {
     /// Sends the request, then collects output until every pipe closes or the wall clock runs out.
     func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
         let pid = self.pid
+        guard gate.begin() else {
+            discard()
+            return RawOutcome(frame: nil, stdout: [], diagnostics: "", status: nil, killedFor: .cancelled, durationMs: 0)
+        }
         var exchange = WorkerExchange(requestFD: requestFD, readFDs: readFDs, egressFD: egressFD, statusEndsWithLine: false)
         // SIGTERM lets the launcher kill and reap the sandbox, report, and remove its cgroup;
         // SIGKILL follows if it has not finished within a second.
         let result = exchange.run(request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
                                   stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
         for fd in readFDs { close(fd) }
+        let cancelled = gate.end()
         if !result.finished { kill(pid, SIGKILL) }
         LauncherProcess.reap(pid, withinMs: 1000)   // its descriptors are closed: it is ending
-        return result.outcome
+        var outcome = result.outcome
+        if cancelled { outcome.killedFor = .cancelled }
+        return outcome
+    }
+
+    func cancel() {
+        let pid = self.pid
+        gate.cancel { kill(pid, SIGTERM) }
     }
 
     /// Ends a worker that will not be used (pool shutdown): SIGTERM so the launcher cleans up

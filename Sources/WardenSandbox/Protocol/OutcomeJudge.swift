@@ -22,6 +22,10 @@ public enum OutcomeJudge {
             outcome.status = .timeout
             outcome.error = ExecutionError(type: "Timeout", message: "the tool ran longer than \(limits.wallMs) ms and was stopped")
             return outcome
+        case .cancelled?:
+            outcome.status = .cancelled
+            outcome.error = ExecutionError(type: "Cancelled", message: "the caller cancelled the call; its worker was stopped")
+            return outcome
         case .output?:
             outcome.status = .killed
             outcome.reason = .output

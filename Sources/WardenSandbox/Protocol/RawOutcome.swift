@@ -1,8 +1,11 @@
 import Foundation
 
+/// Why the supervisor ended a worker itself.
 public enum KillCause: String, Sendable {
     case timeout
     case output
+    /// The caller cancelled the execution.
+    case cancelled
 }
 
 /// Everything a worker produced, before it is judged.
