@@ -84,14 +84,19 @@ public struct MCPUpstream: Sendable {
         let upstream: MCPUpstream
         var id: String?
         var nextId: Int64 = 1
+        /// The negotiated revision; nil until `initialize` has answered (which carries no header).
+        var version: String?
+        static let preferredVersion = "2025-11-25"
 
         init(upstream: MCPUpstream) { self.upstream = upstream }
 
         func open() async throws {
-            _ = try await request("initialize", .object([
-                "protocolVersion": .string("2025-11-25"), "capabilities": .object([:]),
-                "clientInfo": .object(["name": .string("warden"), "version": .string("0.1.0")]),
+            let result = try await request("initialize", .object([
+                "protocolVersion": .string(Self.preferredVersion), "capabilities": .object([:]),
+                "clientInfo": .object(["name": .string("warden"), "version": .string("0.4.0")]),
             ]))
+            // From here on, every request says the version the upstream chose.
+            version = result.objectValue?["protocolVersion"]?.stringValue ?? Self.preferredVersion
             _ = try await post(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
         }
 
@@ -124,8 +129,8 @@ public struct MCPUpstream: Sendable {
         }
 
         private func headers() -> [(String, String)] {
-            var headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"),
-                           ("MCP-Protocol-Version", "2025-11-25")]
+            var headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")]
+            if let version { headers.append(("MCP-Protocol-Version", version)) }
             if let id { headers.append(("Mcp-Session-Id", id)) }
             if let bearer = upstream.bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
             return headers
@@ -136,10 +141,7 @@ public struct MCPUpstream: Sendable {
             let text = String(decoding: response.body.readableBytesView, as: UTF8.self)
             var candidates: [String] = []
             if response.header("Content-Type")?.lowercased().hasPrefix("text/event-stream") == true {
-                for event in text.components(separatedBy: "\n\n") {
-                    let data = event.split(separator: "\n").filter { $0.hasPrefix("data:") }.map { $0.dropFirst(5).trimmingCharacters(in: .whitespaces) }
-                    if !data.isEmpty { candidates.append(data.joined(separator: "\n")) }
-                }
+                candidates = ServerSentEvents.dataOfEvents(text)
             } else {
                 candidates.append(text)
             }

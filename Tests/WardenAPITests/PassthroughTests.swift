@@ -81,6 +81,10 @@ struct PassthroughTests {
             let seen = try JSONValue.decode(String(buffer: try await seenResponse.body.collect(upTo: 1 << 20)))
             let authorizations = Set(seen.objectValue?["authorization"]?.arrayItems.compactMap(\.stringValue) ?? [])
             #expect(authorizations == ["Bearer \(token)"], "only Warden's credential for the source goes upstream, never the caller's")
+            // initialize goes without a version header; everything after it says the negotiated one.
+            let versions = seen.objectValue?["versions"]?.arrayItems.map(\.arrayItems) ?? []
+            #expect(versions.filter { $0.first == "initialize" }.allSatisfy { $0.last == .null }, "\(versions)")
+            #expect(versions.filter { $0.first != "initialize" }.allSatisfy { $0.last == "2025-11-25" } && versions.count > 2, "\(versions)")
             let log = try await client.request(.get, "/v1/executions?tool_id=\(toolId)", key: admin)
             #expect(!log.body.contains(token))
         }

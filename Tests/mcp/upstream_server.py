@@ -5,7 +5,7 @@
 Speaks MCP Streamable HTTP at /mcp: initialize, notifications, tools/list (answered as an SSE
 stream, to exercise that path) and tools/call for one tool, `forecast`, whose description is read
 from DESCRIPTION_FILE on every list so a test can change it. GET /_seen lists the Authorization
-headers it received. Prints {"port": N} once listening; stops when stdin closes.
+headers it received and each request's method with its MCP-Protocol-Version header. Prints {"port": N} once listening; stops when stdin closes.
 """
 import json
 import sys
@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DESCRIPTION_FILE = sys.argv[1]
 seen = []
+versions = []  # (method, MCP-Protocol-Version header or None) per request
 lock = threading.Lock()
 
 
@@ -47,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/_seen":
             with lock:
-                self.reply(200, {"authorization": list(seen)})
+                self.reply(200, {"authorization": list(seen), "versions": list(versions)})
         else:
             self.reply(405)
 
@@ -59,6 +60,8 @@ class Handler(BaseHTTPRequestHandler):
             seen.append(self.headers.get("Authorization"))
         message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
         method, ident = message.get("method"), message.get("id")
+        with lock:
+            versions.append([method, self.headers.get("MCP-Protocol-Version")])
         if ident is None:
             return self.reply(202)
         if method == "initialize":
