@@ -114,7 +114,8 @@ let package = Package(
             name: "WardenAPITests",
             dependencies: [
                 "WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -123,9 +124,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WardenStoreTests",
-            dependencies: ["WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenTestSupport", "WardenSandbox", "WardenDomain"]),
-        .testTarget(name: "WardenCLITests", dependencies: ["warden", "WardenTestSupport", "WardenStore", "WardenDomain"]),
+        .testTarget(
+            name: "WardenCLITests", dependencies: ["warden", "WardenTestSupport", "WardenStore", "WardenDomain"]),
     ]
 )

@@ -1,8 +1,8 @@
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import NIOCore
 import Logging
+import NIOCore
 import Prometheus
 import WardenDomain
 import WardenEgress
@@ -30,7 +30,10 @@ public struct WardenServices: Sendable {
     /// Four eyes (`WARDEN_REQUIRE_DISTINCT_APPROVER=1`): an admin cannot approve a version it created.
     public var requireDistinctApprover = false
 
-    public init(store: Store, sandbox: any ToolSandbox, secretBox: SecretBox, sessions: SessionTokens, limits: Limits = .standard) {
+    public init(
+        store: Store, sandbox: any ToolSandbox, secretBox: SecretBox, sessions: SessionTokens,
+        limits: Limits = .standard
+    ) {
         self.sessions = sessions
         self.store = store
         self.sandbox = sandbox
@@ -53,39 +56,56 @@ public enum WardenApplication {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         // With no role table, certificates only admit the connection; a credential is still needed.
-        let clientCertificates = services.tls.flatMap { $0.clientCAFile == nil || $0.clientRoles.table.isEmpty ? nil : ClientCertificates(roles: $0.clientRoles) }
-        router.add(middleware: AuthMiddleware(store: services.store, sessions: services.sessions, oidc: services.oidc,
-                                                clientCertificates: clientCertificates, limiter: limiter,
-                                                publicPaths: services.metricsAccess == .public ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))
+        let clientCertificates = services.tls.flatMap {
+            $0.clientCAFile == nil || $0.clientRoles.table.isEmpty ? nil : ClientCertificates(roles: $0.clientRoles)
+        }
+        router.add(
+            middleware: AuthMiddleware(
+                store: services.store, sessions: services.sessions, oidc: services.oidc,
+                clientCertificates: clientCertificates, limiter: limiter,
+                publicPaths: services.metricsAccess == .public
+                    ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         if let registry = services.metricsRegistry, services.metricsAccess != .off {
             MetricsRoutes(registry: registry).add(to: router)
         }
         let v1 = router.group("v1")
         let limits = services.limits
-        let executions = ExecutionService(store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limiter: limiter,
-                                          egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
-                                          limits: limits)
+        let executions = ExecutionService(
+            store: services.store, sandbox: services.sandbox, secretBox: services.secretBox, limiter: limiter,
+            egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
+            limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
-        ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits,
-                   requireDistinctApprover: services.requireDistinctApprover).add(to: v1)
+        ToolRoutes(
+            store: services.store, analyzer: services.sandbox, limits: limits,
+            requireDistinctApprover: services.requireDistinctApprover
+        ).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         SessionRoutes(store: services.store, sessions: services.sessions).add(to: v1)
         AuditRoutes(store: services.store, limits: limits).add(to: v1)
         SecretRoutes(store: services.store, box: services.secretBox, limits: limits).add(to: v1)
-        MCPSourceRoutes(store: services.store, secretBox: services.secretBox, egressSettings: services.egressSettings, limits: limits).add(to: v1)
-        MCPRoutes(store: services.store, methods: MCPMethods(store: services.store, executions: executions),
-                  settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits).add(to: router)
+        MCPSourceRoutes(
+            store: services.store, secretBox: services.secretBox, egressSettings: services.egressSettings,
+            limits: limits
+        ).add(to: v1)
+        MCPRoutes(
+            store: services.store, methods: MCPMethods(store: services.store, executions: executions),
+            settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits
+        ).add(to: router)
         return router
     }
 
-    public static func make(_ services: WardenServices, host: String, port: Int, logger: Logger,
-                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let server: HTTPServerBuilder = try services.tls.map { try .tls(.http1(configuration: .warden), tlsConfiguration: $0.configuration()) }
+    public static func make(
+        _ services: WardenServices, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder =
+            try services.tls.map { try .tls(.http1(configuration: .warden), tlsConfiguration: $0.configuration()) }
             ?? .http1(configuration: .warden)
-        return Application(router: router(services), server: server,
-                           configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
-                           onServerRunning: onServerRunning, logger: logger)
+        return Application(
+            router: router(services), server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
+            onServerRunning: onServerRunning, logger: logger)
     }
 }

@@ -18,9 +18,12 @@ public struct TLSSettings: Sendable {
 
     /// Loads the files now, so a missing or malformed one stops start-up with its name.
     public func configuration() throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile).map { NIOSSLCertificateSource.certificate($0) }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         if let clientCAFile {
             configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCAFile))

@@ -1,17 +1,17 @@
 /// Everything a caller can ask the service to do, at the granularity roles are granted.
 public enum Action: String, Sendable, CaseIterable {
-    case readRegistry        // servers, tools, versions
-    case manageServers       // create, update, delete servers
-    case submitTools         // create tools, update code or metadata
+    case readRegistry  // servers, tools, versions
+    case manageServers  // create, update, delete servers
+    case submitTools  // create tools, update code or metadata
     case deleteTools
-    case judgeTools          // approve, reject
+    case judgeTools  // approve, reject
     case rollbackTools
-    case executeTools        // REST executions and MCP tools/call
+    case executeTools  // REST executions and MCP tools/call
     case readExecutions
     case readAudit
-    case listSecrets         // names and dates, never values
+    case listSecrets  // names and dates, never values
     case manageSecrets
-    case manageMCPSources    // discover and import an MCP source's tools
+    case manageMCPSources  // discover and import an MCP source's tools
     case manageEgressPolicy  // allowed_hosts, MCP sources (URL and the secret sent there)
     case manageKeys
 }

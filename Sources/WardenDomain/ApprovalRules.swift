@@ -5,20 +5,26 @@ public enum ApprovalRules {
     /// sees or runs). An identical definition makes no version and keeps the approval; any other
     /// is a new version that needs a new review. `definitionChanged` says whether anything but
     /// the code differs from the current version.
-    public static func submitDefinition(_ state: ToolState, newCodeSHA256: String, definitionChanged: Bool) -> Transition {
+    public static func submitDefinition(_ state: ToolState, newCodeSHA256: String, definitionChanged: Bool)
+        -> Transition
+    {
         guard newCodeSHA256 != state.codeSHA256 || definitionChanged else {
             return Transition(state: state, newVersion: nil, changed: false)
         }
-        let version = NewVersion(number: state.currentVersion + 1, codeSHA256: newCodeSHA256, source: .submit, rolledBackFrom: nil)
+        let version = NewVersion(
+            number: state.currentVersion + 1, codeSHA256: newCodeSHA256, source: .submit, rolledBackFrom: nil)
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
     }
 
     /// Approve the version under review, by an approver other than its creator when four eyes
     /// are required (`WARDEN_REQUIRE_DISTINCT_APPROVER`).
-    public static func approve(_ state: ToolState, version: Int, versionCreatedBy creator: String, approver: String,
-                               requireDistinctApprover: Bool) throws -> Transition {
+    public static func approve(
+        _ state: ToolState, version: Int, versionCreatedBy creator: String, approver: String,
+        requireDistinctApprover: Bool
+    ) throws -> Transition {
         if requireDistinctApprover && creator == approver {
-            throw DomainError.forbidden("four eyes: version \(version) was created by \(approver), so another admin must approve it")
+            throw DomainError.forbidden(
+                "four eyes: version \(version) was created by \(approver), so another admin must approve it")
         }
         return try approve(state, version: version)
     }
@@ -44,7 +50,9 @@ public enum ApprovalRules {
     /// Roll back to an earlier version: a new version with that version's definition, marked as
     /// a rollback, waiting for review. `targetSHA256` is nil when the version does not exist;
     /// `sameDefinition` says whether it equals the current version's whole definition.
-    public static func rollback(_ state: ToolState, to target: Int, targetSHA256: String?, sameDefinition: Bool) throws -> Transition {
+    public static func rollback(_ state: ToolState, to target: Int, targetSHA256: String?, sameDefinition: Bool) throws
+        -> Transition
+    {
         guard let targetSHA256, target >= 1, target <= state.currentVersion else {
             throw DomainError.notFound("version \(target) does not exist")
         }
@@ -52,9 +60,11 @@ public enum ApprovalRules {
             throw DomainError.conflict("version \(target) is already the current version")
         }
         guard !sameDefinition else {
-            throw DomainError.conflict("version \(target) has the same definition as the current version \(state.currentVersion)")
+            throw DomainError.conflict(
+                "version \(target) has the same definition as the current version \(state.currentVersion)")
         }
-        let version = NewVersion(number: state.currentVersion + 1, codeSHA256: targetSHA256, source: .rollback, rolledBackFrom: target)
+        let version = NewVersion(
+            number: state.currentVersion + 1, codeSHA256: targetSHA256, source: .rollback, rolledBackFrom: target)
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
     }
 
@@ -62,10 +72,13 @@ public enum ApprovalRules {
     /// Returns the version to run.
     public static func executableVersion(_ state: ToolState) throws -> Int {
         guard state.approvalStatus == .approved, let approved = state.approvedVersion else {
-            throw DomainError.toolNotApproved("the tool is \(state.approvalStatus.rawValue); an admin must approve version \(state.currentVersion) first")
+            throw DomainError.toolNotApproved(
+                "the tool is \(state.approvalStatus.rawValue); an admin must approve version \(state.currentVersion) first"
+            )
         }
         guard approved == state.currentVersion else {
-            throw DomainError.toolNotApproved("the approved version \(approved) is not the current version \(state.currentVersion)")
+            throw DomainError.toolNotApproved(
+                "the approved version \(approved) is not the current version \(state.currentVersion)")
         }
         return approved
     }
@@ -77,6 +90,8 @@ public enum ApprovalRules {
     }
 
     private static func pendingReview(_ state: ToolState, _ version: NewVersion) -> ToolState {
-        ToolState(currentVersion: version.number, codeSHA256: version.codeSHA256, approvalStatus: .pendingReview, approvedVersion: nil)
+        ToolState(
+            currentVersion: version.number, codeSHA256: version.codeSHA256, approvalStatus: .pendingReview,
+            approvedVersion: nil)
     }
 }

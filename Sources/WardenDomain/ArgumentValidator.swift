@@ -35,8 +35,12 @@ public enum ArgumentValidator {
                 }
             }
         case .string(let text):
-            if let min = number(rules["minLength"]), Double(text.count) < min { problems.append("\(path) must have at least \(min) characters") }
-            if let max = number(rules["maxLength"]), Double(text.count) > max { problems.append("\(path) must have at most \(max) characters") }
+            if let min = number(rules["minLength"]), Double(text.count) < min {
+                problems.append("\(path) must have at least \(min) characters")
+            }
+            if let max = number(rules["maxLength"]), Double(text.count) > max {
+                problems.append("\(path) must have at most \(max) characters")
+            }
         case .int, .double:
             let x = number(value)!
             if let min = number(rules["minimum"]), x < min { problems.append("\(path) must be ≥ \(min)") }
@@ -46,7 +50,9 @@ public enum ArgumentValidator {
         }
     }
 
-    private static func checkObject(_ members: [String: JSONValue], _ rules: [String: JSONValue], path: String, problems: inout [String]) {
+    private static func checkObject(
+        _ members: [String: JSONValue], _ rules: [String: JSONValue], path: String, problems: inout [String]
+    ) {
         let properties = rules["properties"]?.objectValue ?? [:]
         if case .array(let required)? = rules["required"] {
             for case .string(let name) in required where members[name] == nil {
@@ -76,7 +82,8 @@ public enum ArgumentValidator {
 
     private static func matches(_ value: JSONValue, _ type: String) -> Bool {
         switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): return true
+        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object):
+            return true
         case ("integer", .int), ("number", .int), ("number", .double): return true
         case ("integer", .double(let x)): return x.rounded() == x
         default: return false

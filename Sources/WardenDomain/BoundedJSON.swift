@@ -30,11 +30,13 @@ public struct BoundedJSON: Sendable {
     }
 
     public func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
-        let result = bytes.withContiguousStorageIfAvailable { buffer in
-            parseResult(buffer)
-        } ?? Array(bytes).withUnsafeBufferPointer { buffer in
-            parseResult(buffer)
-        }
+        let result =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                parseResult(buffer)
+            }
+            ?? Array(bytes).withUnsafeBufferPointer { buffer in
+                parseResult(buffer)
+            }
         return try result.get()
     }
 
@@ -192,7 +194,7 @@ private struct JSONParser {
     private mutating func expectLiteral(_ literal: StaticString, from start: Int) throws(BoundedJSON.Failure) {
         let count = literal.utf8CodeUnitCount
         guard start + count <= bytes.count,
-              UnsafeBufferPointer(start: literal.utf8Start, count: count).elementsEqual(bytes[start..<start + count])
+            UnsafeBufferPointer(start: literal.utf8Start, count: count).elementsEqual(bytes[start..<start + count])
         else { throw invalid(at: start, "expected a value") }
         offset = start + count
     }
@@ -210,14 +212,18 @@ private struct JSONParser {
         var isInteger = true
         if offset < bytes.count && bytes[offset] == UInt8(ascii: ".") {
             offset += 1
-            guard offset < bytes.count, bytes[offset].isDigit else { throw invalid(at: offset, "expected a digit after '.'") }
+            guard offset < bytes.count, bytes[offset].isDigit else {
+                throw invalid(at: offset, "expected a digit after '.'")
+            }
             skipDigits()
             isInteger = false
         }
         if offset < bytes.count && (bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E")) {
             offset += 1
             if offset < bytes.count && (bytes[offset] == UInt8(ascii: "+") || bytes[offset] == .minus) { offset += 1 }
-            guard offset < bytes.count, bytes[offset].isDigit else { throw invalid(at: offset, "expected a digit in the exponent") }
+            guard offset < bytes.count, bytes[offset].isDigit else {
+                throw invalid(at: offset, "expected a digit in the exponent")
+            }
             skipDigits()
             isInteger = false
         }
@@ -241,7 +247,8 @@ private struct JSONParser {
         for byte in text.dropFirst(negative ? 1 : 0) {
             let digit = Int64(byte &- .zero)
             let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = negative
+            let (next, overflow2) =
+                negative
                 ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
             if overflow || overflow2 { return nil }
             value = next
@@ -255,7 +262,7 @@ private struct JSONParser {
         let quote = offset
         offset += 1
         var decoded: [UInt8] = []  // used only once an escape appears
-        var runStart = offset      // start of the current unescaped run
+        var runStart = offset  // start of the current unescaped run
         while true {
             guard offset < bytes.count else { throw invalid(at: quote, "unterminated string") }
             let byte = bytes[offset]
@@ -295,7 +302,8 @@ private struct JSONParser {
             var scalar = try readHex4()
             if (0xDC00...0xDFFF).contains(scalar) { throw invalid(at: start, "lone low surrogate") }
             if (0xD800...0xDBFF).contains(scalar) {
-                guard offset + 1 < bytes.count, bytes[offset] == .backslash, bytes[offset + 1] == UInt8(ascii: "u") else {
+                guard offset + 1 < bytes.count, bytes[offset] == .backslash, bytes[offset + 1] == UInt8(ascii: "u")
+                else {
                     throw invalid(at: start, "lone high surrogate")
                 }
                 offset += 2
@@ -335,18 +343,26 @@ private struct JSONParser {
         var secondRange: ClosedRange<UInt8> = 0x80...0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; secondRange = 0x80...0x9F
-        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F
         default: throw invalid(at: offset, "invalid UTF-8")
         }
         guard offset + length <= bytes.count, secondRange.contains(bytes[offset + 1]) else {
             throw invalid(at: offset, "invalid UTF-8")
         }
-        for index in offset + 2 ..< offset + length where !(0x80...0xBF).contains(bytes[index]) {
+        for index in offset + 2..<offset + length where !(0x80...0xBF).contains(bytes[index]) {
             throw invalid(at: offset, "invalid UTF-8")
         }
         offset += length

@@ -22,7 +22,8 @@ public struct IPAddress: Equatable, Hashable, Sendable, CustomStringConvertible 
 
     public var description: String {
         if isV4 { return bytes.map(String.init).joined(separator: ".") }
-        return stride(from: 0, to: 16, by: 2).map { String(Int(bytes[$0]) << 8 | Int(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+        return stride(from: 0, to: 16, by: 2).map { String(Int(bytes[$0]) << 8 | Int(bytes[$0 + 1]), radix: 16) }
+            .joined(separator: ":")
     }
 
     private static func parseV4(_ text: Substring) -> [UInt8]? {
@@ -31,7 +32,8 @@ public struct IPAddress: Equatable, Hashable, Sendable, CustomStringConvertible 
         var out: [UInt8] = []
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  !(part.count > 1 && part.hasPrefix("0")), let value = UInt8(part) else { return nil }
+                !(part.count > 1 && part.hasPrefix("0")), let value = UInt8(part)
+            else { return nil }
             out.append(value)
         }
         return out
@@ -39,7 +41,8 @@ public struct IPAddress: Equatable, Hashable, Sendable, CustomStringConvertible 
 
     private static func parseV6(_ text: String) -> [UInt8]? {
         guard text.contains(":"), text.count <= 45 else { return nil }
-        var head: [UInt16] = [], tail: [UInt16] = []
+        var head: [UInt16] = []
+        var tail: [UInt16] = []
         var v4Tail: [UInt8] = []
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
@@ -57,7 +60,8 @@ public struct IPAddress: Equatable, Hashable, Sendable, CustomStringConvertible 
             return true
         }
         guard groups(halves[0], into: &head, allowV4: halves.count == 1),
-              halves.count == 1 || groups(halves[1], into: &tail, allowV4: true) else { return nil }
+            halves.count == 1 || groups(halves[1], into: &tail, allowV4: true)
+        else { return nil }
         let total = head.count + tail.count + v4Tail.count / 2
         if halves.count == 1 { guard total == 8 else { return nil } } else { guard total < 8 else { return nil } }
         let middle = [UInt16](repeating: 0, count: 8 - total)
@@ -78,7 +82,9 @@ public enum AddressPolicy {
     /// when a development setting allows them. Link-local, metadata and multicast never pass.
     public static func check(_ address: IPAddress, allowLoopback: Bool = false, allowPrivate: Bool = false) -> Verdict {
         let verdict = strictCheck(address, allowLoopback: allowLoopback || allowPrivate)
-        if allowPrivate, case .forbidden(let why) = verdict, why.hasPrefix("private address") || why.hasPrefix("unique local address") {
+        if allowPrivate, case .forbidden(let why) = verdict,
+            why.hasPrefix("private address") || why.hasPrefix("unique local address")
+        {
             return .allowed
         }
         return verdict
@@ -91,16 +97,22 @@ public enum AddressPolicy {
             return .forbidden("IPv4-mapped IPv6 address")
         }
         if b.allSatisfy({ $0 == 0 }) { return .forbidden("unspecified address") }
-        if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return allowLoopback ? .allowed : .forbidden("loopback address") }
+        if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 {
+            return allowLoopback ? .allowed : .forbidden("loopback address")
+        }
         if b[0..<12].allSatisfy({ $0 == 0 }) { return .forbidden("IPv4-compatible IPv6 address") }
         if b[0] & 0xfe == 0xfc { return .forbidden("unique local address (fc00::/7)") }
         if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return .forbidden("link-local address (fe80::/10)") }
         if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return .forbidden("site-local address (fec0::/10)") }
         if b[0] == 0xff { return .forbidden("multicast address") }
-        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b { return .forbidden("NAT64 address (64:ff9b::/96)") }
+        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b {
+            return .forbidden("NAT64 address (64:ff9b::/96)")
+        }
         if b[0] == 0x20 && b[1] == 0x02 { return .forbidden("6to4 address (2002::/16)") }
         if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0 { return .forbidden("Teredo address (2001::/32)") }
-        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 { return .forbidden("documentation address (2001:db8::/32)") }
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8 {
+            return .forbidden("documentation address (2001:db8::/32)")
+        }
         if b[0] == 0x01 && b[1..<8].allSatisfy({ $0 == 0 }) { return .forbidden("discard-only address (100::/64)") }
         return b[0] & 0xe0 == 0x20 ? .allowed : .forbidden("not a global unicast address")
     }
@@ -139,24 +151,34 @@ public struct EgressTarget: Equatable, Sendable {
 
     /// Parses an absolute http(s) URL; refuses user info and anything but http and https.
     public static func parse(_ url: String) throws -> EgressTarget {
-        guard let schemeEnd = url.range(of: "://") else { throw DomainError.invalidRequest("URL must be absolute: \(url.prefix(200))") }
+        guard let schemeEnd = url.range(of: "://") else {
+            throw DomainError.invalidRequest("URL must be absolute: \(url.prefix(200))")
+        }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else { throw DomainError.invalidRequest("only http and https URLs are allowed") }
+        guard scheme == "http" || scheme == "https" else {
+            throw DomainError.invalidRequest("only http and https URLs are allowed")
+        }
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         guard !authority.contains("@") else { throw DomainError.invalidRequest("URLs with user info are not allowed") }
         var host = String(authority)
         var port = scheme == "https" ? 443 : 80
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw DomainError.invalidRequest("bad IPv6 literal in URL") }
+            guard let close = authority.firstIndex(of: "]") else {
+                throw DomainError.invalidRequest("bad IPv6 literal in URL")
+            }
             host = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { throw DomainError.invalidRequest("bad port in URL") }
+                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
+                    throw DomainError.invalidRequest("bad port in URL")
+                }
                 port = p
             }
         } else if let colon = authority.lastIndex(of: ":") {
-            guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else { throw DomainError.invalidRequest("bad port in URL") }
+            guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else {
+                throw DomainError.invalidRequest("bad port in URL")
+            }
             port = p
             host = String(authority[..<colon])
         }
@@ -188,7 +210,9 @@ public enum SecretTransport {
         if target.scheme == "https" { return }
         let loopback = target.host == "localhost" || target.host == "::1" || target.host.hasPrefix("127.")
         guard allowLoopback && loopback else {
-            throw DomainError.invalidRequest("an MCP source that is sent a secret must use https (plain http only to loopback with WARDEN_EGRESS_ALLOW_LOOPBACK=1)")
+            throw DomainError.invalidRequest(
+                "an MCP source that is sent a secret must use https (plain http only to loopback with WARDEN_EGRESS_ALLOW_LOOPBACK=1)"
+            )
         }
     }
 }

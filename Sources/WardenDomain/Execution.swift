@@ -39,8 +39,10 @@ public struct ExecutionOutcome: Equatable, Sendable {
     public var cpuMs: Int?
     public var maxRssKb: Int?
 
-    public init(status: ExecutionStatus, reason: KillReason? = nil, result: JSONValue? = nil, error: ExecutionError? = nil,
-                stdout: String = "", stdoutTruncated: Bool = false, durationMs: Int = 0, cpuMs: Int? = nil, maxRssKb: Int? = nil) {
+    public init(
+        status: ExecutionStatus, reason: KillReason? = nil, result: JSONValue? = nil, error: ExecutionError? = nil,
+        stdout: String = "", stdoutTruncated: Bool = false, durationMs: Int = 0, cpuMs: Int? = nil, maxRssKb: Int? = nil
+    ) {
         self.status = status
         self.reason = reason
         self.result = result
@@ -79,14 +81,29 @@ public struct Execution: Codable, Equatable, Sendable {
     public var egress: JSONValue = .array([])
 
     enum CodingKeys: String, CodingKey {
-        case id, toolId = "tool_id", serverId = "server_id", version, codeSha256 = "code_sha256", caller, test, status, reason
-        case arguments, result, error, stdout, truncated, durationMs = "duration_ms", cpuMs = "cpu_ms"
-        case maxRssKb = "max_rss_kb", startedAt = "started_at", finishedAt = "finished_at", egress
+        case id
+        case toolId = "tool_id"
+        case serverId = "server_id"
+        case version
+        case codeSha256 = "code_sha256"
+        case caller, test, status, reason
+        case arguments, result, error, stdout, truncated
+        case durationMs = "duration_ms"
+        case cpuMs = "cpu_ms"
+        case maxRssKb = "max_rss_kb"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case egress
     }
 
-    public init(id: String, toolId: String, serverId: String, version: Int, codeSha256: String, caller: String, status: ExecutionStatus,
-                reason: KillReason? = nil, arguments: JSONValue, result: JSONValue? = nil, error: ExecutionError? = nil, stdout: String = "",
-                truncated: Bool = false, durationMs: Int? = nil, cpuMs: Int? = nil, maxRssKb: Int? = nil, startedAt: String, finishedAt: String? = nil) {
+    public init(
+        id: String, toolId: String, serverId: String, version: Int, codeSha256: String, caller: String,
+        status: ExecutionStatus,
+        reason: KillReason? = nil, arguments: JSONValue, result: JSONValue? = nil, error: ExecutionError? = nil,
+        stdout: String = "",
+        truncated: Bool = false, durationMs: Int? = nil, cpuMs: Int? = nil, maxRssKb: Int? = nil, startedAt: String,
+        finishedAt: String? = nil
+    ) {
         self.id = id
         self.toolId = toolId
         self.serverId = serverId

@@ -23,7 +23,8 @@ public struct LineDiff: Sendable {
     /// lines before the added new ones. Lines compare by their bytes (no Unicode normalization),
     /// and a last line without a newline differs from the same line with one.
     public static func lines(old: String, new: String, effortLimit: Int = defaultEffortLimit) -> [Line] {
-        let oldText = TextLines(old), newText = TextLines(new)
+        let oldText = TextLines(old)
+        let newText = TextLines(new)
         var interner = LineInterner()
         let oldIDs = oldText.lines.indices.map { interner.id(of: oldText, line: $0) }
         let newIDs = newText.lines.indices.map { interner.id(of: newText, line: $0) }
@@ -32,7 +33,8 @@ public struct LineDiff: Sendable {
 
         var result: [Line] = []
         result.reserveCapacity(max(oldIDs.count, newIDs.count))
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < oldIDs.count || j < newIDs.count {
             if i < oldIDs.count && removed[i] {
                 result.append(.removed(old: i + 1, text: oldText.text(of: i)))
@@ -83,20 +85,25 @@ public struct LineDiff: Sendable {
         let hunks = hunkRanges(of: lines, context: max(0, context))
         if hunks.isEmpty { return "" }
 
-        let oldLineCount = TextLines.count(old), newLineCount = TextLines.count(new)
+        let oldLineCount = TextLines.count(old)
+        let newLineCount = TextLines.count(new)
         let oldLacksNewline = !old.isEmpty && old.utf8.last != newline
         let newLacksNewline = !new.isEmpty && new.utf8.last != newline
         let noNewlineMarker = "\\ No newline at end of file\n"
 
         var output = "--- \(singleLine(oldLabel))\n+++ \(singleLine(newLabel))\n"
         // Lines of each side before the current hunk, for the header's start numbers.
-        var oldBefore = 0, newBefore = 0, consumed = 0
+        var oldBefore = 0
+        var newBefore = 0
+        var consumed = 0
         for hunk in hunks {
             for line in lines[consumed..<hunk.lowerBound] {
                 if case .added = line {} else { oldBefore += 1 }
                 if case .removed = line {} else { newBefore += 1 }
             }
-            var oldCount = 0, newCount = 0, body = ""
+            var oldCount = 0
+            var newCount = 0
+            var body = ""
             for line in lines[hunk] {
                 switch line {
                 case .same(let o, let n, let text):
@@ -243,8 +250,10 @@ private struct MyersSearch {
     }
 
     mutating func compare(oldRange: Range<Int>, newRange: Range<Int>) {
-        var oldLow = oldRange.lowerBound, oldHigh = oldRange.upperBound
-        var newLow = newRange.lowerBound, newHigh = newRange.upperBound
+        var oldLow = oldRange.lowerBound
+        var oldHigh = oldRange.upperBound
+        var newLow = newRange.lowerBound
+        var newHigh = newRange.upperBound
         while oldLow < oldHigh && newLow < newHigh && old[oldLow] == new[newLow] {
             oldLow += 1
             newLow += 1
@@ -259,7 +268,7 @@ private struct MyersSearch {
         }
         // A split at a corner would not shrink the problem; never expected, but never loop.
         guard let (x, y) = middle(oldLow..<oldHigh, newLow..<newHigh),
-              (x, y) != (oldLow, newLow), (x, y) != (oldHigh, newHigh)
+            (x, y) != (oldLow, newLow), (x, y) != (oldHigh, newHigh)
         else {
             markReplaced(oldLow..<oldHigh, newLow..<newHigh)
             return
@@ -276,8 +285,10 @@ private struct MyersSearch {
     /// A point (old index, new index) on a shortest edit path, strictly inside the region, or nil
     /// once the effort runs out. The regions' first lines differ and so do their last lines.
     private mutating func middle(_ oldRange: Range<Int>, _ newRange: Range<Int>) -> (Int, Int)? {
-        let n = oldRange.count, m = newRange.count
-        let oldBase = oldRange.lowerBound, newBase = newRange.lowerBound
+        let n = oldRange.count
+        let m = newRange.count
+        let oldBase = oldRange.lowerBound
+        let newBase = newRange.lowerBound
         let maxD = (n + m + 1) / 2
         let offset = maxD
         // Furthest x reached on each diagonal k = x - y, from the start and from the end.
@@ -288,13 +299,17 @@ private struct MyersSearch {
         let delta = n - m
         let deltaIsOdd = delta & 1 != 0
         // Diagonals that left the grid are trimmed from the ends of the search range.
-        var forwardStartTrim = 0, forwardEndTrim = 0, backwardStartTrim = 0, backwardEndTrim = 0
+        var forwardStartTrim = 0
+        var forwardEndTrim = 0
+        var backwardStartTrim = 0
+        var backwardEndTrim = 0
 
         for d in 0..<maxD {
             var k = -d + forwardStartTrim
             while k <= d - forwardEndTrim {
                 let index = offset + k
-                var x = (k == -d || (k != d && forward[index - 1] < forward[index + 1]))
+                var x =
+                    (k == -d || (k != d && forward[index - 1] < forward[index + 1]))
                     ? forward[index + 1] : forward[index - 1] + 1
                 var y = x - k
                 let snakeStart = x
@@ -320,7 +335,8 @@ private struct MyersSearch {
             k = -d + backwardStartTrim
             while k <= d - backwardEndTrim {
                 let index = offset + k
-                var x = (k == -d || (k != d && backward[index - 1] < backward[index + 1]))
+                var x =
+                    (k == -d || (k != d && backward[index - 1] < backward[index + 1]))
                     ? backward[index + 1] : backward[index - 1] + 1
                 var y = x - k
                 let snakeStart = x

@@ -15,21 +15,26 @@ public struct MCPToolDefinition: Equatable, Sendable {
     /// From a `tools/list` entry; nil when it has no name.
     public init?(listed: JSONValue) {
         guard let object = listed.objectValue, let name = object["name"]?.stringValue else { return nil }
-        self.init(name: name, description: object["description"]?.stringValue ?? "",
-                  inputSchema: object["inputSchema"] ?? .object(["type": .string("object")]), annotations: object["annotations"] ?? .null)
+        self.init(
+            name: name, description: object["description"]?.stringValue ?? "",
+            inputSchema: object["inputSchema"] ?? .object(["type": .string("object")]),
+            annotations: object["annotations"] ?? .null)
     }
 
     /// Sorted-key JSON of name, description, input schema and annotations: what approval pins.
     public var canonical: String {
-        JSONValue.object(["name": .string(name), "description": .string(description), "inputSchema": inputSchema,
-                          "annotations": annotations]).encodedString()
+        JSONValue.object([
+            "name": .string(name), "description": .string(description), "inputSchema": inputSchema,
+            "annotations": annotations,
+        ]).encodedString()
     }
 
     public var sha256: String { Digest.sha256Hex(canonical) }
 
     /// A Warden tool name for an upstream name: lowercase, other characters as `_`.
     public var localName: String? {
-        var mapped = String(name.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+        var mapped = String(
+            name.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
         if let first = mapped.first, !first.isLetter { mapped = "t_" + mapped }
         return Names.isValidResourceName(mapped) ? mapped : nil
     }

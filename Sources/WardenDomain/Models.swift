@@ -17,7 +17,9 @@ public struct Server: Codable, Equatable, Sendable {
     public var createdAt: String
     public var updatedAt: String
 
-    public init(id: String, name: String, description: String, allowedHosts: [String], createdAt: String, updatedAt: String) {
+    public init(
+        id: String, name: String, description: String, allowedHosts: [String], createdAt: String, updatedAt: String
+    ) {
         self.id = id
         self.name = name
         self.description = description
@@ -58,9 +60,11 @@ public struct Tool: Codable, Equatable, Sendable {
     public var updatedAt: String
     public var deletedAt: String?
 
-    public init(id: String, serverId: String, name: String, description: String, kind: ToolKind, currentVersion: Int,
-                approvalStatus: ApprovalStatus, approvedVersion: Int?, codeSha256: String, inputSchema: JSONValue,
-                createdAt: String, updatedAt: String, deletedAt: String?) {
+    public init(
+        id: String, serverId: String, name: String, description: String, kind: ToolKind, currentVersion: Int,
+        approvalStatus: ApprovalStatus, approvedVersion: Int?, codeSha256: String, inputSchema: JSONValue,
+        createdAt: String, updatedAt: String, deletedAt: String?
+    ) {
         self.id = id
         self.serverId = serverId
         self.name = name
@@ -77,7 +81,11 @@ public struct Tool: Codable, Equatable, Sendable {
     }
 
     public var state: ToolState {
-        get { ToolState(currentVersion: currentVersion, codeSHA256: codeSha256, approvalStatus: approvalStatus, approvedVersion: approvedVersion) }
+        get {
+            ToolState(
+                currentVersion: currentVersion, codeSHA256: codeSha256, approvalStatus: approvalStatus,
+                approvedVersion: approvedVersion)
+        }
         set {
             currentVersion = newValue.currentVersion
             codeSha256 = newValue.codeSHA256
@@ -126,8 +134,11 @@ public struct ToolVersion: Encodable, Equatable, Sendable {
     /// The full definition, present only when one version is fetched.
     public var definition: ToolDefinition?
 
-    public init(version: Int, codeSha256: String, source: VersionSource, rolledBackFrom: Int?, createdBy: String, createdAt: String,
-                definition: ToolDefinition?) {
+    public init(
+        version: Int, codeSha256: String, source: VersionSource, rolledBackFrom: Int?, createdBy: String,
+        createdAt: String,
+        definition: ToolDefinition?
+    ) {
         self.version = version
         self.codeSha256 = codeSha256
         self.source = source
@@ -189,7 +200,9 @@ public struct APIKey: Codable, Equatable, Sendable {
     /// The secret itself: only in the answer that creates the key.
     public var key: String?
 
-    public init(id: String, name: String, role: Role, createdAt: String, expiresAt: String?, revokedAt: String?, key: String?) {
+    public init(
+        id: String, name: String, role: Role, createdAt: String, expiresAt: String?, revokedAt: String?, key: String?
+    ) {
         self.id = id
         self.name = name
         self.role = role
@@ -232,7 +245,10 @@ public struct AuditEvent: Codable, Equatable, Sendable {
     public var prevHash: String
     public var hash: String
 
-    public init(seq: Int64, at: String, type: String, actor: String, subject: String, details: JSONValue, prevHash: String, hash: String) {
+    public init(
+        seq: Int64, at: String, type: String, actor: String, subject: String, details: JSONValue, prevHash: String,
+        hash: String
+    ) {
         self.seq = seq
         self.at = at
         self.type = type

@@ -4,19 +4,24 @@ public enum Names {
     public static func isValidResourceName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let first = bytes.first, bytes.count <= 64, isLower(first) else { return false }
-        return bytes.dropFirst().allSatisfy { isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        return bytes.dropFirst().allSatisfy {
+            isLower($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
     }
 
     /// Secrets: `^[A-Z_][A-Z0-9_]{0,63}$`.
     public static func isValidSecretName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
-        guard let first = bytes.first, bytes.count <= 64, isUpper(first) || first == UInt8(ascii: "_") else { return false }
+        guard let first = bytes.first, bytes.count <= 64, isUpper(first) || first == UInt8(ascii: "_") else {
+            return false
+        }
         return bytes.dropFirst().allSatisfy { isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
     }
 
     public static func requireResourceName(_ name: String, field: String) throws {
         guard isValidResourceName(name) else {
-            throw DomainError.invalidRequest("\(field) must match ^[a-z][a-z0-9_-]{0,63}$ (lowercase letter first, then up to 63 of a-z 0-9 _ -)")
+            throw DomainError.invalidRequest(
+                "\(field) must match ^[a-z][a-z0-9_-]{0,63}$ (lowercase letter first, then up to 63 of a-z 0-9 _ -)")
         }
     }
 
@@ -36,9 +41,13 @@ public enum HostEntry {
             guard let close = entry.firstIndex(of: "]") else { return false }
             let rest = entry[entry.index(after: close)...]
             if !rest.isEmpty {
-                guard rest.first == ":", let port = Int(rest.dropFirst()), (1...65535).contains(port) else { return false }
+                guard rest.first == ":", let port = Int(rest.dropFirst()), (1...65535).contains(port) else {
+                    return false
+                }
             }
-            return entry[entry.index(after: entry.startIndex)..<close].allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+            return entry[entry.index(after: entry.startIndex)..<close].allSatisfy {
+                $0.isHexDigit || $0 == ":" || $0 == "."
+            }
         }
         guard !host.isEmpty, host.utf8.count <= 253 else { return false }
         return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in

@@ -12,9 +12,10 @@ public struct PageCursor: Equatable, Sendable {
     public static func parse(_ token: String?) throws -> PageCursor? {
         guard let token else { return nil }
         guard let bytes = Base64URL.decode(token), let text = String(bytes: bytes, encoding: .utf8),
-              text.hasPrefix("c1:"), let value = Int64(text.dropFirst(3)), value >= 0
+            text.hasPrefix("c1:"), let value = Int64(text.dropFirst(3)), value >= 0
         else {
-            throw DomainError.invalidRequest("cursor is not one this service issued; pass next_cursor from a previous page")
+            throw DomainError.invalidRequest(
+                "cursor is not one this service issued; pass next_cursor from a previous page")
         }
         return PageCursor(after: value)
     }

@@ -2,8 +2,12 @@
 /// known secret value wherever it appears.
 public struct Redactor: Sendable {
     public static let marker = "[REDACTED]"
-    static let sensitiveWords: Set<String> = ["password", "passwd", "secret", "token", "apikey", "authorization", "cookie", "session"]
-    static let sensitivePairs: Set<String> = ["api_key", "auth_token", "access_token", "refresh_token", "private_key", "client_secret"]
+    static let sensitiveWords: Set<String> = [
+        "password", "passwd", "secret", "token", "apikey", "authorization", "cookie", "session",
+    ]
+    static let sensitivePairs: Set<String> = [
+        "api_key", "auth_token", "access_token", "refresh_token", "private_key", "client_secret",
+    ]
 
     /// Secret values to blank out, longest first. New secrets are at least 8 characters (shorter
     /// ones would hide ordinary words); any older, shorter one is still redacted: leaking beats garbling.
@@ -17,7 +21,9 @@ public struct Redactor: Sendable {
     /// `author` and `keyword` are not sensitive; `github_token`, `apiKey`, `X-Api-Key` are.
     public static func isSensitiveName(_ name: String) -> Bool {
         let parts = words(name)
-        if sensitiveWords.contains(parts.joined()) || sensitivePairs.contains(parts.joined(separator: "_")) { return true }
+        if sensitiveWords.contains(parts.joined()) || sensitivePairs.contains(parts.joined(separator: "_")) {
+            return true
+        }
         if parts.contains(where: sensitiveWords.contains) { return true }
         return zip(parts, parts.dropFirst()).contains { sensitivePairs.contains("\($0)_\($1)") }
     }

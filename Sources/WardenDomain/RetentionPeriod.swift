@@ -7,7 +7,8 @@ public struct RetentionPeriod: Equatable, Sendable {
     public static func parse(_ text: String) -> RetentionPeriod? {
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         guard let unit = text.last, let factor = units[unit], let amount = Int(text.dropLast()), amount > 0,
-              amount <= Int.max / factor else { return nil }
+            amount <= Int.max / factor
+        else { return nil }
         return RetentionPeriod(seconds: amount * factor)
     }
 }

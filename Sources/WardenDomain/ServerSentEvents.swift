@@ -24,7 +24,7 @@ public enum ServerSentEvents {
                 sawData = true
             }
         }
-        if sawData { events.append(data.joined(separator: "\n")) }   // a last event without its blank line
+        if sawData { events.append(data.joined(separator: "\n")) }  // a last event without its blank line
         return events
     }
 }

@@ -10,7 +10,9 @@ public enum Timestamp {
 
     /// Accepts RFC 3339 with or without fractional seconds; returns the canonical form.
     public static func parse(_ text: String) -> String? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return string(date) }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            return string(date)
+        }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return string(date) }
         return nil
     }

@@ -4,7 +4,9 @@ import Foundation
 /// expiry (always required), not-before, subject, and a role from the configured claim.
 public struct TokenClaimRules: Sendable {
     /// Signing algorithms accepted from a provider: asymmetric only, so `none` and HS* never verify.
-    public static let algorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+    public static let algorithms: Set<String> = [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+    ]
 
     /// The one algorithm a published key verifies with: its own `alg`, else the one its type and
     /// curve imply. Fixed when the key loads, so a token's header can never choose it.
@@ -42,7 +44,9 @@ public struct TokenClaimRules: Sendable {
     }
 
     public func check(_ claims: [String: JSONValue], now: Date) -> Verdict {
-        guard claims["iss"]?.stringValue == issuer else { return .rejected("token issuer is not the configured issuer") }
+        guard claims["iss"]?.stringValue == issuer else {
+            return .rejected("token issuer is not the configured issuer")
+        }
         let audiences = claims["aud"].map { $0.stringValue.map { [$0] } ?? $0.strings } ?? []
         guard audiences.contains(audience) else { return .rejected("token audience is not this service") }
         guard let exp = Self.seconds(claims["exp"]) else { return .rejected("token has no exp claim") }
@@ -63,7 +67,9 @@ public struct TokenClaimRules: Sendable {
         case .unmapped:
             return .noRole("identity \(subject) has no Warden role in claim \(roleClaim)")
         case .ambiguous(let found):
-            return .noRole("identity \(subject) maps to several roles (\(found.map(\.rawValue).joined(separator: ", "))); give it one")
+            return .noRole(
+                "identity \(subject) maps to several roles (\(found.map(\.rawValue).joined(separator: ", "))); give it one"
+            )
         case .role(let role):
             let name = claims["email"]?.stringValue ?? claims["preferred_username"]?.stringValue ?? subject
             return .accepted(Principal(id: subject, name: String(name.prefix(255)), role: role, kind: .oidc))

@@ -3,8 +3,10 @@
 public protocol ToolSandbox: CodeAnalyzer {
     /// Runs `main(**arguments)` for `tenant` (the tool's server id) in a worker that has served no
     /// other tenant. Limits come from the sandbox profile only.
-    func execute(code: String, arguments: JSONValue, secrets: [String: String], egress: (any WorkerEgress)?,
-                 tenant: String) async throws -> ExecutionOutcome
+    func execute(
+        code: String, arguments: JSONValue, secrets: [String: String], egress: (any WorkerEgress)?,
+        tenant: String
+    ) async throws -> ExecutionOutcome
     /// Runs a trivial tool confined, for readiness.
     func selfTest() async -> SelfTestReport
     /// The cgroup kind workers run in (v2, v1 or none), once known.

@@ -15,7 +15,10 @@ public struct VersionDiff: Encodable, Equatable, Sendable {
     public var codeDiff: String
 
     enum CodingKeys: String, CodingKey {
-        case fromVersion = "from", toVersion = "to", changed, changes, codeDiff = "code_diff"
+        case fromVersion = "from"
+        case toVersion = "to"
+        case changed, changes
+        case codeDiff = "code_diff"
     }
 
     public init(from old: ToolVersion?, to new: ToolVersion) {
@@ -24,9 +27,12 @@ public struct VersionDiff: Encodable, Equatable, Sendable {
         fromVersion = old?.version
         toVersion = new.version
         var changes: [Change] = []
-        if before.name != after.name { changes.append(Change(field: "name", old: .string(before.name), new: .string(after.name))) }
+        if before.name != after.name {
+            changes.append(Change(field: "name", old: .string(before.name), new: .string(after.name)))
+        }
         if before.description != after.description {
-            changes.append(Change(field: "description", old: .string(before.description), new: .string(after.description)))
+            changes.append(
+                Change(field: "description", old: .string(before.description), new: .string(after.description)))
         }
         if before.inputSchema != after.inputSchema {
             changes.append(Change(field: "input_schema", old: before.inputSchema, new: after.inputSchema))
@@ -34,8 +40,9 @@ public struct VersionDiff: Encodable, Equatable, Sendable {
         let codeChanged = before.code != after.code
         self.changes = changes
         self.changed = changes.map(\.field) + (codeChanged ? ["code"] : [])
-        self.codeDiff = LineDiff.unified(old: before.code, new: after.code,
-                                         oldLabel: old.map { "version \($0.version)" } ?? "(none)", newLabel: "version \(new.version)")
+        self.codeDiff = LineDiff.unified(
+            old: before.code, new: after.code,
+            oldLabel: old.map { "version \($0.version)" } ?? "(none)", newLabel: "version \(new.version)")
     }
 
     public func encode(to encoder: Encoder) throws {

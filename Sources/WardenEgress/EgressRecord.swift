@@ -10,6 +10,7 @@ public struct EgressRecord: Codable, Equatable, Sendable {
     public var durationMs: Int
 
     enum CodingKeys: String, CodingKey {
-        case method, host, port, address, status, bytes, error, durationMs = "duration_ms"
+        case method, host, port, address, status, bytes, error
+        case durationMs = "duration_ms"
     }
 }

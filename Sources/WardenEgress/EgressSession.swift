@@ -18,7 +18,9 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
     private let lock = NSLock()
     private var records: [EgressRecord] = []
 
-    public init(allowedHosts: [String], serverId: String, toolId: String, settings: EgressSettings, limiter: EgressLimiter) {
+    public init(
+        allowedHosts: [String], serverId: String, toolId: String, settings: EgressSettings, limiter: EgressLimiter
+    ) {
         self.allowedHosts = allowedHosts
         self.serverId = serverId
         self.toolId = toolId
@@ -36,7 +38,8 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
 
     public func handle(_ request: JSONValue, within budget: Duration) async -> [UInt8] {
         let start = DispatchTime.now().uptimeNanoseconds
-        var record = EgressRecord(method: "?", host: "?", port: 0, address: nil, status: nil, bytes: 0, error: nil, durationMs: 0)
+        var record = EgressRecord(
+            method: "?", host: "?", port: 0, address: nil, status: nil, bytes: 0, error: nil, durationMs: 0)
         let reply: JSONValue
         do {
             reply = try await perform(request, budget: budget, &record)
@@ -45,10 +48,14 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(denial.message)])])
         } catch {
             record.error = "request failed"
-            reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(PinnedHTTP.describe(error))])])
+            reply = .object([
+                "error": .object(["type": .string("EgressError"), "message": .string(PinnedHTTP.describe(error))])
+            ])
         }
         record.durationMs = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
-        Counter(label: "warden_egress_requests_total", dimensions: [("outcome", record.error == nil ? "sent" : "refused")]).increment()
+        Counter(
+            label: "warden_egress_requests_total", dimensions: [("outcome", record.error == nil ? "sent" : "refused")]
+        ).increment()
         lock.withLock { records.append(record) }
         return Array(reply.encodedString().utf8)
     }
@@ -59,10 +66,13 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             throw EgressDenial("this execution already made \(settings.maxRequestsPerExecution) requests, the limit")
         }
         guard let object = frame.objectValue,
-              let method = object["method"]?.stringValue?.uppercased(), let url = object["url"]?.stringValue else {
+            let method = object["method"]?.stringValue?.uppercased(), let url = object["url"]?.stringValue
+        else {
             throw EgressDenial("malformed egress request")
         }
-        guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else { throw EgressDenial("method \(method) is not allowed") }
+        guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else {
+            throw EgressDenial("method \(method) is not allowed")
+        }
         record.method = method
         if let target = try? EgressTarget.parse(url) {
             record.host = target.host
@@ -72,21 +82,31 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             throw EgressDenial("egress rate limit of this \(limit) reached; slow down")
         }
         var headers: [(String, String)] = []
-        for case let (name, .string(value)) in object["headers"]?.objectValue ?? [:] {
+        for case (let name, .string(let value)) in object["headers"]?.objectValue ?? [:] {
             guard !Self.hopByHop.contains(name.lowercased()) else { continue }
-            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else { throw EgressDenial("header \(name) is malformed") }
+            guard !name.contains(where: \.isNewline), !value.contains(where: \.isNewline) else {
+                throw EgressDenial("header \(name) is malformed")
+            }
             headers.append((name, value))
         }
         var body: ByteBuffer?
         if let text = object["body"]?.stringValue {
-            guard text.utf8.count <= settings.maxRequestBodyBytes else { throw EgressDenial("request body is larger than \(settings.maxRequestBodyBytes) bytes") }
+            guard text.utf8.count <= settings.maxRequestBodyBytes else {
+                throw EgressDenial("request body is larger than \(settings.maxRequestBodyBytes) bytes")
+            }
             body = ByteBuffer(string: text)
         }
-        let requested = object["timeout_ms"].flatMap { value -> TimeAmount? in
-            if case .int(let ms) = value, ms > 0 { return .milliseconds(min(ms, settings.requestTimeout.nanoseconds / 1_000_000)) }
-            return nil
-        } ?? settings.requestTimeout
-        let timeout = min(requested, .nanoseconds(Int64(budget.components.seconds) * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000))
+        let requested =
+            object["timeout_ms"].flatMap { value -> TimeAmount? in
+                if case .int(let ms) = value, ms > 0 {
+                    return .milliseconds(min(ms, settings.requestTimeout.nanoseconds / 1_000_000))
+                }
+                return nil
+            } ?? settings.requestTimeout
+        let timeout = min(
+            requested,
+            .nanoseconds(
+                Int64(budget.components.seconds) * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000))
         let response = try await PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
             .send(method: method, url: url, headers: headers, body: body, timeout: timeout)
         record.address = response.address
@@ -96,11 +116,14 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
         for (name, value) in response.headers { responseHeaders[name.lowercased()] = .string(value) }
         return .object([
             "status": .int(Int64(response.status)), "headers": .object(responseHeaders),
-            "body": .string(String(decoding: response.body.readableBytesView, as: UTF8.self)), "truncated": .bool(response.truncated),
+            "body": .string(String(decoding: response.body.readableBytesView, as: UTF8.self)),
+            "truncated": .bool(response.truncated),
             "url": .string(url),
         ])
     }
 
-    private static let hopByHop: Set<String> = ["host", "connection", "keep-alive", "proxy-authorization", "proxy-connection",
-                                                "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
+    private static let hopByHop: Set<String> = [
+        "host", "connection", "keep-alive", "proxy-authorization", "proxy-connection",
+        "te", "trailer", "transfer-encoding", "upgrade", "content-length",
+    ]
 }

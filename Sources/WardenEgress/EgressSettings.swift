@@ -15,4 +15,3 @@ public struct EgressSettings: Sendable {
 
     public init() {}
 }
-

@@ -30,13 +30,18 @@ public struct IssuerClient: Sendable {
     public func getJSON(_ url: String) async throws -> JSONValue {
         let response: PinnedHTTP.Response
         do {
-            response = try await http(for: url).send(method: "GET", url: url, headers: [("Accept", "application/json")],
-                                                      body: nil, timeout: settings.requestTimeout)
+            response = try await http(for: url).send(
+                method: "GET", url: url, headers: [("Accept", "application/json")],
+                body: nil, timeout: settings.requestTimeout)
         } catch {
             throw DomainError.invalidRequest("\(url): \(PinnedHTTP.describe(error))")
         }
-        guard response.status == 200 else { throw DomainError.invalidRequest("\(url) answered HTTP \(response.status)") }
-        guard !response.truncated else { throw DomainError.invalidRequest("\(url) answered more than \(settings.maxResponseBodyBytes) bytes") }
+        guard response.status == 200 else {
+            throw DomainError.invalidRequest("\(url) answered HTTP \(response.status)")
+        }
+        guard !response.truncated else {
+            throw DomainError.invalidRequest("\(url) answered more than \(settings.maxResponseBodyBytes) bytes")
+        }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView)) else {
             throw DomainError.invalidRequest("\(url) did not answer JSON")
         }
@@ -53,8 +58,11 @@ public struct IssuerClient: Sendable {
         guard target.scheme == "https" || allowPrivateAddresses else {
             throw EgressDenial("\(url) must use https")
         }
-        var http = PinnedHTTP(allowedHosts: [target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"],
-                              settings: settings)
+        var http = PinnedHTTP(
+            allowedHosts: [
+                target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
+            ],
+            settings: settings)
         http.allowPrivateAddresses = allowPrivateAddresses
         return http
     }

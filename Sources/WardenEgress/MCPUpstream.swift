@@ -41,7 +41,8 @@ public struct MCPUpstream: Sendable {
             for _ in 0..<20 {
                 let params: JSONValue = cursor.map { .object(["cursor": $0]) } ?? .object([:])
                 let result = try await session.request("tools/list", params)
-                tools += (result.objectValue?["tools"].map(\.arrayItems) ?? []).compactMap(MCPToolDefinition.init(listed:))
+                tools += (result.objectValue?["tools"].map(\.arrayItems) ?? []).compactMap(
+                    MCPToolDefinition.init(listed:))
                 cursor = result.objectValue?["nextCursor"]
                 if cursor == nil || cursor == .null { break }
             }
@@ -51,9 +52,11 @@ public struct MCPUpstream: Sendable {
 
     public func callTool(name: String, arguments: JSONValue) async throws -> CallResult {
         try await withSession { session in
-            let result = try await session.request("tools/call", .object(["name": .string(name), "arguments": arguments]))
+            let result = try await session.request(
+                "tools/call", .object(["name": .string(name), "arguments": arguments]))
             let object = result.objectValue ?? [:]
-            let text = (object["content"].map(\.arrayItems) ?? []).compactMap { $0.objectValue?["text"]?.stringValue }.joined(separator: "\n")
+            let text = (object["content"].map(\.arrayItems) ?? []).compactMap { $0.objectValue?["text"]?.stringValue }
+                .joined(separator: "\n")
             let value: JSONValue = object["structuredContent"] ?? (try? JSONValue.decode(text)) ?? .string(text)
             return CallResult(isError: object["isError"] == .bool(true), result: value, text: text)
         }
@@ -91,10 +94,12 @@ public struct MCPUpstream: Sendable {
         init(upstream: MCPUpstream) { self.upstream = upstream }
 
         func open() async throws {
-            let result = try await request("initialize", .object([
-                "protocolVersion": .string(Self.preferredVersion), "capabilities": .object([:]),
-                "clientInfo": .object(["name": .string("warden"), "version": .string("0.4.0")]),
-            ]))
+            let result = try await request(
+                "initialize",
+                .object([
+                    "protocolVersion": .string(Self.preferredVersion), "capabilities": .object([:]),
+                    "clientInfo": .object(["name": .string("warden"), "version": .string("0.4.0")]),
+                ]))
             // From here on, every request says the version the upstream chose.
             version = result.objectValue?["protocolVersion"]?.stringValue ?? Self.preferredVersion
             _ = try await post(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
@@ -102,13 +107,16 @@ public struct MCPUpstream: Sendable {
 
         func close() async {
             guard id != nil else { return }
-            _ = try? await upstream.http.send(method: "DELETE", url: upstream.url, headers: headers(), body: nil, timeout: .seconds(2))
+            _ = try? await upstream.http.send(
+                method: "DELETE", url: upstream.url, headers: headers(), body: nil, timeout: .seconds(2))
         }
 
         func request(_ method: String, _ params: JSONValue) async throws -> JSONValue {
             let requestId = nextId
             nextId += 1
-            let response = try await post(.object(["jsonrpc": .string("2.0"), "id": .int(requestId), "method": .string(method), "params": params]))
+            let response = try await post(
+                .object(["jsonrpc": .string("2.0"), "id": .int(requestId), "method": .string(method), "params": params])
+            )
             guard let message = Self.findResponse(response, id: requestId) else {
                 throw EgressDenial("upstream gave no answer to \(method) (HTTP \(response.status))")
             }
@@ -119,11 +127,16 @@ public struct MCPUpstream: Sendable {
         }
 
         private func post(_ message: JSONValue) async throws -> PinnedHTTP.Response {
-            let response = try await upstream.http.send(method: "POST", url: upstream.url, headers: headers(),
-                                                        body: ByteBuffer(string: message.encodedString()), timeout: upstream.timeout)
+            let response = try await upstream.http.send(
+                method: "POST", url: upstream.url, headers: headers(),
+                body: ByteBuffer(string: message.encodedString()), timeout: upstream.timeout)
             if let session = response.header("Mcp-Session-Id") { id = session }
-            if (300..<400).contains(response.status) { throw EgressDenial("upstream answered with a redirect (\(response.status)); not followed") }
-            if response.status == 401 || response.status == 403 { throw EgressDenial("upstream refused Warden's credential (HTTP \(response.status))") }
+            if (300..<400).contains(response.status) {
+                throw EgressDenial("upstream answered with a redirect (\(response.status)); not followed")
+            }
+            if response.status == 401 || response.status == 403 {
+                throw EgressDenial("upstream refused Warden's credential (HTTP \(response.status))")
+            }
             guard response.status < 400 else { throw EgressDenial("upstream answered HTTP \(response.status)") }
             return response
         }
@@ -146,7 +159,9 @@ public struct MCPUpstream: Sendable {
                 candidates.append(text)
             }
             for candidate in candidates {
-                if let object = (try? JSONValue.decode(candidate))?.objectValue, object["id"] == .int(id) { return object }
+                if let object = (try? JSONValue.decode(candidate))?.objectValue, object["id"] == .int(id) {
+                    return object
+                }
             }
             return nil
         }

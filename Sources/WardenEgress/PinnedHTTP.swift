@@ -40,8 +40,11 @@ struct PinnedHTTP {
         let addresses = await Resolver.resolve(target.host)
         guard let address = addresses.first else { throw EgressDenial("host \(target.host) does not resolve") }
         for candidate in addresses {
-            if case .forbidden(let why) = AddressPolicy.check(candidate, allowLoopback: settings.allowLoopback, allowPrivate: allowPrivateAddresses) {
-                throw EgressDenial("host \(target.host) resolves to a \(why); refused")   // the address itself stays private
+            if case .forbidden(let why) = AddressPolicy.check(
+                candidate, allowLoopback: settings.allowLoopback, allowPrivate: allowPrivateAddresses)
+            {
+                // The address itself stays private: the caller learns only its kind.
+                throw EgressDenial("host \(target.host) resolves to a \(why); refused")
             }
         }
         return (target, address)
@@ -49,14 +52,19 @@ struct PinnedHTTP {
 
     /// The whole exchange (resolving, connecting, the head and every byte of the body) within
     /// `timeout`: a server that trickles its body cannot hold the caller past it.
-    func send(method: String, url: String, headers: [(String, String)], body: ByteBuffer?, timeout: TimeAmount) async throws -> Response {
+    func send(method: String, url: String, headers: [(String, String)], body: ByteBuffer?, timeout: TimeAmount)
+        async throws -> Response
+    {
         let client = HTTPClientBox()
         defer { Task { await client.shutdown() } }
         return try await withThrowingTaskGroup(of: Response.self) { group in
-            group.addTask { try await self.exchange(method: method, url: url, headers: headers, body: body, timeout: timeout, client: client) }
+            group.addTask {
+                try await self.exchange(
+                    method: method, url: url, headers: headers, body: body, timeout: timeout, client: client)
+            }
             group.addTask {
                 try await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
-                await client.expire()   // ends a read that would otherwise wait on
+                await client.expire()  // ends a read that would otherwise wait on
                 throw EgressDeadline()
             }
             defer { group.cancelAll() }
@@ -70,8 +78,10 @@ struct PinnedHTTP {
         }
     }
 
-    private func exchange(method: String, url: String, headers: [(String, String)], body: ByteBuffer?, timeout: TimeAmount,
-                          client box: HTTPClientBox) async throws -> Response {
+    private func exchange(
+        method: String, url: String, headers: [(String, String)], body: ByteBuffer?, timeout: TimeAmount,
+        client box: HTTPClientBox
+    ) async throws -> Response {
         let (target, address) = try await admit(url)
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
@@ -79,7 +89,8 @@ struct PinnedHTTP {
         request.headers.replaceOrAdd(name: "User-Agent", value: "warden-egress")
         if let body { request.body = .bytes(body) }
         // Pin the connection to the checked address; TLS still verifies the host name.
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout))
         if IPAddress(target.host) == nil { configuration.dnsOverride = [target.host: address.description] }
         guard let client = await box.start(configuration) else { throw EgressDeadline() }
         let response = try await client.execute(request, timeout: timeout)
@@ -95,13 +106,16 @@ struct PinnedHTTP {
             }
             collected.writeImmutableBuffer(chunk)
         }
-        return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                        body: collected, truncated: truncated, address: address.description)
+        return Response(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+            body: collected, truncated: truncated, address: address.description)
     }
 
     static func describe(_ error: any Error) -> String {
         if let denial = error as? EgressDenial { return denial.message }
-        if error is EgressDeadline { return "timed out (the whole request, body included, must finish within its time limit)" }
+        if error is EgressDeadline {
+            return "timed out (the whole request, body included, must finish within its time limit)"
+        }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout { return "timed out" }
             if error == .connectTimeout { return "connect timed out" }

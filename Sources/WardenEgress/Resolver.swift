@@ -1,7 +1,8 @@
 import Dispatch
 import WardenDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resolves a host name to every address it has, off the cooperative pool. The proxy checks

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import Synchronization
 import WardenDomain
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The supervisor's way into confined workers: analysis of submitted code and execution of
 /// approved code, each in a fresh worker.
@@ -30,7 +31,9 @@ public final class Sandbox: ToolSandbox, Sendable {
     public func start() async throws {
         if configuration.useCgroups {
             let removed = CgroupJanitor.sweep()
-            if removed > 0 { logger.notice("removed cgroups left by a previous supervisor", metadata: ["count": "\(removed)"]) }
+            if removed > 0 {
+                logger.notice("removed cgroups left by a previous supervisor", metadata: ["count": "\(removed)"])
+            }
             var kind = configuration.cgroupKind
             if kind == nil {
                 let launcher = configuration.launcherPath
@@ -38,7 +41,9 @@ public final class Sandbox: ToolSandbox, Sendable {
             }
             cgroup.withLock { $0 = kind }
             if kind == "none" && configuration.requireCgroup {
-                throw SandboxError.setup("no usable cgroup for workers (a delegated cgroup v2 subtree with memory and pids, or writable v1 memory and pids controllers): run Warden with one (systemd: Delegate=yes; see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only")
+                throw SandboxError.setup(
+                    "no usable cgroup for workers (a delegated cgroup v2 subtree with memory and pids, or writable v1 memory and pids controllers): run Warden with one (systemd: Delegate=yes; see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only"
+                )
             }
         } else {
             cgroup.withLock { $0 = "none" }
@@ -59,12 +64,15 @@ public final class Sandbox: ToolSandbox, Sendable {
 
     /// Runs `main(**arguments)` of approved code for `tenant` (the tool's server id), in a worker
     /// that has served no other tenant. Limits come from the profile only.
-    public func execute(code: String, arguments: JSONValue, secrets: [String: String] = [:], egress: (any WorkerEgress)? = nil,
-                        tenant: String) async throws -> ExecutionOutcome {
+    public func execute(
+        code: String, arguments: JSONValue, secrets: [String: String] = [:], egress: (any WorkerEgress)? = nil,
+        tenant: String
+    ) async throws -> ExecutionOutcome {
         var request: [String: JSONValue] = [
             "mode": .string("run"), "code": .string(code), "arguments": arguments,
             "secrets": .object(secrets.mapValues(JSONValue.string)),
-            "stdout_bytes": .int(Int64(profile.limits.outputBytes)), "result_bytes": .int(Int64(profile.limits.resultBytes)),
+            "stdout_bytes": .int(Int64(profile.limits.outputBytes)),
+            "result_bytes": .int(Int64(profile.limits.resultBytes)),
         ]
         if let egress { request["egress_frame_bytes"] = .int(Int64(egress.frameLimit)) }
         let raw = try await runInWorker(.object(request), egress: egress, tenant: tenant)
@@ -75,7 +83,8 @@ public final class Sandbox: ToolSandbox, Sendable {
 
     /// Parses code inside a worker of `tenant` (never in the supervisor) and derives its input schema.
     public func analyze(code: String, tenant: String) async throws -> CodeAnalysis {
-        let raw = try await runInWorker(.object(["mode": .string("analyze"), "code": .string(code)]), egress: nil, tenant: tenant)
+        let raw = try await runInWorker(
+            .object(["mode": .string("analyze"), "code": .string(code)]), egress: nil, tenant: tenant)
         let limits = profile.limits
         let decoded = try await BlockingIO.run { raw.frame.flatMap { OutcomeJudge.decodeFrame($0, limits: limits) } }
         guard let frame = decoded else {
@@ -100,7 +109,9 @@ public final class Sandbox: ToolSandbox, Sendable {
     /// Tenants that have an idle fork server of their own waiting.
     public var tenantsWithIdleServers: Set<String> { get async { await pool.tenantsWithIdleServers } }
 
-    private func runInWorker(_ request: JSONValue, egress: (any WorkerEgress)?, tenant: String) async throws -> RawOutcome {
+    private func runInWorker(_ request: JSONValue, egress: (any WorkerEgress)?, tenant: String) async throws
+        -> RawOutcome
+    {
         let limits = profile.limits
         let bytes = Array(request.encodedString().utf8)
         var raw: RawOutcome
@@ -113,8 +124,9 @@ public final class Sandbox: ToolSandbox, Sendable {
             let worker = try await pool.checkout(tenant: tenant)
             raw = try await withTaskCancellationHandler {
                 try await BlockingIO.run {
-                    worker.run(request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                               frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+                    worker.run(
+                        request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
+                        frameCap: OutcomeJudge.frameCap(limits), egress: egress)
                 }
             } onCancel: {
                 worker.cancel()
@@ -124,8 +136,12 @@ public final class Sandbox: ToolSandbox, Sendable {
         // Stage failures belong in the supervisor log; diagnostics (the launcher's words, and the
         // worker's stderr, which tool code can write) only at debug level.
         if let stage = raw.status?.error {
-            logger.error("worker setup failed", metadata: ["stage": "\(stage.stage)", "message": "\(stage.message)",
-                                                           "diagnostics": "\(raw.diagnostics.prefix(2000))"])
+            logger.error(
+                "worker setup failed",
+                metadata: [
+                    "stage": "\(stage.stage)", "message": "\(stage.message)",
+                    "diagnostics": "\(raw.diagnostics.prefix(2000))",
+                ])
         } else if !raw.diagnostics.isEmpty {
             logger.debug("launcher diagnostics", metadata: ["diagnostics": "\(raw.diagnostics.prefix(2000))"])
         }

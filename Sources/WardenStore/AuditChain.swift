@@ -14,7 +14,9 @@ public struct AuditSigner: Sendable {
         self.keyed = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
     }
 
-    func hash(seq: Int64, at: String, type: String, actor: String, subject: String, details: String, prevHash: String) -> String {
+    func hash(seq: Int64, at: String, type: String, actor: String, subject: String, details: String, prevHash: String)
+        -> String
+    {
         var canonical: [UInt8] = []
         for field in [String(seq), at, type, actor, subject, details, prevHash] {
             Self.appendField(Array(field.utf8), to: &canonical)
@@ -23,7 +25,8 @@ public struct AuditSigner: Sendable {
     }
 
     /// Length-prefixed fields (`len:value;`): no two different events share a canonical form.
-    static func appendField<Bytes: Collection>(_ field: Bytes, to canonical: inout [UInt8]) where Bytes.Element == UInt8 {
+    static func appendField<Bytes: Collection>(_ field: Bytes, to canonical: inout [UInt8])
+    where Bytes.Element == UInt8 {
         appendDecimal(field.count, to: &canonical)
         canonical.append(UInt8(ascii: ":"))
         canonical.append(contentsOf: field)
@@ -58,7 +61,8 @@ public struct AuditHead: Codable, Equatable, Sendable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1, parts[1].count == 64,
-              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+            parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
         self.init(seq: seq, hash: String(parts[1]))
     }
 
@@ -92,20 +96,26 @@ public struct ChainVerification: Codable, Equatable, Sendable {
 extension Store {
     /// Appends one event inside the caller's write transaction, so the event commits or rolls
     /// back with the change it records. SQLite's single writer keeps the chain from forking.
-    func appendAudit(_ db: GRDB.Database, type: String, actor: String, subject: String, details: JSONValue = .object([:])) throws {
+    func appendAudit(
+        _ db: GRDB.Database, type: String, actor: String, subject: String, details: JSONValue = .object([:])
+    ) throws {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let prevHash: String = last?["hash"] ?? AuditSigner.genesisHash
         let at = Timestamp.now()
         let detailsText = details.encodedString()
-        let hash = signer.hash(seq: seq, at: at, type: type, actor: actor, subject: subject, details: detailsText, prevHash: prevHash)
+        let hash = signer.hash(
+            seq: seq, at: at, type: type, actor: actor, subject: subject, details: detailsText, prevHash: prevHash)
         try db.execute(
-            sql: "INSERT INTO audit_events (seq, at, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            sql:
+                "INSERT INTO audit_events (seq, at, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [seq, at, type, actor, subject, detailsText, prevHash, hash])
     }
 
     /// Records an event on its own (for things that change nothing else, like a refused key).
-    public func recordAudit(type: String, actor: String, subject: String, details: JSONValue = .object([:])) async throws {
+    public func recordAudit(type: String, actor: String, subject: String, details: JSONValue = .object([:]))
+        async throws
+    {
         try await write { db in
             try self.appendAudit(db, type: type, actor: actor, subject: subject, details: details)
         }
@@ -114,7 +124,9 @@ extension Store {
     /// The chain's last entry, without verifying anything.
     public func auditHead() async throws -> AuditHead? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map {
+                AuditHead(seq: $0["seq"], hash: $0["hash"])
+            }
         }
     }
 
@@ -129,10 +141,14 @@ extension Store {
         }
     }
 
-    static func verifyChain(_ db: GRDB.Database, signer: AuditSigner, expectedHead: AuditHead?) throws -> ChainVerification {
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
-            """)
+    static func verifyChain(_ db: GRDB.Database, signer: AuditSigner, expectedHead: AuditHead?) throws
+        -> ChainVerification
+    {
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
+                """)
         var expectedSeq: Int64 = 1
         var previous = Array(AuditSigner.genesisHash.utf8)
         var canonical: [UInt8] = []
@@ -157,15 +173,21 @@ extension Store {
                 return broken(seq, "entry \(seq) was changed, or the audit key is wrong")
             }
             if let expectedHead, expectedHead.seq == seq, !recorded.elementsEqual(Array(expectedHead.hash.utf8)) {
-                return broken(seq, "entry \(seq) is not the one recorded as the head earlier (the chain was rewritten from there)")
+                return broken(
+                    seq, "entry \(seq) is not the one recorded as the head earlier (the chain was rewritten from there)"
+                )
             }
             previous = Array(recorded)
             head = AuditHead(seq: seq, hash: String(decoding: recorded, as: UTF8.self))
             expectedSeq = seq + 1
         }
         if let expectedHead, expectedHead.seq >= expectedSeq {
-            let missing = expectedSeq == expectedHead.seq ? "entry \(expectedSeq) is" : "entries \(expectedSeq) to \(expectedHead.seq) are"
-            return broken(expectedSeq, "\(missing) missing: the chain ends at \(expectedSeq - 1) but its head was \(expectedHead.seq) earlier")
+            let missing =
+                expectedSeq == expectedHead.seq
+                ? "entry \(expectedSeq) is" : "entries \(expectedSeq) to \(expectedHead.seq) are"
+            return broken(
+                expectedSeq,
+                "\(missing) missing: the chain ends at \(expectedSeq - 1) but its head was \(expectedHead.seq) earlier")
         }
         return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil, head: head)
     }

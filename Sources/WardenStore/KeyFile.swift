@@ -22,8 +22,10 @@ public enum KeyFileError: Error, CustomStringConvertible {
 public enum KeyFile {
     /// The key from `variable`, else from `file`, else a new random key written to `file` (0600).
     /// `mayCreate` is false when losing the key would strand existing data.
-    public static func load(variable: String, file: URL, environment: [String: String], guarding: String,
-                            mayCreate: () throws -> Bool) throws -> [UInt8] {
+    public static func load(
+        variable: String, file: URL, environment: [String: String], guarding: String,
+        mayCreate: () throws -> Bool
+    ) throws -> [UInt8] {
         if let value = environment[variable] {
             guard let bytes = parse(value) else { throw KeyFileError.malformed(variable: variable) }
             return bytes
@@ -34,8 +36,9 @@ public enum KeyFile {
         }
         guard try mayCreate() else { throw KeyFileError.lost(variable: variable, path: file.path, guarding: guarding) }
         let bytes = RandomBytes.make(32)
-        let created = FileManager.default.createFile(atPath: file.path, contents: Data((Hex.encode(bytes) + "\n").utf8),
-                                                     attributes: [.posixPermissions: 0o600])
+        let created = FileManager.default.createFile(
+            atPath: file.path, contents: Data((Hex.encode(bytes) + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
         guard created else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path]) }
         return bytes
     }

@@ -17,7 +17,9 @@ public struct Migration: Sendable, Equatable {
                 throw MigrationError.badFileName(name)
             }
             let data = try Data(contentsOf: directory.appendingPathComponent(name))
-            return Migration(version: number, name: name, sql: String(decoding: data, as: UTF8.self), checksum: Digest.sha256Hex(Array(data)))
+            return Migration(
+                version: number, name: name, sql: String(decoding: data, as: UTF8.self),
+                checksum: Digest.sha256Hex(Array(data)))
         }.sorted { $0.version < $1.version }
         for (index, migration) in migrations.enumerated() where migration.version != index + 1 {
             throw MigrationError.notContiguous(migration.name, expected: index + 1)
@@ -52,11 +54,13 @@ public enum MigrationRunner {
     public static func migrate(_ writer: some DatabaseWriter, migrations: [Migration]) throws -> [Migration] {
         try writer.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
-                    """)
-                let applied = try Row.fetchAll(db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS schema_migrations (
+                            version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
+                        """)
+                let applied = try Row.fetchAll(
+                    db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
                 let known = migrations.last?.version ?? 0
                 if let newest = applied.last?["version"] as Int?, newest > known {
                     throw MigrationError.databaseIsNewer(databaseVersion: newest, known: known)

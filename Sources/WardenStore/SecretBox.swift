@@ -18,8 +18,9 @@ public struct SecretBox: Sendable {
     }
 
     func seal(_ value: String, serverId: String, name: String) throws -> Data {
-        let box = try AES.GCM.seal(Data(value.utf8), using: current, nonce: AES.GCM.Nonce(),
-                                   authenticating: Self.associatedData(serverId: serverId, name: name))
+        let box = try AES.GCM.seal(
+            Data(value.utf8), using: current, nonce: AES.GCM.Nonce(),
+            authenticating: Self.associatedData(serverId: serverId, name: name))
         guard let combined = box.combined else { throw SecretError.sealFailed }
         return combined
     }

@@ -16,7 +16,8 @@ public enum CredentialError: Error, Equatable, Sendable {
 
     public var message: String {
         switch self {
-        case .invalidSession: "the session token is not valid (bad signature, audience, algorithm or claims, or expired)"
+        case .invalidSession:
+            "the session token is not valid (bad signature, audience, algorithm or claims, or expired)"
         case .sessionEnded: "the session was logged out"
         case .identityRejected(let why): "the identity token is not valid: \(why)"
         case .malformed: "the bearer credential is not a Warden API key"
@@ -35,40 +36,51 @@ public enum APIKeyFormat {
 
     public static func isWellFormed(_ key: String) -> Bool {
         let body = key.utf8.dropFirst(prefix.utf8.count)
-        return key.hasPrefix(prefix) && body.count == 43 && body.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"): true
-            default: false
+        return key.hasPrefix(prefix) && body.count == 43
+            && body.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    true
+                default: false
+                }
             }
-        }
     }
 
     static func hash(_ key: String) -> String { Digest.sha256Hex(key) }
 }
 
 extension Store {
-    public func createAPIKey(name: String, role: Role, expiresInSeconds: Int?, by actor: String) async throws -> APIKey {
+    public func createAPIKey(name: String, role: Role, expiresInSeconds: Int?, by actor: String) async throws -> APIKey
+    {
         try await write { db in
             let key = APIKeyFormat.generate()
             let now = Date()
             let expires = expiresInSeconds.map { Timestamp.string(now.addingTimeInterval(TimeInterval($0))) }
-            let record = APIKey(id: Identifier.make("key"), name: name, role: role, createdAt: Timestamp.string(now),
-                                expiresAt: expires, revokedAt: nil, key: key)
-            try db.execute(sql: """
-                INSERT INTO api_keys (id, name, role, key_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.id, name, role.rawValue, APIKeyFormat.hash(key), actor, record.createdAt, expires])
-            try self.appendAudit(db, type: "api_key.created", actor: actor, subject: record.id, details: .object([
-                "name": .string(name), "role": .string(role.rawValue), "expires_at": expires.map(JSONValue.string) ?? .null,
-            ]))
+            let record = APIKey(
+                id: Identifier.make("key"), name: name, role: role, createdAt: Timestamp.string(now),
+                expiresAt: expires, revokedAt: nil, key: key)
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (id, name, role, key_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [record.id, name, role.rawValue, APIKeyFormat.hash(key), actor, record.createdAt, expires])
+            try self.appendAudit(
+                db, type: "api_key.created", actor: actor, subject: record.id,
+                details: .object([
+                    "name": .string(name), "role": .string(role.rawValue),
+                    "expires_at": expires.map(JSONValue.string) ?? .null,
+                ]))
             return record
         }
     }
 
     public func apiKeys(after cursor: PageCursor?, limit: Int) async throws -> Page<APIKey> {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
-                                        arguments: [cursor?.after ?? 0, limit + 1])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [cursor?.after ?? 0, limit + 1])
             return page(rows, limit: limit, map: Self.apiKey)
         }
     }
@@ -78,7 +90,9 @@ extension Store {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("no API key with id \(id)")
             }
-            guard Self.apiKey(row).revokedAt == nil else { throw DomainError.conflict("API key \(id) is already revoked") }
+            guard Self.apiKey(row).revokedAt == nil else {
+                throw DomainError.conflict("API key \(id) is already revoked")
+            }
             try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [Timestamp.now(), id])
             try self.appendAudit(db, type: "api_key.revoked", actor: actor, subject: id)
         }
@@ -106,13 +120,15 @@ extension Store {
     }
 
     static func apiKey(_ row: Row) -> APIKey {
-        APIKey(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .agent, createdAt: row["created_at"],
-               expiresAt: row["expires_at"], revokedAt: row["revoked_at"], key: nil)
+        APIKey(
+            id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .agent, createdAt: row["created_at"],
+            expiresAt: row["expires_at"], revokedAt: row["revoked_at"], key: nil)
     }
 }
 
 private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
     guard x.count == y.count else { return false }
     return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }

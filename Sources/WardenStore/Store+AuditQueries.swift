@@ -8,7 +8,9 @@ public struct AuditFilter: Sendable {
     public var since: String?
     public var until: String?
 
-    public init(type: String? = nil, actor: String? = nil, subject: String? = nil, since: String? = nil, until: String? = nil) {
+    public init(
+        type: String? = nil, actor: String? = nil, subject: String? = nil, since: String? = nil, until: String? = nil
+    ) {
         self.type = type
         self.actor = actor
         self.subject = subject
@@ -19,7 +21,9 @@ public struct AuditFilter: Sendable {
 
 extension Store {
     /// Oldest first: the trail reads in the order it was written.
-    public func auditEvents(_ filter: AuditFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<AuditEvent> {
+    public func auditEvents(_ filter: AuditFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<
+        AuditEvent
+    > {
         try await read { db in
             var filtered = SQLFilter("seq > ?", cursor?.after ?? 0)
             filtered.equals("type", filter.type)
@@ -30,8 +34,9 @@ extension Store {
             let sql = "SELECT * FROM audit_events WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
             let arguments = filtered.arguments + [limit + 1]
             return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit) { row in
-                AuditEvent(seq: row["seq"], at: row["at"], type: row["type"], actor: row["actor"], subject: row["subject"],
-                           details: row.json("details"), prevHash: row["prev_hash"], hash: row["hash"])
+                AuditEvent(
+                    seq: row["seq"], at: row["at"], type: row["type"], actor: row["actor"], subject: row["subject"],
+                    details: row.json("details"), prevHash: row["prev_hash"], hash: row["hash"])
             }
         }
     }

@@ -10,8 +10,10 @@ public struct ExecutionFilter: Sendable {
     public var since: String?
     public var until: String?
 
-    public init(toolId: String? = nil, serverId: String? = nil, status: ExecutionStatus? = nil, caller: String? = nil,
-                version: Int? = nil, since: String? = nil, until: String? = nil) {
+    public init(
+        toolId: String? = nil, serverId: String? = nil, status: ExecutionStatus? = nil, caller: String? = nil,
+        version: Int? = nil, since: String? = nil, until: String? = nil
+    ) {
         self.toolId = toolId
         self.serverId = serverId
         self.status = status
@@ -26,32 +28,42 @@ extension Store {
     /// Written before the worker starts, so a crash leaves a `running` row to mark `interrupted`.
     public func beginExecution(_ execution: Execution) async throws {
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, test, status, arguments, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
-                """, arguments: [execution.id, execution.toolId, execution.serverId, execution.version, execution.codeSha256,
-                                 execution.caller, execution.test, execution.arguments.encodedString(), execution.startedAt])
+            try db.execute(
+                sql: """
+                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, test, status, arguments, started_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                    """,
+                arguments: [
+                    execution.id, execution.toolId, execution.serverId, execution.version, execution.codeSha256,
+                    execution.caller, execution.test, execution.arguments.encodedString(), execution.startedAt,
+                ])
         }
     }
 
     /// Completes the row and appends the audit event in one transaction.
     public func finishExecution(_ execution: Execution) async throws {
         try await write { db in
-            try db.execute(sql: """
-                UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
-                       truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?, egress = ?
-                WHERE id = ? AND status = 'running'
-                """, arguments: [execution.status.rawValue, execution.reason?.rawValue, execution.result?.encodedString(),
-                                 execution.error?.type, execution.error?.message, execution.stdout, execution.truncated,
-                                 execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt,
-                                 execution.egress.encodedString(), execution.id])
+            try db.execute(
+                sql: """
+                    UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
+                           truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?, egress = ?
+                    WHERE id = ? AND status = 'running'
+                    """,
+                arguments: [
+                    execution.status.rawValue, execution.reason?.rawValue, execution.result?.encodedString(),
+                    execution.error?.type, execution.error?.message, execution.stdout, execution.truncated,
+                    execution.durationMs, execution.cpuMs, execution.maxRssKb, execution.finishedAt,
+                    execution.egress.encodedString(), execution.id,
+                ])
             // Already finished (or never begun): no event for a change that did not happen.
             guard db.changesCount > 0 else { return }
-            try self.appendAudit(db, type: "execution.finished", actor: execution.caller, subject: execution.id, details: .object([
-                "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
-                "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
-                "test": .bool(execution.test),
-            ]))
+            try self.appendAudit(
+                db, type: "execution.finished", actor: execution.caller, subject: execution.id,
+                details: .object([
+                    "tool_id": .string(execution.toolId), "version": .int(Int64(execution.version)),
+                    "code_sha256": .string(execution.codeSha256), "status": .string(execution.status.rawValue),
+                    "test": .bool(execution.test),
+                ]))
         }
     }
 
@@ -61,10 +73,12 @@ extension Store {
         try await write { db in
             let ids = try String.fetchAll(db, sql: "SELECT id FROM executions WHERE status = 'running'")
             guard !ids.isEmpty else { return 0 }
-            try db.execute(sql: "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
-                           arguments: [Timestamp.now()])
-            try self.appendAudit(db, type: "execution.interrupted", actor: "system", subject: "executions",
-                                 details: .object(["count": .int(Int64(ids.count))]))
+            try db.execute(
+                sql: "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
+                arguments: [Timestamp.now()])
+            try self.appendAudit(
+                db, type: "execution.interrupted", actor: "system", subject: "executions",
+                details: .object(["count": .int(Int64(ids.count))]))
             return ids.count
         }
     }
@@ -79,7 +93,9 @@ extension Store {
     }
 
     /// Newest first; the cursor is the last row served, so new executions never shift a page.
-    public func executions(_ filter: ExecutionFilter, before cursor: PageCursor?, limit: Int) async throws -> Page<Execution> {
+    public func executions(_ filter: ExecutionFilter, before cursor: PageCursor?, limit: Int) async throws -> Page<
+        Execution
+    > {
         try await read { db in
             var filtered = SQLFilter("seq < ?", cursor?.after ?? Int64.max)
             filtered.equals("tool_id", filter.toolId)
@@ -99,7 +115,8 @@ extension Store {
         let errorType: String? = row["error_type"]
         let resultText: String? = row["result"]
         var execution = Execution(
-            id: row["id"], toolId: row["tool_id"], serverId: row["server_id"], version: row["version"], codeSha256: row["code_sha256"],
+            id: row["id"], toolId: row["tool_id"], serverId: row["server_id"], version: row["version"],
+            codeSha256: row["code_sha256"],
             caller: row["caller"], status: ExecutionStatus(rawValue: row["status"]) ?? .failed,
             reason: (row["reason"] as String?).flatMap(KillReason.init(rawValue:)), arguments: row.json("arguments"),
             result: resultText == nil ? nil : row.json("result"),
@@ -120,14 +137,16 @@ extension Store {
         var total = 0
         while true {
             let deleted = try await write { db -> Int in
-                try db.execute(sql: """
-                    DELETE FROM executions WHERE seq IN (
-                        SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)
-                    """, arguments: [cutoff])
+                try db.execute(
+                    sql: """
+                        DELETE FROM executions WHERE seq IN (
+                            SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)
+                        """, arguments: [cutoff])
                 let deleted = db.changesCount
                 if deleted > 0 {
-                    try self.appendAudit(db, type: "executions.pruned", actor: actor, subject: "executions",
-                                         details: .object(["started_before": .string(cutoff), "deleted": .int(Int64(deleted))]))
+                    try self.appendAudit(
+                        db, type: "executions.pruned", actor: actor, subject: "executions",
+                        details: .object(["started_before": .string(cutoff), "deleted": .int(Int64(deleted))]))
                 }
                 return deleted
             }

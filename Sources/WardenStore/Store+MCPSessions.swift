@@ -15,10 +15,13 @@ extension Store {
     /// What is kept of a client's self-description: enough to recognise it, never a megabyte.
     public static let clientInfoBytes = 4096
 
-    public func createMCPSession(owner: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue) async throws -> MCPSession {
+    public func createMCPSession(owner: String, serverFilter: String?, protocolVersion: String, clientInfo: JSONValue)
+        async throws -> MCPSession
+    {
         let now = Timestamp.now()
-        let session = MCPSession(id: Identifier.make("mcp"), owner: owner, serverFilter: serverFilter,
-                                 protocolVersion: protocolVersion, lastSeenAt: now)
+        let session = MCPSession(
+            id: Identifier.make("mcp"), owner: owner, serverFilter: serverFilter,
+            protocolVersion: protocolVersion, lastSeenAt: now)
         var info = clientInfo.encodedString()
         if info.utf8.count > Self.clientInfoBytes {
             let object = clientInfo.objectValue ?? [:]
@@ -29,13 +32,16 @@ extension Store {
         }
         let stored = info
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO mcp_sessions (id, key_id, server_filter, protocol_version, client_info, created_at, last_seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [session.id, owner, serverFilter, protocolVersion, stored, now, now])
-            try self.appendAudit(db, type: "mcp.session_started", actor: owner, subject: session.id, details: .object([
-                "protocol_version": .string(protocolVersion), "server": serverFilter.map(JSONValue.string) ?? .null,
-            ]))
+            try db.execute(
+                sql: """
+                    INSERT INTO mcp_sessions (id, key_id, server_filter, protocol_version, client_info, created_at, last_seen_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [session.id, owner, serverFilter, protocolVersion, stored, now, now])
+            try self.appendAudit(
+                db, type: "mcp.session_started", actor: owner, subject: session.id,
+                details: .object([
+                    "protocol_version": .string(protocolVersion), "server": serverFilter.map(JSONValue.string) ?? .null,
+                ]))
         }
         return session
     }
@@ -46,11 +52,13 @@ extension Store {
     public func deleteIdleMCPSessions(idle: TimeInterval) async throws -> Int {
         let cutoff = Timestamp.string(Date().addingTimeInterval(-idle))
         return try await write { db in
-            try db.execute(sql: "DELETE FROM mcp_sessions WHERE ended_at IS NOT NULL OR last_seen_at < ?", arguments: [cutoff])
+            try db.execute(
+                sql: "DELETE FROM mcp_sessions WHERE ended_at IS NOT NULL OR last_seen_at < ?", arguments: [cutoff])
             let deleted = db.changesCount
             if deleted > 0 {
-                try self.appendAudit(db, type: "mcp.sessions_expired", actor: "system", subject: "mcp_sessions",
-                                     details: .object(["deleted": .int(Int64(deleted)), "idle_before": .string(cutoff)]))
+                try self.appendAudit(
+                    db, type: "mcp.sessions_expired", actor: "system", subject: "mcp_sessions",
+                    details: .object(["deleted": .int(Int64(deleted)), "idle_before": .string(cutoff)]))
             }
             return deleted
         }
@@ -59,9 +67,13 @@ extension Store {
     /// A live session of this key that has been used within `idle`; touching it keeps it alive.
     public func activeMCPSession(id: String, owner: String, idle: TimeInterval) async throws -> MCPSession? {
         let found = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL", arguments: [id, owner]).map { row in
-                MCPSession(id: row["id"], owner: row["key_id"], serverFilter: row["server_filter"],
-                           protocolVersion: row["protocol_version"], lastSeenAt: row["last_seen_at"])
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL",
+                arguments: [id, owner]
+            ).map { row in
+                MCPSession(
+                    id: row["id"], owner: row["key_id"], serverFilter: row["server_filter"],
+                    protocolVersion: row["protocol_version"], lastSeenAt: row["last_seen_at"])
             }
         }
         guard let session = found else { return nil }
@@ -71,7 +83,9 @@ extension Store {
         // Touch at most once a minute: one write per minute per session, not per request.
         if lastSeen < Timestamp.string(now.addingTimeInterval(-60)) {
             try await write { db in
-                try db.execute(sql: "UPDATE mcp_sessions SET last_seen_at = ? WHERE id = ?", arguments: [Timestamp.string(now), id])
+                try db.execute(
+                    sql: "UPDATE mcp_sessions SET last_seen_at = ? WHERE id = ?",
+                    arguments: [Timestamp.string(now), id])
             }
         }
         return session
@@ -80,8 +94,9 @@ extension Store {
     /// Returns false when there was no such live session.
     public func endMCPSession(id: String, owner: String) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
-                           arguments: [Timestamp.now(), id, owner])
+            try db.execute(
+                sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
+                arguments: [Timestamp.now(), id, owner])
             guard db.changesCount == 1 else { return false }
             try self.appendAudit(db, type: "mcp.session_ended", actor: owner, subject: id)
             return true
@@ -104,9 +119,10 @@ extension Store {
             }
             sql += " ORDER BY s.name, t.name"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let server = Server(id: row["s_id"], name: row["s_name"], description: row["s_description"],
-                                    allowedHosts: (try? JSONValue.decode(row["s_allowed_hosts"]))?.strings ?? [],
-                                    createdAt: row["s_created_at"], updatedAt: row["s_updated_at"])
+                let server = Server(
+                    id: row["s_id"], name: row["s_name"], description: row["s_description"],
+                    allowedHosts: (try? JSONValue.decode(row["s_allowed_hosts"]))?.strings ?? [],
+                    createdAt: row["s_created_at"], updatedAt: row["s_updated_at"])
                 return (server, Self.tool(row))
             }
         }

@@ -7,10 +7,12 @@ extension Store {
     @discardableResult
     public func recordSandboxProfile(sha256: String, fileHashes: [String: String]) async throws -> Bool {
         try await write { db in
-            let lastDetails = try String.fetchOne(db, sql: """
-                SELECT details FROM audit_events WHERE type IN ('sandbox.profile_recorded', 'sandbox.profile_changed')
-                ORDER BY seq DESC LIMIT 1
-                """)
+            let lastDetails = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT details FROM audit_events WHERE type IN ('sandbox.profile_recorded', 'sandbox.profile_changed')
+                    ORDER BY seq DESC LIMIT 1
+                    """)
             let last = lastDetails.flatMap { try? JSONValue.decode($0) }?.objectValue
             if last?["sha256"]?.stringValue == sha256 { return false }
             let files = JSONValue.object(fileHashes.mapValues(JSONValue.string))
@@ -21,7 +23,9 @@ extension Store {
                 let before = previous.compactMapValues(\.stringValue)
                 details["added"] = .array(fileHashes.keys.filter { before[$0] == nil }.sorted().map(JSONValue.string))
                 details["removed"] = .array(before.keys.filter { fileHashes[$0] == nil }.sorted().map(JSONValue.string))
-                details["changed"] = .array(fileHashes.keys.filter { before[$0] != nil && before[$0] != fileHashes[$0] }.sorted().map(JSONValue.string))
+                details["changed"] = .array(
+                    fileHashes.keys.filter { before[$0] != nil && before[$0] != fileHashes[$0] }.sorted().map(
+                        JSONValue.string))
                 details["previous_sha256"] = last?["sha256"] ?? .null
             }
             try self.appendAudit(db, type: type, actor: "system", subject: "sandbox-profile", details: .object(details))

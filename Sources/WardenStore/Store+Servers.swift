@@ -30,13 +30,16 @@ extension Store {
         try await write { db in
             try self.requireFreeServerName(db, draft.name, except: nil)
             let now = Timestamp.now()
-            let server = Server(id: Identifier.make("srv"), name: draft.name, description: draft.description,
-                                allowedHosts: draft.allowedHosts, createdAt: now, updatedAt: now)
+            let server = Server(
+                id: Identifier.make("srv"), name: draft.name, description: draft.description,
+                allowedHosts: draft.allowedHosts, createdAt: now, updatedAt: now)
             try db.execute(
-                sql: "INSERT INTO servers (id, name, description, allowed_hosts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO servers (id, name, description, allowed_hosts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [server.id, server.name, server.description, hostsJSON(server.allowedHosts), now, now])
-            try self.appendAudit(db, type: "server.created", actor: actor, subject: server.id,
-                                 details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
+            try self.appendAudit(
+                db, type: "server.created", actor: actor, subject: server.id,
+                details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
             return server
         }
     }
@@ -47,9 +50,11 @@ extension Store {
 
     public func servers(after cursor: PageCursor?, limit: Int) async throws -> Page<Server> {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM servers WHERE deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [cursor?.after ?? 0, limit + 1])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM servers WHERE deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+                    """, arguments: [cursor?.after ?? 0, limit + 1])
             return page(rows, limit: limit, map: Self.server)
         }
     }
@@ -68,12 +73,16 @@ extension Store {
             try db.execute(
                 sql: "UPDATE servers SET name = ?, description = ?, allowed_hosts = ?, updated_at = ? WHERE id = ?",
                 arguments: [server.name, server.description, hostsJSON(server.allowedHosts), server.updatedAt, id])
-            try self.appendAudit(db, type: "server.updated", actor: actor, subject: id,
-                                 details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
+            try self.appendAudit(
+                db, type: "server.updated", actor: actor, subject: id,
+                details: .object(["name": .string(server.name), "allowed_hosts": hostsValue(server.allowedHosts)]))
             if server.allowedHosts != hostsBefore {
-                try self.appendAudit(db, type: "server.egress_policy_changed", actor: actor, subject: id, details: .object([
-                    "allowed_hosts_before": hostsValue(hostsBefore), "allowed_hosts_after": hostsValue(server.allowedHosts),
-                ]))
+                try self.appendAudit(
+                    db, type: "server.egress_policy_changed", actor: actor, subject: id,
+                    details: .object([
+                        "allowed_hosts_before": hostsValue(hostsBefore),
+                        "allowed_hosts_after": hostsValue(server.allowedHosts),
+                    ]))
             }
             return server
         }
@@ -83,7 +92,10 @@ extension Store {
     public func deleteServer(id: String, by actor: String) async throws {
         try await write { db in
             _ = try self.liveServer(db, id)
-            let tools = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL", arguments: [id]) ?? 0
+            let tools =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL", arguments: [id])
+                ?? 0
             guard tools == 0 else {
                 throw DomainError.conflict("server still has \(tools) tool(s); delete them first")
             }
@@ -93,14 +105,18 @@ extension Store {
     }
 
     func liveServer(_ db: GRDB.Database, _ id: String) throws -> Server {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM servers WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM servers WHERE id = ? AND deleted_at IS NULL", arguments: [id])
+        else {
             throw DomainError.notFound("no server with id \(id)")
         }
         return Self.server(row)
     }
 
     private func requireFreeServerName(_ db: GRDB.Database, _ name: String, except id: String?) throws {
-        let taken = try String.fetchOne(db, sql: "SELECT id FROM servers WHERE name = ? AND deleted_at IS NULL", arguments: [name])
+        let taken = try String.fetchOne(
+            db, sql: "SELECT id FROM servers WHERE name = ? AND deleted_at IS NULL", arguments: [name])
         if let taken, taken != id {
             throw DomainError.conflict("a server named \(name) already exists")
         }
@@ -108,8 +124,9 @@ extension Store {
 
     static func server(_ row: Row) -> Server {
         let hosts: [String] = row.json("allowed_hosts").strings
-        return Server(id: row["id"], name: row["name"], description: row["description"], allowedHosts: hosts,
-                      createdAt: row["created_at"], updatedAt: row["updated_at"])
+        return Server(
+            id: row["id"], name: row["name"], description: row["description"], allowedHosts: hosts,
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }
 

@@ -16,21 +16,26 @@ extension Store {
     }
 
     public func recordLogin(keyId: String, jti: String, expiresAt: String) async throws {
-        try await recordAudit(type: "auth.login", actor: "key:\(keyId)", subject: "session:\(jti)",
-                              details: .object(["expires_at": .string(expiresAt)]))
+        try await recordAudit(
+            type: "auth.login", actor: "key:\(keyId)", subject: "session:\(jti)",
+            details: .object(["expires_at": .string(expiresAt)]))
     }
 
     /// Revokes a session until it expires, and forgets revocations that no longer matter.
     public func revokeSession(jti: String, keyId: String, expiresAt: String) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM revoked_sessions WHERE expires_at < ?", arguments: [Timestamp.now()])
-            try db.execute(sql: "INSERT OR IGNORE INTO revoked_sessions (jti, key_id, expires_at) VALUES (?, ?, ?)",
-                           arguments: [jti, keyId, expiresAt])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO revoked_sessions (jti, key_id, expires_at) VALUES (?, ?, ?)",
+                arguments: [jti, keyId, expiresAt])
             try self.appendAudit(db, type: "auth.logout", actor: "key:\(keyId)", subject: "session:\(jti)")
         }
     }
 
     public func isSessionRevoked(jti: String) async throws -> Bool {
-        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)", arguments: [jti]) ?? false }
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)", arguments: [jti])
+                ?? false
+        }
     }
 }

@@ -26,7 +26,10 @@ public struct ToolChanges: Sendable {
     public var inputSchema: JSONValue?
     public var schemaExplicit: Bool
 
-    public init(name: String? = nil, description: String? = nil, code: String? = nil, inputSchema: JSONValue? = nil, schemaExplicit: Bool = false) {
+    public init(
+        name: String? = nil, description: String? = nil, code: String? = nil, inputSchema: JSONValue? = nil,
+        schemaExplicit: Bool = false
+    ) {
         self.name = name
         self.description = description
         self.code = code
@@ -56,36 +59,52 @@ public struct ExecutableTool: Sendable {
 }
 
 extension Store {
-    public func createTool(serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind = .python,
-                           source: (id: String, upstreamName: String)? = nil) async throws -> Tool {
-        try await write { db in try self.insertTool(db, serverId: serverId, draft, by: actor, kind: kind, source: source) }
+    public func createTool(
+        serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind = .python,
+        source: (id: String, upstreamName: String)? = nil
+    ) async throws -> Tool {
+        try await write { db in
+            try self.insertTool(db, serverId: serverId, draft, by: actor, kind: kind, source: source)
+        }
     }
 
-    func insertTool(_ db: GRDB.Database, serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind,
-                    source: (id: String, upstreamName: String)?) throws -> Tool {
+    func insertTool(
+        _ db: GRDB.Database, serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind,
+        source: (id: String, upstreamName: String)?
+    ) throws -> Tool {
         _ = try self.liveServer(db, serverId)
         try self.requireFreeToolName(db, serverId: serverId, draft.name, except: nil)
         let now = Timestamp.now()
         let state = ToolState.new(codeSHA256: Digest.sha256Hex(draft.code))
-        let tool = Tool(id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
-                        kind: kind, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
-                        approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
-                        createdAt: now, updatedAt: now, deletedAt: nil)
-        try db.execute(sql: """
-            INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
-                               approved_version, code_sha256, input_schema, created_at, updated_at, source_id, upstream_name)
-            VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
-            """, arguments: [tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
-                             tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
-                             source?.id, source?.upstreamName])
+        let tool = Tool(
+            id: Identifier.make("tool"), serverId: serverId, name: draft.name, description: draft.description,
+            kind: kind, currentVersion: state.currentVersion, approvalStatus: state.approvalStatus,
+            approvedVersion: nil, codeSha256: state.codeSHA256, inputSchema: draft.inputSchema,
+            createdAt: now, updatedAt: now, deletedAt: nil)
+        try db.execute(
+            sql: """
+                INSERT INTO tools (id, server_id, name, description, kind, current_version, approval_status,
+                                   approved_version, code_sha256, input_schema, created_at, updated_at, source_id, upstream_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                tool.id, serverId, tool.name, tool.description, tool.kind.rawValue, tool.currentVersion,
+                tool.approvalStatus.rawValue, tool.codeSha256, tool.inputSchema.encodedString(), now, now,
+                source?.id, source?.upstreamName,
+            ])
         let version = NewVersion(number: 1, codeSHA256: state.codeSHA256, source: .submit, rolledBackFrom: nil)
-        try self.insertVersion(db, toolId: tool.id, version,
-                               ToolDefinition(name: draft.name, description: draft.description, code: draft.code, inputSchema: draft.inputSchema),
-                               schemaExplicit: draft.schemaExplicit, by: actor, at: now)
-        try self.appendAudit(db, type: "tool.created", actor: actor, subject: tool.id, details: .object([
-            "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1), "code_sha256": .string(tool.codeSha256),
-            "kind": .string(kind.rawValue),
-        ]))
+        try self.insertVersion(
+            db, toolId: tool.id, version,
+            ToolDefinition(
+                name: draft.name, description: draft.description, code: draft.code, inputSchema: draft.inputSchema),
+            schemaExplicit: draft.schemaExplicit, by: actor, at: now)
+        try self.appendAudit(
+            db, type: "tool.created", actor: actor, subject: tool.id,
+            details: .object([
+                "server_id": .string(serverId), "name": .string(tool.name), "version": .int(1),
+                "code_sha256": .string(tool.codeSha256),
+                "kind": .string(kind.rawValue),
+            ]))
         return tool
     }
 
@@ -96,7 +115,8 @@ extension Store {
 
     public func tools(_ filter: ToolFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<Tool> {
         try await read { db in
-            var filtered = SQLFilter(filter.includeDeleted ? "seq > ?" : "seq > ? AND deleted_at IS NULL", cursor?.after ?? 0)
+            var filtered = SQLFilter(
+                filter.includeDeleted ? "seq > ?" : "seq > ? AND deleted_at IS NULL", cursor?.after ?? 0)
             filtered.equals("server_id", filter.serverId)
             filtered.equals("approval_status", filter.approvalStatus?.rawValue)
             let sql = "SELECT * FROM tools WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
@@ -130,8 +150,9 @@ extension Store {
             try self.requireFreeToolName(db, serverId: tool.serverId, next.name, except: id)
         }
         let changed = Self.changedFields(current.definition, next)
-        let transition = ApprovalRules.submitDefinition(tool.state, newCodeSHA256: Digest.sha256Hex(next.code),
-                                                        definitionChanged: changed != ["code"])
+        let transition = ApprovalRules.submitDefinition(
+            tool.state, newCodeSHA256: Digest.sha256Hex(next.code),
+            definitionChanged: changed != ["code"])
         guard let version = transition.newVersion else { return tool }
         let previousStatus = tool.approvalStatus
         let now = Timestamp.now()
@@ -140,11 +161,14 @@ extension Store {
         tool.show(next)
         tool.updatedAt = now
         try self.saveToolRow(db, tool)
-        try self.appendAudit(db, type: "tool.version_created", actor: actor, subject: id, details: .object([
-            "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
-            "changed": .array(changed.map(JSONValue.string)),
-            "approval_status": .string(tool.approvalStatus.rawValue), "previous_status": .string(previousStatus.rawValue),
-        ]))
+        try self.appendAudit(
+            db, type: "tool.version_created", actor: actor, subject: id,
+            details: .object([
+                "version": .int(Int64(version.number)), "code_sha256": .string(version.codeSHA256),
+                "changed": .array(changed.map(JSONValue.string)),
+                "approval_status": .string(tool.approvalStatus.rawValue),
+                "previous_status": .string(previousStatus.rawValue),
+            ]))
         return tool
     }
 
@@ -162,8 +186,11 @@ extension Store {
     /// diffs; nil if none ever was.
     public func lastApprovedVersion(toolId: String) async throws -> Int? {
         try await read { db in
-            try Int.fetchOne(db, sql: "SELECT version FROM approval_decisions WHERE tool_id = ? AND decision = 'approved' ORDER BY seq DESC LIMIT 1",
-                             arguments: [toolId])
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT version FROM approval_decisions WHERE tool_id = ? AND decision = 'approved' ORDER BY seq DESC LIMIT 1",
+                arguments: [toolId])
         }
     }
 
@@ -176,16 +203,21 @@ extension Store {
     }
 
     /// With `requireDistinctApprover`, the version's creator cannot approve it (four eyes).
-    public func approveTool(id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false) async throws -> Tool {
+    public func approveTool(
+        id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false
+    ) async throws -> Tool {
         try await judge(id: id, by: actor, decision: "approved", text: note) { db, state in
             let creator = try self.storedVersion(db, id, state.currentVersion).createdBy
-            return try ApprovalRules.approve(state, version: version, versionCreatedBy: creator, approver: actor,
-                                             requireDistinctApprover: requireDistinctApprover)
+            return try ApprovalRules.approve(
+                state, version: version, versionCreatedBy: creator, approver: actor,
+                requireDistinctApprover: requireDistinctApprover)
         }
     }
 
     public func rejectTool(id: String, version: Int, reason: String, by actor: String) async throws -> Tool {
-        try await judge(id: id, by: actor, decision: "rejected", text: reason) { _, state in try ApprovalRules.reject(state, version: version) }
+        try await judge(id: id, by: actor, decision: "rejected", text: reason) { _, state in
+            try ApprovalRules.reject(state, version: version)
+        }
     }
 
     public func rollbackTool(id: String, to target: Int, by actor: String) async throws -> Tool {
@@ -193,23 +225,27 @@ extension Store {
             var tool = try self.liveTool(db, id)
             let stored = try? self.storedVersion(db, id, target)
             let current = try self.storedVersion(db, id, tool.currentVersion)
-            let transition = try ApprovalRules.rollback(tool.state, to: target, targetSHA256: stored?.codeSha256,
-                                                        sameDefinition: stored?.definition == current.definition)
+            let transition = try ApprovalRules.rollback(
+                tool.state, to: target, targetSHA256: stored?.codeSha256,
+                sameDefinition: stored?.definition == current.definition)
             guard let stored, let version = transition.newVersion else { return tool }
             if stored.definition.name != tool.name {
                 try self.requireFreeToolName(db, serverId: tool.serverId, stored.definition.name, except: id)
             }
             let previousStatus = tool.approvalStatus
             let now = Timestamp.now()
-            try self.insertVersion(db, toolId: id, version, stored.definition, schemaExplicit: stored.schemaExplicit, by: actor, at: now)
+            try self.insertVersion(
+                db, toolId: id, version, stored.definition, schemaExplicit: stored.schemaExplicit, by: actor, at: now)
             tool.state = transition.state
             tool.show(stored.definition)
             tool.updatedAt = now
             try self.saveToolRow(db, tool)
-            try self.appendAudit(db, type: "tool.rolled_back", actor: actor, subject: id, details: .object([
-                "to_version": .int(Int64(target)), "version": .int(Int64(version.number)),
-                "code_sha256": .string(version.codeSHA256), "previous_status": .string(previousStatus.rawValue),
-            ]))
+            try self.appendAudit(
+                db, type: "tool.rolled_back", actor: actor, subject: id,
+                details: .object([
+                    "to_version": .int(Int64(target)), "version": .int(Int64(version.number)),
+                    "code_sha256": .string(version.codeSHA256), "previous_status": .string(previousStatus.rawValue),
+                ]))
             return tool
         }
     }
@@ -218,7 +254,9 @@ extension Store {
     public func deleteTool(id: String, by actor: String) async throws {
         try await write { db in
             _ = try self.liveTool(db, id)
-            try db.execute(sql: "UPDATE tools SET deleted_at = ?, updated_at = ? WHERE id = ?", arguments: [Timestamp.now(), Timestamp.now(), id])
+            try db.execute(
+                sql: "UPDATE tools SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                arguments: [Timestamp.now(), Timestamp.now(), id])
             try self.appendAudit(db, type: "tool.deleted", actor: actor, subject: id)
         }
     }
@@ -226,9 +264,11 @@ extension Store {
     public func versions(toolId: String, after cursor: PageCursor?, limit: Int) async throws -> Page<ToolVersion> {
         try await read { db in
             _ = try self.anyTool(db, toolId)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
-                """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
+                    """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
             return page(rows, limit: limit) { Self.version($0, withDefinition: false) }
         }
     }
@@ -237,7 +277,11 @@ extension Store {
     public func version(toolId: String, number: Int) async throws -> ToolVersion {
         try await read { db in
             _ = try self.anyTool(db, toolId)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?",
+                    arguments: [toolId, number])
+            else {
                 throw DomainError.notFound("tool \(toolId) has no version \(number)")
             }
             return Self.version(row, withDefinition: true)
@@ -252,22 +296,26 @@ extension Store {
             let version = try ApprovalRules.executableVersion(tool.state)
             let code = try self.versionCode(db, id, version)
             guard Digest.sha256Hex(code) == tool.codeSha256 else {
-                throw DomainError.toolNotApproved("the stored code of version \(version) does not match its approved hash")
+                throw DomainError.toolNotApproved(
+                    "the stored code of version \(version) does not match its approved hash")
             }
             return ExecutableTool(tool: tool, version: version, code: code, codeSha256: tool.codeSha256)
         }
     }
 
-    private func judge(id: String, by actor: String, decision: String, text: String?,
-                       rule: @escaping @Sendable (GRDB.Database, ToolState) throws -> Transition) async throws -> Tool {
+    private func judge(
+        id: String, by actor: String, decision: String, text: String?,
+        rule: @escaping @Sendable (GRDB.Database, ToolState) throws -> Transition
+    ) async throws -> Tool {
         try await write { db in
             var tool = try self.liveTool(db, id)
             let previous = tool.approvalStatus
             let transition = try rule(db, tool.state)
             let now = Timestamp.now()
-            try db.execute(sql: """
-                INSERT INTO approval_decisions (tool_id, version, decision, note, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, tool.currentVersion, decision, text, actor, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO approval_decisions (tool_id, version, decision, note, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, tool.currentVersion, decision, text, actor, now])
             tool.state = transition.state
             tool.updatedAt = now
             try self.saveToolRow(db, tool)
@@ -281,15 +329,21 @@ extension Store {
         }
     }
 
-    private func insertVersion(_ db: GRDB.Database, toolId: String, _ version: NewVersion, _ definition: ToolDefinition,
-                               schemaExplicit: Bool, by actor: String, at now: String) throws {
-        try db.execute(sql: """
-            INSERT INTO tool_versions (tool_id, version, code, code_sha256, input_schema, schema_explicit, source, rolled_back_from,
-                                       created_by, created_at, name, description)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [toolId, version.number, definition.code, version.codeSHA256, definition.inputSchema.encodedString(),
-                             schemaExplicit, version.source.rawValue, version.rolledBackFrom, actor, now, definition.name,
-                             definition.description])
+    private func insertVersion(
+        _ db: GRDB.Database, toolId: String, _ version: NewVersion, _ definition: ToolDefinition,
+        schemaExplicit: Bool, by actor: String, at now: String
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO tool_versions (tool_id, version, code, code_sha256, input_schema, schema_explicit, source, rolled_back_from,
+                                           created_by, created_at, name, description)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                toolId, version.number, definition.code, version.codeSHA256, definition.inputSchema.encodedString(),
+                schemaExplicit, version.source.rawValue, version.rolledBackFrom, actor, now, definition.name,
+                definition.description,
+            ])
     }
 
     /// A stored version as the store needs it: its definition, whether its schema was given, who made it.
@@ -301,23 +355,35 @@ extension Store {
     }
 
     func storedVersion(_ db: GRDB.Database, _ toolId: String, _ number: Int) throws -> StoredVersion {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number]) else {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number])
+        else {
             throw DomainError.notFound("tool \(toolId) has no version \(number)")
         }
-        return StoredVersion(definition: Self.definition(row), codeSha256: row["code_sha256"], schemaExplicit: row["schema_explicit"],
-                             createdBy: row["created_by"])
+        return StoredVersion(
+            definition: Self.definition(row), codeSha256: row["code_sha256"], schemaExplicit: row["schema_explicit"],
+            createdBy: row["created_by"])
     }
 
     private func saveToolRow(_ db: GRDB.Database, _ tool: Tool) throws {
-        try db.execute(sql: """
-            UPDATE tools SET name = ?, description = ?, current_version = ?, approval_status = ?, approved_version = ?,
-                             code_sha256 = ?, input_schema = ?, updated_at = ? WHERE id = ?
-            """, arguments: [tool.name, tool.description, tool.currentVersion, tool.approvalStatus.rawValue, tool.approvedVersion,
-                             tool.codeSha256, tool.inputSchema.encodedString(), tool.updatedAt, tool.id])
+        try db.execute(
+            sql: """
+                UPDATE tools SET name = ?, description = ?, current_version = ?, approval_status = ?, approved_version = ?,
+                                 code_sha256 = ?, input_schema = ?, updated_at = ? WHERE id = ?
+                """,
+            arguments: [
+                tool.name, tool.description, tool.currentVersion, tool.approvalStatus.rawValue, tool.approvedVersion,
+                tool.codeSha256, tool.inputSchema.encodedString(), tool.updatedAt, tool.id,
+            ])
     }
 
     private func versionCode(_ db: GRDB.Database, _ toolId: String, _ version: Int) throws -> String {
-        guard let code = try String.fetchOne(db, sql: "SELECT code FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, version]) else {
+        guard
+            let code = try String.fetchOne(
+                db, sql: "SELECT code FROM tool_versions WHERE tool_id = ? AND version = ?",
+                arguments: [toolId, version])
+        else {
             throw DomainError.notFound("tool \(toolId) has no version \(version)")
         }
         return code
@@ -337,29 +403,36 @@ extension Store {
     }
 
     private func requireFreeToolName(_ db: GRDB.Database, serverId: String, _ name: String, except id: String?) throws {
-        let taken = try String.fetchOne(db, sql: "SELECT id FROM tools WHERE server_id = ? AND name = ? AND deleted_at IS NULL",
-                                        arguments: [serverId, name])
+        let taken = try String.fetchOne(
+            db, sql: "SELECT id FROM tools WHERE server_id = ? AND name = ? AND deleted_at IS NULL",
+            arguments: [serverId, name])
         if let taken, taken != id {
             throw DomainError.conflict("server already has a tool named \(name)")
         }
     }
 
     static func tool(_ row: Row) -> Tool {
-        Tool(id: row["id"], serverId: row["server_id"], name: row["name"], description: row["description"],
-             kind: ToolKind(rawValue: row["kind"]) ?? .python, currentVersion: row["current_version"],
-             approvalStatus: ApprovalStatus(rawValue: row["approval_status"]) ?? .pendingReview,
-             approvedVersion: row["approved_version"], codeSha256: row["code_sha256"], inputSchema: row.json("input_schema"),
-             createdAt: row["created_at"], updatedAt: row["updated_at"], deletedAt: row["deleted_at"])
+        Tool(
+            id: row["id"], serverId: row["server_id"], name: row["name"], description: row["description"],
+            kind: ToolKind(rawValue: row["kind"]) ?? .python, currentVersion: row["current_version"],
+            approvalStatus: ApprovalStatus(rawValue: row["approval_status"]) ?? .pendingReview,
+            approvedVersion: row["approved_version"], codeSha256: row["code_sha256"],
+            inputSchema: row.json("input_schema"),
+            createdAt: row["created_at"], updatedAt: row["updated_at"], deletedAt: row["deleted_at"])
     }
 
     static func version(_ row: Row, withDefinition: Bool) -> ToolVersion {
-        ToolVersion(version: row["version"], codeSha256: row["code_sha256"], source: VersionSource(rawValue: row["source"]) ?? .submit,
-                    rolledBackFrom: row["rolled_back_from"], createdBy: row["created_by"], createdAt: row["created_at"],
-                    definition: withDefinition ? definition(row) : nil)
+        ToolVersion(
+            version: row["version"], codeSha256: row["code_sha256"],
+            source: VersionSource(rawValue: row["source"]) ?? .submit,
+            rolledBackFrom: row["rolled_back_from"], createdBy: row["created_by"], createdAt: row["created_at"],
+            definition: withDefinition ? definition(row) : nil)
     }
 
     static func definition(_ row: Row) -> ToolDefinition {
-        ToolDefinition(name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema"))
+        ToolDefinition(
+            name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema")
+        )
     }
 }
 

@@ -16,8 +16,11 @@ public final class Store: Sendable {
     }
 
     /// Opens `warden.db` in the data folder and applies pending migrations.
-    public static func open(dataDirectory: URL, migrationsDirectory: URL, signer: AuditSigner, logger: Logger? = nil) throws -> Store {
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    public static func open(dataDirectory: URL, migrationsDirectory: URL, signer: AuditSigner, logger: Logger? = nil)
+        throws -> Store
+    {
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let pool = try DatabaseFile.open(path: dataDirectory.appendingPathComponent("warden.db").path)
         let applied = try MigrationRunner.migrate(pool, migrations: try Migration.load(from: migrationsDirectory))
         for migration in applied {

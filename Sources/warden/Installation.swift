@@ -16,7 +16,8 @@ enum Installation {
         }
         candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         guard let found = candidates.first(where: isHome) else {
-            throw ValidationFailure("cannot find migrations/ and sandbox-profiles/; set WARDEN_HOME to the folder that holds them")
+            throw ValidationFailure(
+                "cannot find migrations/ and sandbox-profiles/; set WARDEN_HOME to the folder that holds them")
         }
         return found
     }
@@ -30,31 +31,43 @@ enum Installation {
     /// Only `serve` and the first `keys create` may start a new installation (`create`); every
     /// other command refuses a folder that holds no database, so a typo cannot look like an
     /// empty, intact installation.
-    static func openStore(dataDirectory: URL, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
-                          logger: Logger? = nil) throws -> Store {
+    static func openStore(
+        dataDirectory: URL, create: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger? = nil
+    ) throws -> Store {
         let home = try home(environment: environment)
         let keyFile = dataDirectory.appendingPathComponent("audit.key")
         let database = dataDirectory.appendingPathComponent("warden.db")
         guard create || FileManager.default.fileExists(atPath: database.path) else {
-            throw ValidationFailure("\(dataDirectory.path) holds no Warden database (no warden.db): check --data-dir; `warden serve` creates a new installation")
+            throw ValidationFailure(
+                "\(dataDirectory.path) holds no Warden database (no warden.db): check --data-dir; `warden serve` creates a new installation"
+            )
         }
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let key = try KeyFile.load(variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment,
-                                   guarding: "signed audit events that cannot be verified without it") {
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let key = try KeyFile.load(
+            variable: "WARDEN_AUDIT_KEY", file: keyFile, environment: environment,
+            guarding: "signed audit events that cannot be verified without it"
+        ) {
             !FileManager.default.fileExists(atPath: database.path)
         }
-        return try Store.open(dataDirectory: dataDirectory, migrationsDirectory: home.appendingPathComponent("migrations"),
-                              signer: AuditSigner(keyBytes: key), logger: logger)
+        return try Store.open(
+            dataDirectory: dataDirectory, migrationsDirectory: home.appendingPathComponent("migrations"),
+            signer: AuditSigner(keyBytes: key), logger: logger)
     }
 }
 
 extension Installation {
     /// The secrets' encryption key (`WARDEN_ENCRYPTION_KEY` or a 0600 `encryption.key` made on
     /// first use) and the optional old key of a rotation (`WARDEN_ENCRYPTION_KEY_OLD`).
-    static func secretBox(dataDirectory: URL, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> SecretBox {
+    static func secretBox(
+        dataDirectory: URL, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> SecretBox {
         let hasSecrets = try await store.hasSecrets()
-        let current = try KeyFile.load(variable: "WARDEN_ENCRYPTION_KEY", file: dataDirectory.appendingPathComponent("encryption.key"),
-                                       environment: environment, guarding: "encrypted secrets that cannot be read without it") { !hasSecrets }
+        let current = try KeyFile.load(
+            variable: "WARDEN_ENCRYPTION_KEY", file: dataDirectory.appendingPathComponent("encryption.key"),
+            environment: environment, guarding: "encrypted secrets that cannot be read without it"
+        ) { !hasSecrets }
         let old = try KeyFile.optional(variable: "WARDEN_ENCRYPTION_KEY_OLD", environment: environment)
         return SecretBox(currentKey: current, oldKey: old)
     }

@@ -3,11 +3,14 @@ import Foundation
 import WardenStore
 
 struct Secrets: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "secrets", abstract: "Manage secret encryption.", subcommands: [Rotate.self])
+    static let configuration = CommandConfiguration(
+        commandName: "secrets", abstract: "Manage secret encryption.", subcommands: [Rotate.self])
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-encrypt every secret under WARDEN_ENCRYPTION_KEY; secrets still under WARDEN_ENCRYPTION_KEY_OLD are moved in one transaction.")
+            abstract:
+                "Re-encrypt every secret under WARDEN_ENCRYPTION_KEY; secrets still under WARDEN_ENCRYPTION_KEY_OLD are moved in one transaction."
+        )
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {

@@ -15,8 +15,11 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOption
     @Option(help: "Address to listen on (default: $WARDEN_HOST or 127.0.0.1)") var host: String?
     @Option(help: "Port (default: $WARDEN_PORT or 8080)") var port: Int?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (default: $WARDEN_LOG_LEVEL or info)") var logLevel: String?
-    @Option(name: .customLong("log-format"), help: "text or json (JSON lines; default: $WARDEN_LOG_FORMAT or text)") var logFormat: String?
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error (default: $WARDEN_LOG_LEVEL or info)") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json (JSON lines; default: $WARDEN_LOG_FORMAT or text)")
+    var logFormat: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -48,14 +51,20 @@ struct Serve: AsyncParsableCommand {
         }
         let keys = try await store.secretKeyCheck(box: secretBox)
         if keys.unreadable > 0 {
-            logger.critical("cannot start: \(keys.unreadable) of \(keys.total) stored secrets open with neither WARDEN_ENCRYPTION_KEY nor WARDEN_ENCRYPTION_KEY_OLD; set the key they were sealed with (as WARDEN_ENCRYPTION_KEY_OLD during a rotation) and run `warden secrets rotate`")
+            logger.critical(
+                "cannot start: \(keys.unreadable) of \(keys.total) stored secrets open with neither WARDEN_ENCRYPTION_KEY nor WARDEN_ENCRYPTION_KEY_OLD; set the key they were sealed with (as WARDEN_ENCRYPTION_KEY_OLD during a rotation) and run `warden secrets rotate`"
+            )
             throw ExitCode(2)
         }
         if keys.underOldKey > 0 {
-            logger.warning("\(keys.underOldKey) of \(keys.total) secrets are still sealed under WARDEN_ENCRYPTION_KEY_OLD: run `warden secrets rotate` to finish the rotation")
+            logger.warning(
+                "\(keys.underOldKey) of \(keys.total) secrets are still sealed under WARDEN_ENCRYPTION_KEY_OLD: run `warden secrets rotate` to finish the rotation"
+            )
         }
         let interrupted = try await store.markInterruptedExecutions()
-        if interrupted > 0 { logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"]) }
+        if interrupted > 0 {
+            logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"])
+        }
 
         let home = try Installation.home()
         let (profile, configuration) = try SandboxSetup.configure(
@@ -72,25 +81,36 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if sandbox.cgroupKind == "none" {
-            logger.warning("workers run without a cgroup (WARDEN_ALLOW_NO_CGROUP=1): rlimits alone bound memory, processes and CPU")
+            logger.warning(
+                "workers run without a cgroup (WARDEN_ALLOW_NO_CGROUP=1): rlimits alone bound memory, processes and CPU"
+            )
         }
-        let jwtKey = try KeyFile.load(variable: "WARDEN_JWT_SECRET", file: data.url.appendingPathComponent("jwt.key"),
-                                      environment: environment, guarding: "nothing lasting (sessions would end)") { true }
+        let jwtKey = try KeyFile.load(
+            variable: "WARDEN_JWT_SECRET", file: data.url.appendingPathComponent("jwt.key"),
+            environment: environment, guarding: "nothing lasting (sessions would end)"
+        ) { true }
         if let encryption = environment["WARDEN_ENCRYPTION_KEY"], KeyFile.parse(encryption) == jwtKey {
             logger.warning("WARDEN_JWT_SECRET equals WARDEN_ENCRYPTION_KEY: give session signing its own key")
         }
-        var services = WardenServices(store: store, sandbox: sandbox, secretBox: secretBox,
-                                      sessions: await SessionTokens(secret: jwtKey, lifetime: settings.sessionLifetime))
+        var services = WardenServices(
+            store: store, sandbox: sandbox, secretBox: secretBox,
+            sessions: await SessionTokens(secret: jwtKey, lifetime: settings.sessionLifetime))
         settings.apply(to: &services)
         if settings.allowLoopbackEgress {
-            logger.warning("WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production.")
+            logger.warning(
+                "WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production."
+            )
         }
         if settings.tls == nil && host != "127.0.0.1" && host != "localhost" && host != "::1" {
-            logger.warning("listening on \(host) without TLS: set WARDEN_TLS_CERT and WARDEN_TLS_KEY, or put Warden behind a TLS-terminating proxy (keys travel in headers)")
+            logger.warning(
+                "listening on \(host) without TLS: set WARDEN_TLS_CERT and WARDEN_TLS_KEY, or put Warden behind a TLS-terminating proxy (keys travel in headers)"
+            )
         }
         if let oidcSettings = settings.oidc {
             if oidcSettings.allowPrivateIssuer {
-                logger.warning("WARDEN_OIDC_DEV_ALLOW_PRIVATE_ISSUER=1: the OIDC issuer may be on loopback or a private network, over plain http. For development only.")
+                logger.warning(
+                    "WARDEN_OIDC_DEV_ALLOW_PRIVATE_ISSUER=1: the OIDC issuer may be on loopback or a private network, over plain http. For development only."
+                )
             }
             let verifier = OIDCVerifier(settings: oidcSettings)
             do {
@@ -108,12 +128,18 @@ struct Serve: AsyncParsableCommand {
         if report.ok {
             logger.info("sandbox self-test passed", metadata: ["cgroup": "\(report.cgroup ?? "unknown")"])
         } else {
-            logger.error("sandbox self-test failed; executions will fail until it passes", metadata: ["detail": "\(report.detail)", "hint": "\(report.hint ?? "")"])
+            logger.error(
+                "sandbox self-test failed; executions will fail until it passes",
+                metadata: ["detail": "\(report.detail)", "hint": "\(report.hint ?? "")"])
         }
         if try await !store.hasAPIKeys() {
-            logger.notice("no API keys yet; create the first admin key with: warden keys create --role admin --name admin --data-dir \(data.url.path)")
+            logger.notice(
+                "no API keys yet; create the first admin key with: warden keys create --role admin --name admin --data-dir \(data.url.path)"
+            )
         }
-        let retention = settings.retention.map { period in Task { await RetentionTask(store: store, period: period).run() } }
+        let retention = settings.retention.map { period in
+            Task { await RetentionTask(store: store, period: period).run() }
+        }
         defer { retention?.cancel() }
         let checkpoints = Task { await AuditCheckpointTask(store: store, logger: logger).run() }
         defer { checkpoints.cancel() }

@@ -1,6 +1,6 @@
 import Foundation
-import WardenAPI
 import Logging
+import WardenAPI
 import WardenDomain
 import WardenSandbox
 
@@ -30,17 +30,23 @@ struct ServeSettings {
     init(environment: [String: String]) throws {
         func number(_ name: String) throws -> Double? {
             guard let text = environment[name] else { return nil }
-            guard let value = Double(text), value > 0 else { throw Invalid(description: "\(name) must be a positive number") }
+            guard let value = Double(text), value > 0 else {
+                throw Invalid(description: "\(name) must be a positive number")
+            }
             return value
         }
         func origins(_ name: String) -> Set<String> {
-            Set((environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            Set(
+                (environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty
+                })
         }
         allowLoopbackEgress = environment["WARDEN_EGRESS_ALLOW_LOOPBACK"] == "1"
         requireDistinctApprover = environment["WARDEN_REQUIRE_DISTINCT_APPROVER"] == "1"
         rateLimits.requestsPerSecond = try number("WARDEN_RATE_REQUESTS_PER_SECOND") ?? rateLimits.requestsPerSecond
         rateLimits.requestsBurst = try number("WARDEN_RATE_REQUESTS_BURST") ?? rateLimits.requestsBurst
-        rateLimits.executionsPerSecond = try number("WARDEN_RATE_EXECUTIONS_PER_SECOND") ?? rateLimits.executionsPerSecond
+        rateLimits.executionsPerSecond =
+            try number("WARDEN_RATE_EXECUTIONS_PER_SECOND") ?? rateLimits.executionsPerSecond
         rateLimits.executionsBurst = try number("WARDEN_RATE_EXECUTIONS_BURST") ?? rateLimits.executionsBurst
         if let perMinute = try number("WARDEN_RATE_AUTH_FAILURES_PER_MINUTE") {
             rateLimits.authFailuresPerSecond = perMinute / 60
@@ -71,7 +77,9 @@ struct ServeSettings {
         }
         func count(_ name: String, minimum: Int) throws -> Int? {
             guard let text = environment[name] else { return nil }
-            guard let value = Int(text), value >= minimum else { throw Invalid(description: "\(name) must be a whole number from \(minimum)") }
+            guard let value = Int(text), value >= minimum else {
+                throw Invalid(description: "\(name) must be a whole number from \(minimum)")
+            }
             return value
         }
         sandbox.workerMode = mode
@@ -82,9 +90,14 @@ struct ServeSettings {
         sandbox.idleServers = try count("WARDEN_IDLE_SERVERS", minimum: 0)
         sandbox.allowNoCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] == "1"
         logFormat = environment["WARDEN_LOG_FORMAT"] ?? "text"
-        guard ["text", "json"].contains(logFormat) else { throw Invalid(description: "WARDEN_LOG_FORMAT must be text or json") }
+        guard ["text", "json"].contains(logFormat) else {
+            throw Invalid(description: "WARDEN_LOG_FORMAT must be text or json")
+        }
         logLevel = environment["WARDEN_LOG_LEVEL"] ?? "info"
-        guard Logger.Level(rawValue: logLevel) != nil else { throw Invalid(description: "WARDEN_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw Invalid(
+                description: "WARDEN_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical")
+        }
         host = environment["WARDEN_HOST"] ?? host
         port = try count("WARDEN_PORT", minimum: 1) ?? port
     }
@@ -97,17 +110,23 @@ struct ServeSettings {
             self.port = port
         }
         if let logLevel {
-            guard Logger.Level(rawValue: logLevel) != nil else { throw Invalid(description: "--log-level must be trace, debug, info, notice, warning, error or critical") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw Invalid(description: "--log-level must be trace, debug, info, notice, warning, error or critical")
+            }
             self.logLevel = logLevel
         }
         if let logFormat {
-            guard ["text", "json"].contains(logFormat) else { throw Invalid(description: "--log-format must be text or json") }
+            guard ["text", "json"].contains(logFormat) else {
+                throw Invalid(description: "--log-format must be text or json")
+            }
             self.logFormat = logFormat
         }
     }
 
     private static func oidc(_ environment: [String: String]) throws -> OIDCSettings? {
-        if environment["WARDEN_OIDC_ISSUER"]?.isEmpty == true { throw Invalid(description: "WARDEN_OIDC_ISSUER is empty") }
+        if environment["WARDEN_OIDC_ISSUER"]?.isEmpty == true {
+            throw Invalid(description: "WARDEN_OIDC_ISSUER is empty")
+        }
         guard let issuer = environment["WARDEN_OIDC_ISSUER"] else {
             if let stray = environment.keys.sorted().first(where: { $0.hasPrefix("WARDEN_OIDC_") }) {
                 throw Invalid(description: "\(stray) is set but WARDEN_OIDC_ISSUER is not")
@@ -115,7 +134,9 @@ struct ServeSettings {
             return nil
         }
         guard let audience = environment["WARDEN_OIDC_AUDIENCE"], !audience.isEmpty else {
-            throw Invalid(description: "WARDEN_OIDC_AUDIENCE is required with WARDEN_OIDC_ISSUER (the client id tokens are issued for)")
+            throw Invalid(
+                description:
+                    "WARDEN_OIDC_AUDIENCE is required with WARDEN_OIDC_ISSUER (the client id tokens are issued for)")
         }
         let roles: IdentityRoles
         do {
@@ -124,25 +145,36 @@ struct ServeSettings {
             throw Invalid(description: "WARDEN_OIDC_ROLE_MAP: \(error)")
         }
         guard !roles.table.isEmpty else {
-            throw Invalid(description: "WARDEN_OIDC_ROLE_MAP is required with WARDEN_OIDC_ISSUER: list the claim values that grant each role (value=role,...)")
+            throw Invalid(
+                description:
+                    "WARDEN_OIDC_ROLE_MAP is required with WARDEN_OIDC_ISSUER: list the claim values that grant each role (value=role,...)"
+            )
         }
-        var settings = OIDCSettings(rules: TokenClaimRules(issuer: issuer, audience: audience,
-                                                           roleClaim: environment["WARDEN_OIDC_ROLE_CLAIM"] ?? "warden_role", roles: roles))
+        var settings = OIDCSettings(
+            rules: TokenClaimRules(
+                issuer: issuer, audience: audience,
+                roleClaim: environment["WARDEN_OIDC_ROLE_CLAIM"] ?? "warden_role", roles: roles))
         settings.allowPrivateIssuer = environment["WARDEN_OIDC_DEV_ALLOW_PRIVATE_ISSUER"] == "1"
         return settings
     }
 
     private static func tls(_ environment: [String: String]) throws -> TLSSettings? {
-        let certificate = environment["WARDEN_TLS_CERT"], key = environment["WARDEN_TLS_KEY"]
+        let certificate = environment["WARDEN_TLS_CERT"]
+        let key = environment["WARDEN_TLS_KEY"]
         guard environment["WARDEN_TLS_CLIENT_ROLES"] == nil || environment["WARDEN_TLS_CLIENT_CA"] != nil else {
             throw Invalid(description: "WARDEN_TLS_CLIENT_ROLES needs WARDEN_TLS_CLIENT_CA")
         }
         guard certificate != nil || key != nil else {
-            guard environment["WARDEN_TLS_CLIENT_CA"] == nil else { throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
+            guard environment["WARDEN_TLS_CLIENT_CA"] == nil else {
+                throw Invalid(description: "WARDEN_TLS_CLIENT_CA needs WARDEN_TLS_CERT and WARDEN_TLS_KEY")
+            }
             return nil
         }
-        guard let certificate, let key else { throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY") }
-        var settings = TLSSettings(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: environment["WARDEN_TLS_CLIENT_CA"])
+        guard let certificate, let key else {
+            throw Invalid(description: "set both WARDEN_TLS_CERT and WARDEN_TLS_KEY")
+        }
+        var settings = TLSSettings(
+            certificateChainFile: certificate, privateKeyFile: key, clientCAFile: environment["WARDEN_TLS_CLIENT_CA"])
         do {
             settings.clientRoles = try IdentityRoles.parse(environment["WARDEN_TLS_CLIENT_ROLES"] ?? "")
         } catch {
@@ -151,7 +183,8 @@ struct ServeSettings {
         do {
             _ = try settings.configuration()
         } catch {
-            throw Invalid(description: "WARDEN_TLS_CERT / WARDEN_TLS_KEY / WARDEN_TLS_CLIENT_CA: cannot load (\(error))")
+            throw Invalid(
+                description: "WARDEN_TLS_CERT / WARDEN_TLS_KEY / WARDEN_TLS_CLIENT_CA: cannot load (\(error))")
         }
         return settings
     }

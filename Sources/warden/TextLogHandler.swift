@@ -16,9 +16,11 @@ struct TextLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
-        let fields = merged.keys.sorted().map { "\(Self.escaped($0))=\(Self.escaped("\(merged[$0]!)"))" }.joined(separator: " ")
+        let fields = merged.keys.sorted().map { "\(Self.escaped($0))=\(Self.escaped("\(merged[$0]!)"))" }.joined(
+            separator: " ")
         let time = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        let line = "\(time) \(event.level) \(label) :\(fields.isEmpty ? "" : " " + fields) \(Self.escaped(event.message.description))\n"
+        let line =
+            "\(time) \(event.level) \(label) :\(fields.isEmpty ? "" : " " + fields) \(Self.escaped(event.message.description))\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -31,7 +33,9 @@ struct TextLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+            case _
+            where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}"
+                || scalar == "\u{2029}":
                 out += String(format: "\\u{%02X}", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }

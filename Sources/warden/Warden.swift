@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Warden: AsyncParsableCommand {
@@ -21,5 +22,3 @@ struct DataDirectoryOption: ParsableArguments {
         URL(fileURLWithPath: dataDirectory ?? ProcessInfo.processInfo.environment["WARDEN_DATA_DIR"] ?? "warden-data")
     }
 }
-
-import Foundation

@@ -5,8 +5,10 @@ import WardenTestSupport
 
 @Suite
 struct AuthenticationTests {
-    @Test(arguments: [nil, "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Bearer not-a-key", "Token wdn_x",
-                      "Bearer wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+    @Test(arguments: [
+        nil, "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer ", "Bearer not-a-key", "Token wdn_x",
+        "Bearer wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ])
     func badCredentialsAre401(_ header: String?) async throws {
         let server = try await TestServer.make()
         try await server.run { client in
@@ -36,7 +38,8 @@ struct AuthenticationTests {
         let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
-            let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"temp","role":"agent"}"#)
+            let created = try await client.request(
+                .post, "/v1/api-keys", key: admin, json: #"{"name":"temp","role":"agent"}"#)
             #expect(created.status == 201)
             let key = try #require(created.string("key"))
             let id = try #require(created.string("id"))

@@ -37,13 +37,20 @@ struct EgressTests {
         let admin = try await server.key(.admin)
         let secret = "upstream-\(UUID().uuidString)"
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
-                                                                 body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
-            _ = try await client.request(.put, "/v1/servers/\(serverId)/secrets/UPSTREAM_TOKEN", key: admin, body: .object(["value": .string(secret)]))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
+            let serverId = try #require(
+                try await client.request(
+                    .post, "/v1/servers", key: admin,
+                    body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])
+                ).string("id"))
+            _ = try await client.request(
+                .put, "/v1/servers/\(serverId)/secrets/UPSTREAM_TOKEN", key: admin,
+                body: .object(["value": .string(secret)]))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
             func run(_ url: String, auth: Bool = false) async throws -> [String: JSONValue] {
-                let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
-                                                     body: .object(["arguments": .object(["url": .string(url), "auth": .bool(auth)])]))
+                let reply = try await client.request(
+                    .post, "/v1/tools/\(toolId)/executions", key: admin,
+                    body: .object(["arguments": .object(["url": .string(url), "auth": .bool(auth)])]))
                 #expect(reply.string("status") == "succeeded", "\(reply.body)")
                 #expect(!reply.body.contains(secret))
                 return reply["result"]?.objectValue ?? [:]
@@ -51,12 +58,16 @@ struct EgressTests {
 
             let ok = try await run("http://127.0.0.1:\(origin)/ok", auth: true)
             #expect(ok["status"] == .int(200))
-            #expect(ok["body"]?.stringValue?.contains("[REDACTED]") == true, "the upstream echoed the token; the log and reply redact it")
+            #expect(
+                ok["body"]?.stringValue?.contains("[REDACTED]") == true,
+                "the upstream echoed the token; the log and reply redact it")
 
             let redirect = try await run("http://127.0.0.1:\(origin)/redirect")
             #expect(redirect["status"] == .int(302))
             #expect(redirect["location"]?.stringValue?.hasSuffix("/canary") == true)
-            #expect(try await Self.get("http://127.0.0.1:\(canary)/_hits").objectValue?["hits"] == .array([]), "a redirect is never followed")
+            #expect(
+                try await Self.get("http://127.0.0.1:\(canary)/_hits").objectValue?["hits"] == .array([]),
+                "a redirect is never followed")
 
             let big = try await run("http://127.0.0.1:\(origin)/big")
             #expect(big["truncated"] == .bool(true))
@@ -70,7 +81,8 @@ struct EgressTests {
 
             let log = try await client.request(.get, "/v1/executions?tool_id=\(toolId)&limit=10", key: admin)
             #expect(!log.body.contains(secret))
-            let first = try #require(log["items"]?.arrayItems.last?.objectValue?["egress"]?.arrayItems.first?.objectValue)
+            let first = try #require(
+                log["items"]?.arrayItems.last?.objectValue?["egress"]?.arrayItems.first?.objectValue)
             #expect(first["method"] == .string("GET"))
             #expect(first["host"] == .string("127.0.0.1"))
             #expect(first["status"] == .int(200))
@@ -84,15 +96,25 @@ struct EgressTests {
         let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: false)
         let admin = try await server.key(.admin)
         try await server.run { client in
-            let hosts: [JSONValue] = [.string("127.0.0.1:\(origin)"), .string("localhost:\(origin)"), .string("169.254.169.254"), .string("10.0.0.1")]
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
-                                                                 body: .object(["name": .string("net"), "allowed_hosts": .array(hosts)])).string("id"))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
-            let cases = [("http://127.0.0.1:\(origin)/ok", "loopback"), ("http://localhost:\(origin)/ok", "loopback"),
-                         ("http://169.254.169.254/latest/meta-data/", "metadata"), ("http://10.0.0.1/", "private")]
+            let hosts: [JSONValue] = [
+                .string("127.0.0.1:\(origin)"), .string("localhost:\(origin)"), .string("169.254.169.254"),
+                .string("10.0.0.1"),
+            ]
+            let serverId = try #require(
+                try await client.request(
+                    .post, "/v1/servers", key: admin,
+                    body: .object(["name": .string("net"), "allowed_hosts": .array(hosts)])
+                ).string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": .string("fetch"), "code": .string(Self.fetch)]))
+            let cases = [
+                ("http://127.0.0.1:\(origin)/ok", "loopback"), ("http://localhost:\(origin)/ok", "loopback"),
+                ("http://169.254.169.254/latest/meta-data/", "metadata"), ("http://10.0.0.1/", "private"),
+            ]
             for (url, why) in cases {
-                let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
-                                                     body: .object(["arguments": .object(["url": .string(url)])]))
+                let reply = try await client.request(
+                    .post, "/v1/tools/\(toolId)/executions", key: admin,
+                    body: .object(["arguments": .object(["url": .string(url)])]))
                 let refused = reply["result"]?.objectValue?["refused"]?.stringValue ?? ""
                 #expect(refused.contains(why), "\(url): \(reply.body)")
             }
@@ -120,12 +142,21 @@ struct EgressTests {
                 time.sleep(60)
             """
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
-                                                                 body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("stall"), "code": .string(code), "input_schema": .object(["type": .string("object")])]))
+            let serverId = try #require(
+                try await client.request(
+                    .post, "/v1/servers", key: admin,
+                    body: .object(["name": .string("net"), "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])
+                ).string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin,
+                body: .object([
+                    "name": .string("stall"), "code": .string(code),
+                    "input_schema": .object(["type": .string("object")]),
+                ]))
             let start = ContinuousClock.now
-            let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
-                                                 body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/big")])]))
+            let reply = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin,
+                body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/big")])]))
             #expect(reply.string("status") == "timeout", "\(reply.body)")
             #expect(ContinuousClock.now - start < .seconds(20))
         }
@@ -138,17 +169,24 @@ struct EgressTests {
         defer { stop() }
         let server = try await TestServer.make(sandbox: .real, allowLoopbackEgress: true)
         let admin = try await server.key(.admin)
-        let code = "def main(url: str):\n    try:\n        return {'body': len(http.get(url, timeout=2).text)}\n    except Exception as e:\n        return {'refused': str(e)}\n"
+        let code =
+            "def main(url: str):\n    try:\n        return {'body': len(http.get(url, timeout=2).text)}\n    except Exception as e:\n        return {'refused': str(e)}\n"
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin,
-                                                                 body: .object(["name": "net", "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])).string("id"))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": "trickle", "code": .string(code)]))
+            let serverId = try #require(
+                try await client.request(
+                    .post, "/v1/servers", key: admin,
+                    body: .object(["name": "net", "allowed_hosts": .array([.string("127.0.0.1:\(origin)")])])
+                ).string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": "trickle", "code": .string(code)]))
             let start = ContinuousClock.now
-            let reply = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin,
-                                                 body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/trickle")])]))
+            let reply = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin,
+                body: .object(["arguments": .object(["url": .string("http://127.0.0.1:\(origin)/trickle")])]))
             let elapsed = ContinuousClock.now - start
             #expect(reply.string("status") == "succeeded", "\(reply.body)")
-            #expect(reply["result"]?.objectValue?["refused"]?.stringValue?.contains("timed out") == true, "\(reply.body)")
+            #expect(
+                reply["result"]?.objectValue?["refused"]?.stringValue?.contains("timed out") == true, "\(reply.body)")
             #expect(elapsed < .seconds(6), "the 2 s limit held the whole request: \(elapsed)")
         }
     }

@@ -17,10 +17,13 @@ struct ExecutionLogAPITests {
         let agent = try await server.key(.agent, name: "bot")
         let auditor = try await server.key(.auditor)
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(Self.code)]))
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(Self.code)]))
 
-            let arguments = #"{"arguments":{"city":"Oslo","password":"hunter2","options":{"author":"Ann","api_key":"k-123"},"items":[{"token":"t-9"},{"keyword":"rain"}],"big":100000}}"#
+            let arguments =
+                #"{"arguments":{"city":"Oslo","password":"hunter2","options":{"author":"Ann","api_key":"k-123"},"items":[{"token":"t-9"},{"keyword":"rain"}],"big":100000}}"#
             let run = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: agent, json: arguments)
             #expect(run.status == 200)
             #expect(run.string("status") == "succeeded")
@@ -42,10 +45,13 @@ struct ExecutionLogAPITests {
             #expect(logged["code_sha256"] == .string(Digest.sha256Hex(Self.code)))
             #expect(logged.string("finished_at") != nil)
 
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"city":"Bergen"}}"#)
-            let byCaller = try await client.request(.get, "/v1/executions?caller=\(logged.string("caller")!)", key: auditor)
+            _ = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"city":"Bergen"}}"#)
+            let byCaller = try await client.request(
+                .get, "/v1/executions?caller=\(logged.string("caller")!)", key: auditor)
             #expect(byCaller["items"]?.arrayItems.count == 1)
-            let byTool = try await client.request(.get, "/v1/executions?tool_id=\(toolId)&status=succeeded&version=1", key: auditor)
+            let byTool = try await client.request(
+                .get, "/v1/executions?tool_id=\(toolId)&status=succeeded&version=1", key: auditor)
             #expect(byTool["items"]?.arrayItems.count == 2)
             let none = try await client.request(.get, "/v1/executions?status=timeout", key: auditor)
             #expect(none["items"]?.arrayItems.isEmpty == true)
@@ -56,7 +62,8 @@ struct ExecutionLogAPITests {
             let rows = lines.body.split(separator: "\n")
             #expect(rows.count == 2)
             #expect(rows.allSatisfy { (try? JSONValue.decode(String($0)))?.objectValue?["tool_id"] == .string(toolId) })
-            let accepted = try await client.request(.get, "/v1/executions?tool_id=\(toolId)", key: auditor, headers: [.accept: "application/x-ndjson"])
+            let accepted = try await client.request(
+                .get, "/v1/executions?tool_id=\(toolId)", key: auditor, headers: [.accept: "application/x-ndjson"])
             #expect(accepted.body.split(separator: "\n").count == 2)
         }
     }
@@ -65,17 +72,25 @@ struct ExecutionLogAPITests {
         let server = try await TestServer.make(sandbox: .real)
         let admin = try await server.key(.admin)
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
-            let code = "def main(mode: str):\n    if mode == 'raise':\n        raise KeyError('nope')\n    x = []\n    while True:\n        x.append(' ' * 10_000_000)\n"
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
-            let raised = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"mode":"raise"}}"#)
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"s"}"#).string("id"))
+            let code =
+                "def main(mode: str):\n    if mode == 'raise':\n        raise KeyError('nope')\n    x = []\n    while True:\n        x.append(' ' * 10_000_000)\n"
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
+            let raised = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"mode":"raise"}}"#)
             #expect(raised.string("status") == "failed")
             #expect(raised["error"]?.objectValue?["type"] == .string("KeyError"))
-            let bomb = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"mode":"bomb"}}"#)
+            let bomb = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{"mode":"bomb"}}"#)
             #expect(bomb.string("status") == "killed")
             #expect(bomb.string("reason") == "memory")
             let logged = try await client.request(.get, "/v1/executions?tool_id=\(toolId)", key: admin)
-            #expect(logged["items"]?.arrayItems.compactMap { $0.objectValue?["status"]?.stringValue } == ["killed", "failed"])
+            #expect(
+                logged["items"]?.arrayItems.compactMap { $0.objectValue?["status"]?.stringValue } == [
+                    "killed", "failed",
+                ])
         }
     }
 }

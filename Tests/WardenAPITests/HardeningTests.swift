@@ -15,9 +15,11 @@ struct HardeningTests {
         let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
-            for reply in [try await client.request(.get, "/v1/servers", key: admin),
-                          try await client.request(.get, "/v1/servers"),
-                          try await client.request(.get, "/healthz")] {
+            for reply in [
+                try await client.request(.get, "/v1/servers", key: admin),
+                try await client.request(.get, "/v1/servers"),
+                try await client.request(.get, "/healthz"),
+            ] {
                 #expect(reply.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
                 #expect(reply.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
                 #expect(reply.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
@@ -25,9 +27,11 @@ struct HardeningTests {
                 #expect(reply.headers[.cacheControl] == "no-store")
                 #expect(reply.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
             }
-            let echoed = try await client.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "abc-123"])
+            let echoed = try await client.request(
+                .get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "abc-123"])
             #expect(echoed.headers[HTTPField.Name("X-Request-Id")!] == "abc-123")
-            let forged = try await client.request(.get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "bad id\" level=error"])
+            let forged = try await client.request(
+                .get, "/healthz", headers: [HTTPField.Name("X-Request-Id")!: "bad id\" level=error"])
             #expect(forged.headers[HTTPField.Name("X-Request-Id")!] != "bad id\" level=error")
         }
     }
@@ -59,8 +63,11 @@ struct HardeningTests {
             let bogus = "wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
             for _ in 0..<3 { #expect(try await client.request(.get, "/v1/tools", key: bogus).status == 401) }
             for _ in 0..<5 { #expect(try await client.request(.get, "/v1/tools", key: bogus).status == 429) }
-            #expect(try await client.request(.get, "/v1/tools", key: admin).status == 429, "the address is refused until its budget refills")
-            let failures = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 50).items
+            #expect(
+                try await client.request(.get, "/v1/tools", key: admin).status == 429,
+                "the address is refused until its budget refills")
+            let failures = try await server.store.auditEvents(AuditFilter(type: "auth.failed"), after: nil, limit: 50)
+                .items
             #expect(failures.count == 1, "one row per address and minute, however many failures")
         }
     }
@@ -78,7 +85,8 @@ struct LoadTests {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for n in 0..<200 {
                     group.addTask {
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/\(n % 2 == 0 ? "servers" : "audit-events")")
+                        var request = HTTPClientRequest(
+                            url: "http://127.0.0.1:\(port)/v1/\(n % 2 == 0 ? "servers" : "audit-events")")
                         request.headers.add(name: "Authorization", value: "Bearer \(admin)")
                         return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(30)).status.code)
                     }
@@ -100,9 +108,13 @@ struct MetricsTests {
         let admin = try await server.key(.admin)
         let store = server.store
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string("def main():\n    return 1\n")]))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{}}"#)
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin,
+                body: .object(["name": .string("t"), "code": .string("def main():\n    return 1\n")]))
+            _ = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: admin, json: #"{"arguments":{}}"#)
             #expect(try await client.request(.get, "/metrics").status == 401, "metrics need a credential by default")
             let metrics = try await client.request(.get, "/metrics", key: admin)
             #expect(metrics.status == 200)
@@ -122,18 +134,22 @@ struct CORSTests {
         let server = try await TestServer.make()
         let admin = try await server.key(.admin)
         try await server.run { client in
-            let allowed = try await client.request(.get, "/v1/servers", key: admin, headers: [.origin: "https://console.example"])
+            let allowed = try await client.request(
+                .get, "/v1/servers", key: admin, headers: [.origin: "https://console.example"])
             #expect(allowed.headers[.accessControlAllowOrigin] == "https://console.example")
             #expect(allowed.headers[.accessControlExposeHeaders]?.contains("Mcp-Session-Id") == true)
-            let preflight = try await client.request(.options, "/v1/servers",
-                                                     headers: [.origin: "https://console.example", .accessControlRequestMethod: "POST"])
+            let preflight = try await client.request(
+                .options, "/v1/servers",
+                headers: [.origin: "https://console.example", .accessControlRequestMethod: "POST"])
             #expect(preflight.status == 204)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Cookie") == false)
-            let foreign = try await client.request(.get, "/v1/servers", key: admin, headers: [.origin: "https://evil.example"])
+            let foreign = try await client.request(
+                .get, "/v1/servers", key: admin, headers: [.origin: "https://evil.example"])
             #expect(foreign.headers[.accessControlAllowOrigin] == nil)
-            let foreignPreflight = try await client.request(.options, "/v1/servers",
-                                                            headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+            let foreignPreflight = try await client.request(
+                .options, "/v1/servers",
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
             #expect(foreignPreflight.headers[.accessControlAllowOrigin] == nil)
         }
     }
@@ -149,14 +165,23 @@ struct LogContentTests {
         let secret = "s3cret-\(UUID().uuidString)"
         let bogus = "wdn_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
         let token = try await server.run(logs: logs) { client in
-            let token = try #require(try await client.request(.post, "/v1/auth/token", key: admin).string("access_token"))
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: token, json: #"{"name":"l"}"#).string("id"))
-            _ = try await client.request(.put, "/v1/servers/\(serverId)/secrets/API_TOKEN", key: token, body: .object(["value": .string(secret)]))
-            let code = "def main(password: str):\n    print(secrets['API_TOKEN'], password)\n    raise ValueError(secrets['API_TOKEN'])\n"
-            let toolId = try await client.approvedTool(server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
-            _ = try await client.request(.post, "/v1/tools/\(toolId)/executions", key: token, body: .object(["arguments": .object(["password": .string(secret)])]))
+            let token = try #require(
+                try await client.request(.post, "/v1/auth/token", key: admin).string("access_token"))
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: token, json: #"{"name":"l"}"#).string("id"))
+            _ = try await client.request(
+                .put, "/v1/servers/\(serverId)/secrets/API_TOKEN", key: token, body: .object(["value": .string(secret)])
+            )
+            let code =
+                "def main(password: str):\n    print(secrets['API_TOKEN'], password)\n    raise ValueError(secrets['API_TOKEN'])\n"
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin, body: .object(["name": .string("t"), "code": .string(code)]))
+            _ = try await client.request(
+                .post, "/v1/tools/\(toolId)/executions", key: token,
+                body: .object(["arguments": .object(["password": .string(secret)])]))
             _ = try await client.request(.get, "/v1/tools", key: bogus)
-            let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"new","role":"agent"}"#)
+            let created = try await client.request(
+                .post, "/v1/api-keys", key: admin, json: #"{"name":"new","role":"agent"}"#)
             return (token, try #require(created.string("key")))
         }
         let text = logs.text
@@ -177,18 +202,25 @@ struct SandboxFailureMetricsTests {
         var broken = shared.configuration
         broken.launcherPath = "/nonexistent/warden-launcher"
         broken.warmWorkers = 0
-        server.services.sandbox = Sandbox(configuration: broken, profile: shared.profile, logger: Logger(label: "broken"))
+        server.services.sandbox = Sandbox(
+            configuration: broken, profile: shared.profile, logger: Logger(label: "broken"))
         let admin = try await server.key(.admin)
         let store = server.store
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"m"}"#).string("id"))
             // Submitting needs analysis in a worker: put the tool in the store directly.
-            let tool = try await store.createTool(serverId: serverId, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n",
-                                                                                        inputSchema: .object(["type": "object"]), schemaExplicit: true), by: "test")
+            let tool = try await store.createTool(
+                serverId: serverId,
+                ToolDraft(
+                    name: "t", description: "", code: "def main():\n    return 1\n",
+                    inputSchema: .object(["type": "object"]), schemaExplicit: true), by: "test")
             _ = try await store.approveTool(id: tool.id, version: 1, note: nil, by: "test")
             func failedCount() async throws -> Double {
                 let text = try await client.request(.get, "/metrics", key: admin).body
-                let line = text.split(separator: "\n").first { $0.hasPrefix("warden_executions_total{") && $0.contains("status=\"failed\"") }
+                let line = text.split(separator: "\n").first {
+                    $0.hasPrefix("warden_executions_total{") && $0.contains("status=\"failed\"")
+                }
                 return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
             }
             let before = try await failedCount()

@@ -7,7 +7,8 @@ import WardenTestSupport
 /// MCP over Streamable HTTP, checked by header/session rules here and by the official Python SDK.
 @Suite(.enabled(if: TestSandbox.isAvailable, "needs root and user namespaces"))
 struct MCPTests {
-    static let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+    static let initialize =
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
 
     static func headers(_ session: String? = nil, extra: HTTPFields = [:]) -> HTTPFields {
         var fields = extra
@@ -25,41 +26,59 @@ struct MCPTests {
             let noKey = try await client.request(.post, "/mcp", json: Self.initialize, headers: Self.headers())
             #expect(noKey.status == 401)
             #expect(noKey.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
-            #expect(try await client.request(.post, "/mcp", key: auditor, json: Self.initialize, headers: Self.headers()).status == 403)
+            #expect(
+                try await client.request(.post, "/mcp", key: auditor, json: Self.initialize, headers: Self.headers())
+                    .status == 403)
 
-            let opened = try await client.request(.post, "/mcp", key: agent, json: Self.initialize, headers: Self.headers())
+            let opened = try await client.request(
+                .post, "/mcp", key: agent, json: Self.initialize, headers: Self.headers())
             #expect(opened.status == 200)
             let session = try #require(opened.headers[HTTPField.Name("Mcp-Session-Id")!])
             #expect(opened["result"]?.objectValue?["protocolVersion"] == .string("2025-11-25"))
-            #expect(opened["result"]?.objectValue?["capabilities"]?.objectValue?["tools"] == .object(["listChanged": .bool(true)]))
+            #expect(
+                opened["result"]?.objectValue?["capabilities"]?.objectValue?["tools"]
+                    == .object(["listChanged": .bool(true)]))
 
             let list = #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#
             let missing = try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers())
             #expect(missing.status == 400)
-            #expect(try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers("mcp_unknown")).status == 404)
-            #expect(try await client.request(.post, "/mcp", key: other, json: list, headers: Self.headers(session)).status == 404,
-                    "a session belongs to the key that opened it")
+            #expect(
+                try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers("mcp_unknown"))
+                    .status == 404)
+            #expect(
+                try await client.request(.post, "/mcp", key: other, json: list, headers: Self.headers(session)).status
+                    == 404,
+                "a session belongs to the key that opened it")
             let wrongVersion = Self.headers(session, extra: [HTTPField.Name("MCP-Protocol-Version")!: "1999-01-01"])
-            #expect(try await client.request(.post, "/mcp", key: agent, json: list, headers: wrongVersion).status == 400)
+            #expect(
+                try await client.request(.post, "/mcp", key: agent, json: list, headers: wrongVersion).status == 400)
             let badOrigin = Self.headers(session, extra: [.origin: "https://evil.example"])
             #expect(try await client.request(.post, "/mcp", key: agent, json: list, headers: badOrigin).status == 403)
 
             let listed = try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers(session))
             #expect(listed["result"]?.objectValue?["tools"] == .array([]))
-            let notification = try await client.request(.post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, headers: Self.headers(session))
+            let notification = try await client.request(
+                .post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                headers: Self.headers(session))
             #expect(notification.status == 202)
-            let unknownMethod = try await client.request(.post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","id":3,"method":"resources/list"}"#, headers: Self.headers(session))
+            let unknownMethod = try await client.request(
+                .post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","id":3,"method":"resources/list"}"#,
+                headers: Self.headers(session))
             #expect(unknownMethod["error"]?.objectValue?["code"] == .int(-32601))
-            let garbage = try await client.request(.post, "/mcp", key: agent, json: "{nope", headers: Self.headers(session))
+            let garbage = try await client.request(
+                .post, "/mcp", key: agent, json: "{nope", headers: Self.headers(session))
             #expect(garbage.status == 400)
             #expect(garbage["error"]?.objectValue?["code"] == .int(-32700))
-            let sse = try await client.request(.post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","id":4,"method":"ping"}"#,
-                                               headers: [.accept: "text/event-stream", HTTPField.Name("Mcp-Session-Id")!: session])
+            let sse = try await client.request(
+                .post, "/mcp", key: agent, json: #"{"jsonrpc":"2.0","id":4,"method":"ping"}"#,
+                headers: [.accept: "text/event-stream", HTTPField.Name("Mcp-Session-Id")!: session])
             #expect(sse.headers[.contentType] == "text/event-stream")
             #expect(sse.body.hasPrefix("event: message\ndata: {"))
 
             #expect(try await client.request(.delete, "/mcp", key: agent, headers: Self.headers(session)).status == 204)
-            #expect(try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers(session)).status == 404)
+            #expect(
+                try await client.request(.post, "/mcp", key: agent, json: list, headers: Self.headers(session)).status
+                    == 404)
             #expect(try await client.request(.delete, "/mcp", key: agent, headers: Self.headers(session)).status == 404)
         }
     }
@@ -77,7 +96,8 @@ struct MCPTests {
         let admin = try await server.key(.admin)
         let agent = try await server.key(.agent)
         try await server.run { client in
-            let serverId = try #require(try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"demo"}"#).string("id"))
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"demo"}"#).string("id"))
             let tools = [
                 ("greet", "def main(name: str):\n    return {'greeting': 'hello ' + name}\n", true),
                 ("explode", "def main():\n    raise RuntimeError('boom')\n", true),
@@ -85,12 +105,18 @@ struct MCPTests {
                 ("unapproved", "def main():\n    return 1\n", false),
             ]
             for (name, code, approve) in tools {
-                let id = try #require(try await client.request(.post, "/v1/servers/\(serverId)/tools", key: admin,
-                                                               body: .object(["name": .string(name), "code": .string(code)])).string("id"))
-                if approve { _ = try await client.request(.post, "/v1/tools/\(id)/approve", key: admin, json: #"{"version":1}"#) }
+                let id = try #require(
+                    try await client.request(
+                        .post, "/v1/servers/\(serverId)/tools", key: admin,
+                        body: .object(["name": .string(name), "code": .string(code)])
+                    ).string("id"))
+                if approve {
+                    _ = try await client.request(.post, "/v1/tools/\(id)/approve", key: admin, json: #"{"version":1}"#)
+                }
             }
-            let report = try await PythonClient.run(python, url: "http://127.0.0.1:\(client.port)/mcp", key: agent,
-                                                    wrongKey: "wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", adminKey: admin)
+            let report = try await PythonClient.run(
+                python, url: "http://127.0.0.1:\(client.port)/mcp", key: agent,
+                wrongKey: "wdn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", adminKey: admin)
             print("MCP client report: \(report.encodedString())")
             let r = try #require(report.objectValue)
             #expect(r["protocol_version"] == .string("2025-11-25"))
@@ -118,7 +144,8 @@ struct MCPTests {
             #expect(r["wrong_key_http"]?.objectValue?["www_authenticate"]?.stringValue?.hasPrefix("Bearer") == true)
 
             let executions = try await client.request(.get, "/v1/executions?limit=50", key: admin)
-            let callers = Set(executions["items"]?.arrayItems.compactMap { $0.objectValue?["caller"]?.stringValue } ?? [])
+            let callers = Set(
+                executions["items"]?.arrayItems.compactMap { $0.objectValue?["caller"]?.stringValue } ?? [])
             #expect(callers.count == 1, "every MCP call is recorded with the agent's identity")
             #expect(executions["items"]?.arrayItems.count == 3)
         }
@@ -141,20 +168,25 @@ enum PythonClient {
         return probe.terminationStatus == 0 ? python : nil
     }
 
-    static func run(_ python: String, url: String, key: String, wrongKey: String, adminKey: String) async throws -> JSONValue {
+    static func run(_ python: String, url: String, key: String, wrongKey: String, adminKey: String) async throws
+        -> JSONValue
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script, url, key, wrongKey, adminKey]
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
         async let reading = PipeReader.readToEnd(output.fileHandleForReading)
         async let readingErrors = PipeReader.readToEnd(errors.fileHandleForReading)
-            let (data, stderr) = await (reading, readingErrors)
+        let (data, stderr) = await (reading, readingErrors)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw SandboxUnavailable("MCP client failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(2000), as: UTF8.self))")
+            throw SandboxUnavailable(
+                "MCP client failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(2000), as: UTF8.self))"
+            )
         }
         return try JSONValue.decode(String(decoding: data, as: UTF8.self))
     }

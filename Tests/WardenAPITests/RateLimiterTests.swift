@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WardenAPI
 
 /// The rate-limit table under pressure: it never forgets a bucket that is holding someone back,
@@ -43,7 +44,8 @@ import Testing
     }
 
     @Test func ipv6ClientsShareOneBudgetPerSlash64() async throws {
-        #expect(RateLimiter.clientKey("2001:db8:1:2:aaaa::1") == RateLimiter.clientKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        #expect(
+            RateLimiter.clientKey("2001:db8:1:2:aaaa::1") == RateLimiter.clientKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
         #expect(RateLimiter.clientKey("2001:db8:1:2::1") != RateLimiter.clientKey("2001:db8:1:3::1"))
         #expect(RateLimiter.clientKey("203.0.113.9") == "203.0.113.9")
         #expect(RateLimiter.clientKey("::ffff:203.0.113.9") == "203.0.113.9")
@@ -55,8 +57,11 @@ import Testing
     @Test func aFloodOfFailuresAddsOneAuditRowPerWindow() async {
         let limiter = RateLimiter(limits: RateLimits())
         #expect(await limiter.auditFailure(address: "192.0.2.1", now: 1000) == (true, 0))
-        for second in 1..<30 { #expect(await limiter.auditFailure(address: "192.0.2.1", now: 1000 + Double(second)).record == false) }
-        #expect(await limiter.auditFailure(address: "192.0.2.2", now: 1010).record, "another address has its own window")
+        for second in 1..<30 {
+            #expect(await limiter.auditFailure(address: "192.0.2.1", now: 1000 + Double(second)).record == false)
+        }
+        #expect(
+            await limiter.auditFailure(address: "192.0.2.2", now: 1010).record, "another address has its own window")
         let next = await limiter.auditFailure(address: "192.0.2.1", now: 1000 + RateLimiter.failureAuditWindow)
         #expect(next.record && next.folded == 29)
     }

@@ -39,10 +39,14 @@ struct SessionTests {
             #expect(issued["expires_in"] == .int(900))
             let token = try #require(issued.string("access_token"))
             #expect(try await client.request(.get, "/v1/tools", key: token).status == 200)
-            #expect(try await client.request(.post, "/v1/auth/token", key: token).status == 400, "a session cannot renew itself")
+            #expect(
+                try await client.request(.post, "/v1/auth/token", key: token).status == 400,
+                "a session cannot renew itself")
 
             let soon = Date().addingTimeInterval(300)
-            let good = Forged(sub: .init(value: keyId), role: "admin", exp: .init(value: soon), jti: .init(value: "j1"), aud: .init(value: ["warden"]))
+            let good = Forged(
+                sub: .init(value: keyId), role: "admin", exp: .init(value: soon), jti: .init(value: "j1"),
+                aud: .init(value: ["warden"]))
             var wrongAudience = good
             wrongAudience.aud = .init(value: ["someone-else"])
             var noExpiry = good
@@ -54,7 +58,9 @@ struct SessionTests {
             var expired = good
             expired.exp = .init(value: Date().addingTimeInterval(-5))
             let header = Self.base64URL(#"{"alg":"none","typ":"JWT"}"#)
-            let payload = Self.base64URL(#"{"sub":"\#(keyId)","role":"admin","exp":\#(Int(soon.timeIntervalSince1970)),"jti":"x","aud":["warden"]}"#)
+            let payload = Self.base64URL(
+                #"{"sub":"\#(keyId)","role":"admin","exp":\#(Int(soon.timeIntervalSince1970)),"jti":"x","aud":["warden"]}"#
+            )
             let cases: [(String, String)] = [
                 ("wrong signature", try await Self.sign(good, secret: RandomBytes.make(32))),
                 ("alg none", "\(header).\(payload)."),
@@ -72,7 +78,9 @@ struct SessionTests {
             // The right key makes a valid token; the role still comes from the key, not the claim.
             let minted = try await Self.sign(good, secret: TestServer.sessionSecret)
             #expect(try await client.request(.get, "/v1/tools", key: minted).status == 200)
-            #expect(try await client.request(.get, "/v1/api-keys", key: minted).status == 403, "an agent key's session is an agent")
+            #expect(
+                try await client.request(.get, "/v1/api-keys", key: minted).status == 403,
+                "an agent key's session is an agent")
 
             #expect(try await client.request(.post, "/v1/auth/logout", key: token).status == 204)
             let after = try await client.request(.get, "/v1/tools", key: token)
@@ -86,16 +94,22 @@ struct SessionTests {
         let server = try await TestServer.make(sessionLifetime: 1)
         let admin = try await server.key(.admin)
         try await server.run { client in
-            let short = try #require(try await client.request(.post, "/v1/auth/token", key: admin).string("access_token"))
+            let short = try #require(
+                try await client.request(.post, "/v1/auth/token", key: admin).string("access_token"))
             #expect(try await client.request(.get, "/v1/servers", key: short).status == 200)
             try await Task.sleep(for: .milliseconds(2100))
             #expect(try await client.request(.get, "/v1/servers", key: short).status == 401)
 
-            let created = try await client.request(.post, "/v1/api-keys", key: admin, json: #"{"name":"temp","role":"operator"}"#)
-            let key = try #require(created.string("key")), id = try #require(created.string("id"))
-            let session = try #require(try await client.request(.post, "/v1/auth/token", key: key).string("access_token"))
+            let created = try await client.request(
+                .post, "/v1/api-keys", key: admin, json: #"{"name":"temp","role":"operator"}"#)
+            let key = try #require(created.string("key"))
+            let id = try #require(created.string("id"))
+            let session = try #require(
+                try await client.request(.post, "/v1/auth/token", key: key).string("access_token"))
             #expect(try await client.request(.delete, "/v1/api-keys/\(id)", key: admin).status == 204)
-            #expect(try await client.request(.get, "/v1/servers", key: session).status == 401, "revoking a key ends its sessions")
+            #expect(
+                try await client.request(.get, "/v1/servers", key: session).status == 401,
+                "revoking a key ends its sessions")
         }
     }
 }

@@ -33,7 +33,9 @@ struct TestPKI {
     }
 
     /// A leaf for `commonName`, valid for 127.0.0.1 as a server and as a client.
-    func issue(_ commonName: String, secondCommonName: String? = nil) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
+    func issue(_ commonName: String, secondCommonName: String? = nil) throws -> (
+        certificate: Certificate, key: P256.Signing.PrivateKey
+    ) {
         let leafKey = P256.Signing.PrivateKey()
         let leaf = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
@@ -65,12 +67,19 @@ struct TLSTests {
 
     static func client(trusting ca: TestPKI, as identity: Identity?) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(TestPKI.pem(ca.certificate).utf8), format: .pem)])
+        tls.trustRoots = .certificates([
+            try NIOSSLCertificate(bytes: Array(TestPKI.pem(ca.certificate).utf8), format: .pem)
+        ])
         if let identity {
-            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(TestPKI.pem(identity.certificate).utf8), format: .pem))]
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.key.pemRepresentation.utf8), format: .pem))
+            tls.certificateChain = [
+                .certificate(try NIOSSLCertificate(bytes: Array(TestPKI.pem(identity.certificate).utf8), format: .pem))
+            ]
+            tls.privateKey = .privateKey(
+                try NIOSSLPrivateKey(bytes: Array(identity.key.pemRepresentation.utf8), format: .pem))
         }
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(10))))
+        return HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(10))))
     }
 
     /// Status and headers, or nil when the connection itself was refused (no handshake).
@@ -92,26 +101,32 @@ struct TLSTests {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        var tls = TLSSettings(certificateChainFile: try write("server.pem", TestPKI.pem(serverLeaf.certificate)),
-                              privateKeyFile: try write("server.key", serverLeaf.key.pemRepresentation),
-                              clientCAFile: try write("clients-ca.pem", TestPKI.pem(ca.certificate)))
+        var tls = TLSSettings(
+            certificateChainFile: try write("server.pem", TestPKI.pem(serverLeaf.certificate)),
+            privateKeyFile: try write("server.key", serverLeaf.key.pemRepresentation),
+            clientCAFile: try write("clients-ca.pem", TestPKI.pem(ca.certificate)))
         tls.clientRoles = try IdentityRoles.parse("auditor-robot=auditor")
 
         var server = try await TestServer.make()
         server.services.tls = tls
         let admin = try await server.key(.admin)
         let services = server.services
-        let robot = try ca.issue("auditor-robot"), unmapped = try ca.issue("unlisted"), forged = try stranger.issue("auditor-robot")
+        let robot = try ca.issue("auditor-robot")
+        let unmapped = try ca.issue("unlisted")
+        let forged = try stranger.issue("auditor-robot")
         let twoNames = try ca.issue("unlisted", secondCommonName: "auditor-robot")
 
         try await RunningApp.serve({ running in
-            try WardenApplication.make(services, host: "127.0.0.1", port: 0, logger: Logger(label: "tls-test"), onServerRunning: running)
+            try WardenApplication.make(
+                services, host: "127.0.0.1", port: 0, logger: Logger(label: "tls-test"), onServerRunning: running)
         }) { port in
             let base = "https://127.0.0.1:\(port)"
             let asRobot = try Self.client(trusting: ca, as: Identity(certificate: robot.certificate, key: robot.key))
-            let asUnmapped = try Self.client(trusting: ca, as: Identity(certificate: unmapped.certificate, key: unmapped.key))
+            let asUnmapped = try Self.client(
+                trusting: ca, as: Identity(certificate: unmapped.certificate, key: unmapped.key))
             let asForger = try Self.client(trusting: ca, as: Identity(certificate: forged.certificate, key: forged.key))
-            let asTwoNames = try Self.client(trusting: ca, as: Identity(certificate: twoNames.certificate, key: twoNames.key))
+            let asTwoNames = try Self.client(
+                trusting: ca, as: Identity(certificate: twoNames.certificate, key: twoNames.key))
             let anonymous = try Self.client(trusting: ca, as: nil)
             let plain = HTTPClient(eventLoopGroupProvider: .singleton)
 
@@ -128,12 +143,21 @@ struct TLSTests {
             #expect(await Self.get(asRobot, "\(base)/v1/api-keys", key: admin)?.status.code == 200)
             #expect(await Self.get(asRobot, "\(base)/v1/api-keys")?.status.code == 403)
 
-            #expect(await Self.get(asUnmapped, "\(base)/v1/tools")?.status.code == 403, "a certificate with no role gets nothing")
-            #expect(await Self.get(asTwoNames, "\(base)/v1/tools")?.status.code == 401, "two common names are ambiguous")
-            #expect(await Self.get(asForger, "\(base)/v1/tools") == nil, "a certificate from another CA fails the handshake")
+            #expect(
+                await Self.get(asUnmapped, "\(base)/v1/tools")?.status.code == 403,
+                "a certificate with no role gets nothing")
+            #expect(
+                await Self.get(asTwoNames, "\(base)/v1/tools")?.status.code == 401, "two common names are ambiguous")
+            #expect(
+                await Self.get(asForger, "\(base)/v1/tools") == nil, "a certificate from another CA fails the handshake"
+            )
             #expect(await Self.get(anonymous, "\(base)/healthz") == nil, "mutual TLS: no certificate, no connection")
-            #expect(await Self.get(plain, "http://127.0.0.1:\(port)/healthz")?.status.code != 200, "plain HTTP is not served")
-            let refusals = try await server.store.auditEvents(AuditFilter(type: "auth.forbidden"), after: nil, limit: 10).items
+            #expect(
+                await Self.get(plain, "http://127.0.0.1:\(port)/healthz")?.status.code != 200,
+                "plain HTTP is not served")
+            let refusals = try await server.store.auditEvents(
+                AuditFilter(type: "auth.forbidden"), after: nil, limit: 10
+            ).items
             #expect(refusals.map(\.actor) == ["cert:unlisted"])
             for client in [asRobot, asUnmapped, asTwoNames, asForger, anonymous, plain] { try? await client.shutdown() }
         }

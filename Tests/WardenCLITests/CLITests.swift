@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import warden
 import WardenTestSupport
+
+@testable import warden
 
 /// The `warden` command's own rules, checked on the built binary and its parts.
 @Suite struct CLITests {
@@ -12,7 +13,9 @@ import WardenTestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["WARDEN_HOME": TestSandbox.repositoryRoot.path]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "WARDEN_HOME": TestSandbox.repositoryRoot.path
+        ]) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -23,8 +26,12 @@ import WardenTestSupport
     }
 
     @Test func commandsOtherThanServeRefuseAFolderWithoutADatabase() throws {
-        let typo = FileManager.default.temporaryDirectory.appendingPathComponent("warden-typo-\(UUID().uuidString)").path
-        for command in [["audit", "verify"], ["keys", "list"], ["executions", "prune", "--older-than", "30d"], ["secrets", "rotate"]] {
+        let typo = FileManager.default.temporaryDirectory.appendingPathComponent("warden-typo-\(UUID().uuidString)")
+            .path
+        for command in [
+            ["audit", "verify"], ["keys", "list"], ["executions", "prune", "--older-than", "30d"],
+            ["secrets", "rotate"],
+        ] {
             let result = try Self.run(command + ["--data-dir", typo])
             #expect(result.status != 0, "\(command): \(result.output)")
             #expect(result.output.contains("holds no Warden database"), "\(command): \(result.output)")
@@ -38,7 +45,8 @@ import WardenTestSupport
         #expect(listed.status == 0 && listed.output.contains("\tadmin\tfirst\t"), "\(listed.output)")
         let id = String(listed.output.split(separator: "\t").first ?? "")
         #expect(try Self.run(["keys", "revoke", id, "--data-dir", typo]).status == 0)
-        #expect(try Self.run(["keys", "list", "--data-dir", typo]).output.split(separator: "\t").last != "-\n", "revoked")
+        #expect(
+            try Self.run(["keys", "list", "--data-dir", typo]).output.split(separator: "\t").last != "-\n", "revoked")
         let verified = try Self.run(["audit", "verify", "--data-dir", typo])
         #expect(verified.status == 0 && verified.output.contains("head 2:"), "\(verified.output)")
         #expect(try Self.run(["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == wardenVersion)
@@ -46,7 +54,9 @@ import WardenTestSupport
 
     @Test func textLogsEscapeControlCharacters() {
         #expect(TextLogHandler.escaped("alice\n2026-01-01 critical forged") == "alice\\n2026-01-01 critical forged")
-        #expect(TextLogHandler.escaped("a\rb\tc\u{1B}[31m\u{7F}\u{85}\u{2028}") == "a\\rb\\tc\\u{1B}[31m\\u{7F}\\u{85}\\u{2028}")
+        #expect(
+            TextLogHandler.escaped("a\rb\tc\u{1B}[31m\u{7F}\u{85}\u{2028}")
+                == "a\\rb\\tc\\u{1B}[31m\\u{7F}\\u{85}\\u{2028}")
         #expect(TextLogHandler.escaped("ünïcode ok") == "ünïcode ok")
     }
 }

@@ -31,7 +31,9 @@ struct ApprovalRulesTests {
         #expect(transition.newVersion == NewVersion(number: 2, codeSHA256: "bbb", source: .submit, rolledBackFrom: nil))
         #expect(transition.state.approvalStatus == .pendingReview)
         #expect(transition.state.approvedVersion == nil)
-        #expect(throws: DomainError.toolNotApproved("the tool is pending_review; an admin must approve version 2 first")) {
+        #expect(
+            throws: DomainError.toolNotApproved("the tool is pending_review; an admin must approve version 2 first")
+        ) {
             try ApprovalRules.executableVersion(transition.state)
         }
     }
@@ -44,8 +46,12 @@ struct ApprovalRulesTests {
 
     @Test func approveNamesTheCurrentVersion() throws {
         let v2 = ApprovalRules.submitDefinition(v1, newCodeSHA256: "bbb", definitionChanged: false).state
-        #expect(throws: DomainError.versionMismatch(requested: 1, current: 2)) { try ApprovalRules.approve(v2, version: 1) }
-        #expect(throws: DomainError.versionMismatch(requested: 3, current: 2)) { try ApprovalRules.approve(v2, version: 3) }
+        #expect(throws: DomainError.versionMismatch(requested: 1, current: 2)) {
+            try ApprovalRules.approve(v2, version: 1)
+        }
+        #expect(throws: DomainError.versionMismatch(requested: 3, current: 2)) {
+            try ApprovalRules.approve(v2, version: 3)
+        }
         let approvedV2 = try ApprovalRules.approve(v2, version: 2).state
         #expect(approvedV2.approvalStatus == .approved)
         #expect(approvedV2.approvedVersion == 2)
@@ -54,7 +60,9 @@ struct ApprovalRulesTests {
 
     @Test func rejectStaleVersionIsAMismatch() {
         let v2 = ApprovalRules.submitDefinition(v1, newCodeSHA256: "bbb", definitionChanged: false).state
-        #expect(throws: DomainError.versionMismatch(requested: 1, current: 2)) { try ApprovalRules.reject(v2, version: 1) }
+        #expect(throws: DomainError.versionMismatch(requested: 1, current: 2)) {
+            try ApprovalRules.reject(v2, version: 1)
+        }
     }
 
     @Test func rejectThenEditGoesBackToPending() throws {
@@ -73,7 +81,8 @@ struct ApprovalRulesTests {
     }
 
     @Test func rollbackOfApprovedToolIsNewPendingVersion() throws {
-        let v2 = try approved(ApprovalRules.submitDefinition(try approved(v1), newCodeSHA256: "bbb", definitionChanged: false).state)
+        let v2 = try approved(
+            ApprovalRules.submitDefinition(try approved(v1), newCodeSHA256: "bbb", definitionChanged: false).state)
         #expect(v2.approvalStatus == .approved)
         let transition = try ApprovalRules.rollback(v2, to: 1, targetSHA256: "aaa", sameDefinition: false)
         #expect(transition.newVersion == NewVersion(number: 3, codeSHA256: "aaa", source: .rollback, rolledBackFrom: 1))
@@ -91,13 +100,22 @@ struct ApprovalRulesTests {
     }
 
     @Test func rollbackToVersionWithSameDefinitionIsAConflict() {
-        let v3 = ApprovalRules.submitDefinition(ApprovalRules.submitDefinition(v1, newCodeSHA256: "bbb", definitionChanged: false).state, newCodeSHA256: "aaa", definitionChanged: false).state
-        #expect(throws: DomainError.self) { try ApprovalRules.rollback(v3, to: 1, targetSHA256: "aaa", sameDefinition: true) }
+        let v3 = ApprovalRules.submitDefinition(
+            ApprovalRules.submitDefinition(v1, newCodeSHA256: "bbb", definitionChanged: false).state,
+            newCodeSHA256: "aaa", definitionChanged: false
+        ).state
+        #expect(throws: DomainError.self) {
+            try ApprovalRules.rollback(v3, to: 1, targetSHA256: "aaa", sameDefinition: true)
+        }
     }
 
     @Test func rollbackToMissingVersionIsNotFound() {
-        #expect(throws: DomainError.notFound("version 7 does not exist")) { try ApprovalRules.rollback(v1, to: 7, targetSHA256: nil, sameDefinition: false) }
-        #expect(throws: DomainError.notFound("version 0 does not exist")) { try ApprovalRules.rollback(v1, to: 0, targetSHA256: "x", sameDefinition: false) }
+        #expect(throws: DomainError.notFound("version 7 does not exist")) {
+            try ApprovalRules.rollback(v1, to: 7, targetSHA256: nil, sameDefinition: false)
+        }
+        #expect(throws: DomainError.notFound("version 0 does not exist")) {
+            try ApprovalRules.rollback(v1, to: 0, targetSHA256: "x", sameDefinition: false)
+        }
     }
 
     @Test func approvedVersionMustBeCurrentToExecute() {
@@ -113,7 +131,8 @@ struct ApprovalRulesTests {
     }
 
     @Test func rollbackToADefinitionThatDiffersOnlyInDescriptionIsAllowed() throws {
-        let v2 = try approved(ApprovalRules.submitDefinition(try approved(v1), newCodeSHA256: "aaa", definitionChanged: true).state)
+        let v2 = try approved(
+            ApprovalRules.submitDefinition(try approved(v1), newCodeSHA256: "aaa", definitionChanged: true).state)
         let transition = try ApprovalRules.rollback(v2, to: 1, targetSHA256: "aaa", sameDefinition: false)
         #expect(transition.newVersion == NewVersion(number: 3, codeSHA256: "aaa", source: .rollback, rolledBackFrom: 1))
         #expect(transition.state.approvalStatus == .pendingReview)
@@ -121,9 +140,16 @@ struct ApprovalRulesTests {
 
     @Test func fourEyesRefuseTheCreatorOnlyWhenRequired() throws {
         #expect(throws: DomainError.self) {
-            try ApprovalRules.approve(v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: true)
+            try ApprovalRules.approve(
+                v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: true)
         }
-        #expect(try ApprovalRules.approve(v1, version: 1, versionCreatedBy: "key:a", approver: "key:b", requireDistinctApprover: true).state.approvalStatus == .approved)
-        #expect(try ApprovalRules.approve(v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: false).state.approvalStatus == .approved)
+        #expect(
+            try ApprovalRules.approve(
+                v1, version: 1, versionCreatedBy: "key:a", approver: "key:b", requireDistinctApprover: true
+            ).state.approvalStatus == .approved)
+        #expect(
+            try ApprovalRules.approve(
+                v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: false
+            ).state.approvalStatus == .approved)
     }
 }

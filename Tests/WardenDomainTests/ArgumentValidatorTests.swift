@@ -3,14 +3,16 @@ import WardenDomain
 
 @Suite("Argument validation")
 struct ArgumentValidatorTests {
-    let schema = try! JSONValue.decode("""
+    let schema = try! JSONValue.decode(
+        """
         {"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","default":3},
          "tags":{"type":"array","items":{"type":"string"}},"ratio":{"type":["number","null"]}},
          "required":["city"],"additionalProperties":false}
         """)
 
     @Test func acceptsMatchingArguments() throws {
-        try ArgumentValidator.validate(try JSONValue.decode(#"{"city":"Oslo","days":2,"tags":["a"],"ratio":null}"#), against: schema)
+        try ArgumentValidator.validate(
+            try JSONValue.decode(#"{"city":"Oslo","days":2,"tags":["a"],"ratio":null}"#), against: schema)
         try ArgumentValidator.validate(try JSONValue.decode(#"{"city":"Oslo","ratio":0.5}"#), against: schema)
     }
 
@@ -34,8 +36,14 @@ struct ArgumentValidatorTests {
     }
 
     @Test func hugeSchemaNumbersDoNotTrap() {
-        let schema = JSONValue.object(["type": .string("object"), "properties": .object([
-            "s": .object(["type": .string("string"), "minLength": .double(1e300), "maxLength": .double(-1e300)])])])
-        #expect(throws: DomainError.self) { try ArgumentValidator.validate(.object(["s": .string("x")]), against: schema) }
+        let schema = JSONValue.object([
+            "type": .string("object"),
+            "properties": .object([
+                "s": .object(["type": .string("string"), "minLength": .double(1e300), "maxLength": .double(-1e300)])
+            ]),
+        ])
+        #expect(throws: DomainError.self) {
+            try ArgumentValidator.validate(.object(["s": .string("x")]), against: schema)
+        }
     }
 }

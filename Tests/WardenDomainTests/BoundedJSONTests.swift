@@ -32,7 +32,9 @@ struct BoundedJSONTests {
     ])
     func agreesWithFoundation(_ text: String) throws {
         #expect(try parse(text) == JSONValue.decode(text))
-        #expect(throws: Never.self) { try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) }
+        #expect(throws: Never.self) {
+            try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)
+        }
     }
 
     @Test func acceptsEveryCollectionOfBytes() throws {
@@ -116,50 +118,51 @@ struct BoundedJSONTests {
         #expect(failure("\"" + String(repeating: "x", count: 10_000), parser) == .stringTooLong)
     }
 
-    @Test(arguments: [
-        ("", 0, "expected a value"),
-        ("   ", 3, "expected a value"),
-        ("[1, 2,]", 6, "expected a value"),
-        (#"{"a": 1,}"#, 8, "expected a string key"),
-        (#"{"a" 1}"#, 5, "expected ':'"),
-        (#"{1: 2}"#, 1, "expected a string key"),
-        ("[1 2]", 3, "expected ',' or ']'"),
-        (#"{"a": 1 "b": 2}"#, 8, "expected ',' or '}'"),
-        ("[1, 2", 5, "expected ',' or ']'"),
-        ("[}", 1, "expected a value"),
-        ("01", 1, "leading zero"),
-        ("-01", 2, "leading zero"),
-        ("-", 1, "expected a digit"),
-        ("-a", 1, "expected a digit"),
-        ("+1", 0, "expected a value"),
-        (".5", 0, "expected a value"),
-        ("1.", 2, "expected a digit after '.'"),
-        ("1.e3", 2, "expected a digit after '.'"),
-        ("1e", 2, "expected a digit in the exponent"),
-        ("1e+", 3, "expected a digit in the exponent"),
-        ("NaN", 0, "expected a value"),
-        ("Infinity", 0, "expected a value"),
-        ("-Infinity", 1, "expected a digit"),
-        ("nul", 0, "expected a value"),
-        ("True", 0, "expected a value"),
-        ("\"abc", 0, "unterminated string"),
-        (#"["abc]"#, 1, "unterminated string"),
-        (#""\x""#, 1, "invalid escape"),
-        (#""\u12""#, 3, "expected four hex digits"),
-        (#""\u12g4""#, 3, "expected four hex digits"),
-        (#""\"#, 2, "unterminated escape"),
-        (#""\ud83d""#, 1, "lone high surrogate"),
-        (#""\ud83dx""#, 1, "lone high surrogate"),
-        (#""\ud83d\u0041""#, 1, "lone high surrogate"),
-        (#""\ude00""#, 1, "lone low surrogate"),
-        ("\"tab\there\"", 4, "control character in string"),
-        ("\"new\nline\"", 4, "control character in string"),
-        ("1 2", 2, "unexpected data after the value"),
-        ("{} x", 3, "unexpected data after the value"),
-        ("null,", 4, "unexpected data after the value"),
-        ("\u{FEFF}1", 0, "expected a value"),
-        ("[1]\u{0}", 3, "unexpected data after the value"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            ("", 0, "expected a value"),
+            ("   ", 3, "expected a value"),
+            ("[1, 2,]", 6, "expected a value"),
+            (#"{"a": 1,}"#, 8, "expected a string key"),
+            (#"{"a" 1}"#, 5, "expected ':'"),
+            (#"{1: 2}"#, 1, "expected a string key"),
+            ("[1 2]", 3, "expected ',' or ']'"),
+            (#"{"a": 1 "b": 2}"#, 8, "expected ',' or '}'"),
+            ("[1, 2", 5, "expected ',' or ']'"),
+            ("[}", 1, "expected a value"),
+            ("01", 1, "leading zero"),
+            ("-01", 2, "leading zero"),
+            ("-", 1, "expected a digit"),
+            ("-a", 1, "expected a digit"),
+            ("+1", 0, "expected a value"),
+            (".5", 0, "expected a value"),
+            ("1.", 2, "expected a digit after '.'"),
+            ("1.e3", 2, "expected a digit after '.'"),
+            ("1e", 2, "expected a digit in the exponent"),
+            ("1e+", 3, "expected a digit in the exponent"),
+            ("NaN", 0, "expected a value"),
+            ("Infinity", 0, "expected a value"),
+            ("-Infinity", 1, "expected a digit"),
+            ("nul", 0, "expected a value"),
+            ("True", 0, "expected a value"),
+            ("\"abc", 0, "unterminated string"),
+            (#"["abc]"#, 1, "unterminated string"),
+            (#""\x""#, 1, "invalid escape"),
+            (#""\u12""#, 3, "expected four hex digits"),
+            (#""\u12g4""#, 3, "expected four hex digits"),
+            (#""\"#, 2, "unterminated escape"),
+            (#""\ud83d""#, 1, "lone high surrogate"),
+            (#""\ud83dx""#, 1, "lone high surrogate"),
+            (#""\ud83d\u0041""#, 1, "lone high surrogate"),
+            (#""\ude00""#, 1, "lone low surrogate"),
+            ("\"tab\there\"", 4, "control character in string"),
+            ("\"new\nline\"", 4, "control character in string"),
+            ("1 2", 2, "unexpected data after the value"),
+            ("{} x", 3, "unexpected data after the value"),
+            ("null,", 4, "unexpected data after the value"),
+            ("\u{FEFF}1", 0, "expected a value"),
+            ("[1]\u{0}", 3, "unexpected data after the value"),
+        ] as [(String, Int, String)])
     func rejectsInvalidText(_ text: String, offset: Int, reason: String) {
         #expect(failure(text) == .invalid(offset: offset, reason: reason))
         if !Self.foundationAccepts.contains(text) {
@@ -170,18 +173,19 @@ struct BoundedJSONTests {
     /// Foundation's JSONDecoder is lenient here; this parser is not.
     private static let foundationAccepts: Set<String> = ["[1, 2,]", #"{"a": 1,}"#, "\u{FEFF}1"]
 
-    @Test(arguments: [
-        [0x22, 0xC0, 0x80, 0x22],              // overlong NUL
-        [0x22, 0xE0, 0x80, 0xAF, 0x22],        // overlong "/"
-        [0x22, 0xED, 0xA0, 0x80, 0x22],        // encoded surrogate
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // past U+10FFFF
-        [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
-        [0x22, 0x80, 0x22],                    // continuation without a lead
-        [0x22, 0xC3, 0x22],                    // truncated sequence
-        [0x22, 0xE2, 0x82, 0x22],
-        [0x22, 0xC3],
-        [0xFF],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xC0, 0x80, 0x22],  // overlong NUL
+            [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong "/"
+            [0x22, 0xED, 0xA0, 0x80, 0x22],  // encoded surrogate
+            [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // past U+10FFFF
+            [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
+            [0x22, 0x80, 0x22],  // continuation without a lead
+            [0x22, 0xC3, 0x22],  // truncated sequence
+            [0x22, 0xE2, 0x82, 0x22],
+            [0x22, 0xC3],
+            [0xFF],
+        ] as [[UInt8]])
     func rejectsInvalidUTF8(_ bytes: [UInt8]) {
         let error = failure(bytes)
         if bytes.first == 0x22 {

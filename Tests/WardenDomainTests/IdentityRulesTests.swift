@@ -35,8 +35,9 @@ struct IdentityRolesTests {
 @Suite("Identity provider token claims")
 struct TokenClaimRulesTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
-    let rules = TokenClaimRules(issuer: "https://id.example", audience: "warden", roleClaim: "realm_access.roles",
-                                roles: try! IdentityRoles.parse("warden-ops=operator,warden-audit=auditor"))
+    let rules = TokenClaimRules(
+        issuer: "https://id.example", audience: "warden", roleClaim: "realm_access.roles",
+        roles: try! IdentityRoles.parse("warden-ops=operator,warden-audit=auditor"))
 
     func claims(_ changes: [String: JSONValue?] = [:]) -> [String: JSONValue] {
         var claims: [String: JSONValue] = [
@@ -49,8 +50,12 @@ struct TokenClaimRulesTests {
     }
 
     @Test func acceptsAValidToken() {
-        #expect(rules.check(claims(), now: now) == .accepted(Principal(id: "u-42", name: "ann@example.com", role: .operator, kind: .oidc)))
-        #expect(rules.check(claims(["aud": .string("warden")]), now: now) == .accepted(Principal(id: "u-42", name: "ann@example.com", role: .operator, kind: .oidc)))
+        #expect(
+            rules.check(claims(), now: now)
+                == .accepted(Principal(id: "u-42", name: "ann@example.com", role: .operator, kind: .oidc)))
+        #expect(
+            rules.check(claims(["aud": .string("warden")]), now: now)
+                == .accepted(Principal(id: "u-42", name: "ann@example.com", role: .operator, kind: .oidc)))
     }
 
     @Test(arguments: [
@@ -72,18 +77,26 @@ struct TokenClaimRulesTests {
     }
 
     @Test func smallClockSkewIsTolerated() {
-        guard case .accepted = rules.check(claims(["exp": .int(1_799_999_990), "nbf": .int(1_800_000_020)]), now: now) else {
+        guard case .accepted = rules.check(claims(["exp": .int(1_799_999_990), "nbf": .int(1_800_000_020)]), now: now)
+        else {
             Issue.record("30 seconds of clock skew must be tolerated")
             return
         }
     }
 
     @Test func roleMustBeMappedAndSingle() {
-        guard case .noRole = rules.check(claims(["realm_access": .object(["roles": .array([.string("staff")])])]), now: now) else {
+        guard
+            case .noRole = rules.check(
+                claims(["realm_access": .object(["roles": .array([.string("staff")])])]), now: now)
+        else {
             Issue.record("an unmapped identity must get no role")
             return
         }
-        guard case .noRole(let why) = rules.check(claims(["realm_access": .object(["roles": .array([.string("warden-ops"), .string("warden-audit")])])]), now: now) else {
+        guard
+            case .noRole(let why) = rules.check(
+                claims(["realm_access": .object(["roles": .array([.string("warden-ops"), .string("warden-audit")])])]),
+                now: now)
+        else {
             Issue.record("an identity mapping to two roles must be refused")
             return
         }

@@ -15,43 +15,46 @@ struct LineDiffTests {
         #expect(diff("", "") == "")
         #expect(diff("a\nb\n", "a\nb\n") == "")
         #expect(diff("no newline", "no newline") == "")
-        #expect(LineDiff.lines(old: "a\nb", new: "a\nb") == [
-            .same(old: 1, new: 1, text: "a"), .same(old: 2, new: 2, text: "b"),
-        ])
+        #expect(
+            LineDiff.lines(old: "a\nb", new: "a\nb") == [
+                .same(old: 1, new: 1, text: "a"), .same(old: 2, new: 2, text: "b"),
+            ])
     }
 
     @Test func pureInsert() {
         let old = numbered(1...6)
         let new = numbered(1...3) + "inserted\n" + numbered(4...6)
-        #expect(diff(old, new) == """
-            --- v1
-            +++ v2
-            @@ -1,6 +1,7 @@
-             line 1
-             line 2
-             line 3
-            +inserted
-             line 4
-             line 5
-             line 6
+        #expect(
+            diff(old, new) == """
+                --- v1
+                +++ v2
+                @@ -1,6 +1,7 @@
+                 line 1
+                 line 2
+                 line 3
+                +inserted
+                 line 4
+                 line 5
+                 line 6
 
-            """)
+                """)
         #expect(diff(old, new, context: 0) == "--- v1\n+++ v2\n@@ -3,0 +4 @@\n+inserted\n")
     }
 
     @Test func pureDelete() {
         let old = numbered(1...10)
         let new = numbered(1...4) + numbered(7...10)
-        #expect(diff(old, new, context: 1) == """
-            --- v1
-            +++ v2
-            @@ -4,4 +4,2 @@
-             line 4
-            -line 5
-            -line 6
-             line 7
+        #expect(
+            diff(old, new, context: 1) == """
+                --- v1
+                +++ v2
+                @@ -4,4 +4,2 @@
+                 line 4
+                -line 5
+                -line 6
+                 line 7
 
-            """)
+                """)
         #expect(diff(old, new, context: 0) == "--- v1\n+++ v2\n@@ -5,2 +4,0 @@\n-line 5\n-line 6\n")
     }
 
@@ -64,34 +67,35 @@ struct LineDiffTests {
         newLines[14] = "line fifteen"
         newLines[27] = "line twenty-eight"
         let new = newLines.map { $0 + "\n" }.joined()
-        #expect(diff(old, new) == """
-            --- v1
-            +++ v2
-            @@ -7,12 +7,12 @@
-             line 7
-             line 8
-             line 9
-            -line 10
-            +line ten
-             line 11
-             line 12
-             line 13
-             line 14
-            -line 15
-            +line fifteen
-             line 16
-             line 17
-             line 18
-            @@ -25,6 +25,6 @@
-             line 25
-             line 26
-             line 27
-            -line 28
-            +line twenty-eight
-             line 29
-             line 30
+        #expect(
+            diff(old, new) == """
+                --- v1
+                +++ v2
+                @@ -7,12 +7,12 @@
+                 line 7
+                 line 8
+                 line 9
+                -line 10
+                +line ten
+                 line 11
+                 line 12
+                 line 13
+                 line 14
+                -line 15
+                +line fifteen
+                 line 16
+                 line 17
+                 line 18
+                @@ -25,6 +25,6 @@
+                 line 25
+                 line 26
+                 line 27
+                -line 28
+                +line twenty-eight
+                 line 29
+                 line 30
 
-            """)
+                """)
     }
 
     @Test func changesExactlyTwiceTheContextApartMergeAndOneMoreSplits() {
@@ -114,28 +118,30 @@ struct LineDiffTests {
     }
 
     @Test func trailingNewlineDifferences() {
-        #expect(diff("a\nb", "a\nb\n") == """
-            --- v1
-            +++ v2
-            @@ -1,2 +1,2 @@
-             a
-            -b
-            \\ No newline at end of file
-            +b
+        #expect(
+            diff("a\nb", "a\nb\n") == """
+                --- v1
+                +++ v2
+                @@ -1,2 +1,2 @@
+                 a
+                -b
+                \\ No newline at end of file
+                +b
 
-            """)
+                """)
         #expect(diff("a\n", "a") == "--- v1\n+++ v2\n@@ -1 +1 @@\n-a\n+a\n\\ No newline at end of file\n")
         // Both sides lack the final newline: the marker follows the shared context line once.
-        #expect(diff("x\nlast", "y\nlast") == """
-            --- v1
-            +++ v2
-            @@ -1,2 +1,2 @@
-            -x
-            +y
-             last
-            \\ No newline at end of file
+        #expect(
+            diff("x\nlast", "y\nlast") == """
+                --- v1
+                +++ v2
+                @@ -1,2 +1,2 @@
+                -x
+                +y
+                 last
+                \\ No newline at end of file
 
-            """)
+                """)
         #expect(diff("", "z") == "--- v1\n+++ v2\n@@ -0,0 +1 @@\n+z\n\\ No newline at end of file\n")
     }
 
@@ -153,24 +159,27 @@ struct LineDiffTests {
     }
 
     @Test func linesNumberBothSides() {
-        #expect(LineDiff.lines(old: "a\nb\nc\n", new: "a\nB\nc\nd\n") == [
-            .same(old: 1, new: 1, text: "a"),
-            .removed(old: 2, text: "b"),
-            .added(new: 2, text: "B"),
-            .same(old: 3, new: 3, text: "c"),
-            .added(new: 4, text: "d"),
-        ])
+        #expect(
+            LineDiff.lines(old: "a\nb\nc\n", new: "a\nB\nc\nd\n") == [
+                .same(old: 1, new: 1, text: "a"),
+                .removed(old: 2, text: "b"),
+                .added(new: 2, text: "B"),
+                .same(old: 3, new: 3, text: "c"),
+                .added(new: 4, text: "d"),
+            ])
     }
 
     @Test func linesCompareByBytesNotCanonicalEquivalence() {
-        let precomposed = "caf\u{E9}\n", decomposed = "cafe\u{301}\n"
+        let precomposed = "caf\u{E9}\n"
+        let decomposed = "cafe\u{301}\n"
         #expect(LineDiff.lines(old: precomposed, new: decomposed).count == 2)
     }
 
     @Test func sidesReconstructBothTextsAndTheDiffIsShortest() {
         var random = SeededRandom(seed: 0x5EED)
         for _ in 0..<300 {
-            let old = randomText(&random), new = mutated(old, &random)
+            let old = randomText(&random)
+            let new = mutated(old, &random)
             let lines = LineDiff.lines(old: old, new: new)
             #expect(rebuild(lines, keepingRemoved: true, like: old) == old)
             #expect(rebuild(lines, keepingRemoved: false, like: new) == new)
@@ -194,7 +203,8 @@ struct LineDiffTests {
         // A limit hit part-way still gives a correct, if longer, diff.
         var random = SeededRandom(seed: 7)
         for _ in 0..<50 {
-            let old = randomText(&random), new = mutated(old, &random)
+            let old = randomText(&random)
+            let new = mutated(old, &random)
             let lines = LineDiff.lines(old: old, new: new, effortLimit: 5)
             #expect(rebuild(lines, keepingRemoved: true, like: old) == old)
             #expect(rebuild(lines, keepingRemoved: false, like: new) == new)

@@ -3,18 +3,25 @@ import WardenDomain
 
 @Suite("Redaction")
 struct RedactionTests {
-    @Test(arguments: ["password", "db_password", "passwd", "secret", "client_secret", "token", "github_token", "apiKey", "api_key",
-                      "X-Api-Key", "apikey", "Authorization", "auth_token", "accessToken", "refresh_token", "private_key",
-                      "cookie", "session", "session_id"])
+    @Test(arguments: [
+        "password", "db_password", "passwd", "secret", "client_secret", "token", "github_token", "apiKey", "api_key",
+        "X-Api-Key", "apikey", "Authorization", "auth_token", "accessToken", "refresh_token", "private_key",
+        "cookie", "session", "session_id",
+    ])
     func sensitiveNames(_ name: String) { #expect(Redactor.isSensitiveName(name)) }
 
     @Test(arguments: ["author", "keyword", "city", "tokenizer_name", "passage", "key", "secretary"])
     func ordinaryNames(_ name: String) { #expect(!Redactor.isSensitiveName(name)) }
 
     @Test func redactsAtAnyDepthAndInsideLists() throws {
-        let input = try JSONValue.decode(#"{"city":"Oslo","auth":{"password":"p1","nested":[{"api_key":"k"},{"author":"Ann"}]}}"#)
+        let input = try JSONValue.decode(
+            #"{"city":"Oslo","auth":{"password":"p1","nested":[{"api_key":"k"},{"author":"Ann"}]}}"#)
         let output = Redactor().redact(input)
-        #expect(output == (try JSONValue.decode(#"{"city":"Oslo","auth":{"password":"[REDACTED]","nested":[{"api_key":"[REDACTED]"},{"author":"Ann"}]}}"#)))
+        #expect(
+            output
+                == (try JSONValue.decode(
+                    #"{"city":"Oslo","auth":{"password":"[REDACTED]","nested":[{"api_key":"[REDACTED]"},{"author":"Ann"}]}}"#
+                )))
     }
 
     @Test func redactsSecretValuesWherever() throws {
@@ -23,7 +30,9 @@ struct RedactionTests {
         #expect(redactor.redact(.array([.string("x s3cr3t-value")])) == .array([.string("x [REDACTED]")]))
         // A short secret stored before the 8-character minimum is still redacted: leaking beats garbling.
         #expect(redactor.redact("ab goes") == "[REDACTED] goes")
-        #expect(redactor.redact(.object(["s3cr3t-value": .int(1)])) == .object([Redactor.marker: .int(1)]), "object keys too")
+        #expect(
+            redactor.redact(.object(["s3cr3t-value": .int(1)])) == .object([Redactor.marker: .int(1)]),
+            "object keys too")
     }
 
     @Test func truncationKeepsWholeCharacters() {

@@ -6,7 +6,9 @@ struct ValidationTests {
     @Test(arguments: ["a", "weather", "my-tool_2", "a" + String(repeating: "b", count: 63)])
     func validResourceNames(_ name: String) { #expect(Names.isValidResourceName(name)) }
 
-    @Test(arguments: ["", "Weather", "1tool", "_x", "tool name", "tööl", "a" + String(repeating: "b", count: 64), "x/y"])
+    @Test(arguments: [
+        "", "Weather", "1tool", "_x", "tool name", "tööl", "a" + String(repeating: "b", count: 64), "x/y",
+    ])
     func invalidResourceNames(_ name: String) { #expect(!Names.isValidResourceName(name)) }
 
     @Test func secretNames() {
@@ -45,7 +47,9 @@ struct ValidationTests {
     }
 
     @Test func codeSizeLimit() {
-        #expect(throws: DomainError.self) { try Limits().requireCodeSize(String(repeating: "x", count: 256 * 1024 + 1)) }
+        #expect(throws: DomainError.self) {
+            try Limits().requireCodeSize(String(repeating: "x", count: 256 * 1024 + 1))
+        }
         #expect(throws: Never.self) { try Limits().requireCodeSize(String(repeating: "x", count: 256 * 1024)) }
     }
 }

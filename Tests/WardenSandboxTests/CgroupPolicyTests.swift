@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WardenDomain
-@testable import WardenSandbox
 import WardenTestSupport
+
+@testable import WardenSandbox
 
 /// Without a usable cgroup, workers fail closed: the launcher refuses to run one and `warden
 /// serve` refuses to start, unless WARDEN_ALLOW_NO_CGROUP=1 accepts rlimits only. A host without
@@ -13,12 +14,17 @@ struct CgroupPolicyTests {
     static let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
 
     /// Runs `command` with no cgroup filesystem; returns its exit status and everything it printed.
-    static func withoutCgroups(_ command: [String], environment: [String: String] = [:], stopWhen: String? = nil,
-                               within seconds: Double = 60) throws -> (status: Int32, output: String) {
+    static func withoutCgroups(
+        _ command: [String], environment: [String: String] = [:], stopWhen: String? = nil,
+        within seconds: Double = 60
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c",
-                             "mount -t tmpfs none /sys/fs/cgroup && exec \"$@\"", "sh"] + command
+        process.arguments =
+            [
+                "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "mount -t tmpfs none /sys/fs/cgroup && exec \"$@\"", "sh",
+            ] + command
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
@@ -58,11 +64,15 @@ struct CgroupPolicyTests {
         let sandbox = try #require(TestSandbox.shared)
         var configuration = sandbox.configuration
         configuration.forkServerFilterPath = nil
-        let run = configuration.launcherArguments(profile: sandbox.profile, slot: 0, cgroupName: "w\(getpid())-nocg-run")
+        let run = configuration.launcherArguments(
+            profile: sandbox.profile, slot: 0, cgroupName: "w\(getpid())-nocg-run")
         #expect(run.contains("--cgroup-policy") && run.contains("required"))
         // The status line goes to descriptor 4: send it to standard output for this check.
-        let refused = try Self.withoutCgroups(["/bin/sh", "-c", "exec \"$@\" 3>/dev/null 4>&1 5>/dev/null </dev/null", "sh"] + run)
-        #expect(refused.output.contains("\"stage\": \"cgroup\"") && refused.output.contains("WARDEN_ALLOW_NO_CGROUP=1"), "\(refused.output)")
+        let refused = try Self.withoutCgroups(
+            ["/bin/sh", "-c", "exec \"$@\" 3>/dev/null 4>&1 5>/dev/null </dev/null", "sh"] + run)
+        #expect(
+            refused.output.contains("\"stage\": \"cgroup\"") && refused.output.contains("WARDEN_ALLOW_NO_CGROUP=1"),
+            "\(refused.output)")
     }
 
     @Test func serveRefusesToStartWithoutACgroupUnlessAllowed() throws {
@@ -73,8 +83,11 @@ struct CgroupPolicyTests {
         let refused = try Self.withoutCgroups([warden, "serve", "--data-dir", data.path, "--port", port])
         #expect(refused.status == 2, "\(refused.output)")
         #expect(refused.output.contains("WARDEN_ALLOW_NO_CGROUP=1"), "\(refused.output)")
-        let allowed = try Self.withoutCgroups([warden, "serve", "--data-dir", data.path, "--port", port],
-                                              environment: ["WARDEN_ALLOW_NO_CGROUP": "1"], stopWhen: "self-test")
-        #expect(allowed.output.contains("sandbox self-test passed") && allowed.output.contains("cgroup=none"), "\(allowed.output)")
+        let allowed = try Self.withoutCgroups(
+            [warden, "serve", "--data-dir", data.path, "--port", port],
+            environment: ["WARDEN_ALLOW_NO_CGROUP": "1"], stopWhen: "self-test")
+        #expect(
+            allowed.output.contains("sandbox self-test passed") && allowed.output.contains("cgroup=none"),
+            "\(allowed.output)")
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Testing
 import WardenDomain
-@testable import WardenSandbox
 import WardenTestSupport
+
+@testable import WardenSandbox
 
 /// Whatever a worker writes, the supervisor's cost of reading it is bounded by the limits: a
 /// maximal frame of tiny objects on the result and on the egress descriptor costs it little CPU,
@@ -26,19 +27,19 @@ struct FrameBoundsTests {
     /// (with the length prefix), then either exits or waits for an answer.
     static func bomb(fd: Int, size: Int, thenExit: Bool) -> String {
         WorkerTests.reach + """
-        def main():
-            posix = _posix('posix')
-            head, tail = b'{"ok": true, "result": [', b'{}]}'
-            body = head + b'{},' * ((\(size) - len(head) - len(tail)) // 3) + tail
-            frame = len(body).to_bytes(4, 'big') + body
-            off = 0
-            while off < len(frame):
-                off += posix.write(\(fd), frame[off:])
-            if \(thenExit ? "True" : "False"):
-                posix._exit(0)
-            return len(posix.read(\(fd), 64))
+            def main():
+                posix = _posix('posix')
+                head, tail = b'{"ok": true, "result": [', b'{}]}'
+                body = head + b'{},' * ((\(size) - len(head) - len(tail)) // 3) + tail
+                frame = len(body).to_bytes(4, 'big') + body
+                off = 0
+                while off < len(frame):
+                    off += posix.write(\(fd), frame[off:])
+                if \(thenExit ? "True" : "False"):
+                    posix._exit(0)
+                return len(posix.read(\(fd), 64))
 
-        """
+            """
     }
 
     /// Runs one request in a fresh spawned worker on this thread, then judges it here, and
@@ -49,15 +50,17 @@ struct FrameBoundsTests {
         configuration.forkServerFilterPath = nil
         configuration.uidBase = 238_000
         let limits = shared.profile.limits
-        let arguments = configuration.launcherArguments(profile: shared.profile, slot: 0, cgroupName: "w\(getpid())-frame-\(UInt32.random(in: 0...UInt32.max))")
+        let arguments = configuration.launcherArguments(
+            profile: shared.profile, slot: 0, cgroupName: "w\(getpid())-frame-\(UInt32.random(in: 0...UInt32.max))")
         let worker = try WorkerProcess.spawn(arguments: arguments, slot: 0)
         let request = JSONValue.object([
             "mode": "run", "code": .string(code), "arguments": .object([:]),
             "stdout_bytes": .int(Int64(limits.outputBytes)), "result_bytes": .int(Int64(limits.resultBytes)),
         ])
         let start = threadCPUSeconds()
-        let raw = worker.run(request: Array(request.encodedString().utf8), wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                             frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+        let raw = worker.run(
+            request: Array(request.encodedString().utf8), wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
+            frameCap: OutcomeJudge.frameCap(limits), egress: egress)
         let outcome = OutcomeJudge.judge(raw, limits: limits)
         return (outcome, threadCPUSeconds() - start)
     }
@@ -70,7 +73,8 @@ struct FrameBoundsTests {
 
     @Test func aMaximalResultFrameOfTinyObjectsCostsLittle() throws {
         let limits = try #require(TestSandbox.shared).profile.limits
-        let (outcome, cpu) = try Self.runMeasured(Self.bomb(fd: 3, size: OutcomeJudge.frameCap(limits) - 8, thenExit: true), egress: nil)
+        let (outcome, cpu) = try Self.runMeasured(
+            Self.bomb(fd: 3, size: OutcomeJudge.frameCap(limits) - 8, thenExit: true), egress: nil)
         #expect(outcome.status == .failed)
         #expect(outcome.error?.type == "MalformedReply", "\(outcome.error.map { "\($0.type): \($0.message)" } ?? "")")
         #expect(cpu < 0.1, "the supervisor spent \(cpu) s of CPU reading one frame")
@@ -78,14 +82,17 @@ struct FrameBoundsTests {
 
     @Test func aFrameOverTheCapStopsTheWorkerUnread() throws {
         let limits = try #require(TestSandbox.shared).profile.limits
-        let (outcome, cpu) = try Self.runMeasured(Self.bomb(fd: 3, size: OutcomeJudge.frameCap(limits) + 4096, thenExit: true), egress: nil)
-        #expect(outcome.status == .killed && outcome.reason == .output, "\(outcome.status) \(outcome.error?.message ?? "")")
+        let (outcome, cpu) = try Self.runMeasured(
+            Self.bomb(fd: 3, size: OutcomeJudge.frameCap(limits) + 4096, thenExit: true), egress: nil)
+        #expect(
+            outcome.status == .killed && outcome.reason == .output, "\(outcome.status) \(outcome.error?.message ?? "")")
         #expect(cpu < 0.1, "the supervisor spent \(cpu) s of CPU")
     }
 
     @Test func aMaximalEgressFrameOfTinyObjectsCostsLittle() throws {
         let egress = CountingEgress()
-        let (outcome, cpu) = try Self.runMeasured(Self.bomb(fd: 5, size: egress.frameLimit - 8, thenExit: false), egress: egress)
+        let (outcome, cpu) = try Self.runMeasured(
+            Self.bomb(fd: 5, size: egress.frameLimit - 8, thenExit: false), egress: egress)
         #expect(egress.handled == 0, "a frame of thousands of values must not reach the egress proxy")
         #expect(outcome.status == .succeeded, "\(outcome.status) \(outcome.error?.message ?? "")")
         #expect(cpu < 0.1, "the supervisor spent \(cpu) s of CPU reading one egress frame")
@@ -93,8 +100,10 @@ struct FrameBoundsTests {
 
     @Test func anEgressFrameOverItsCapStopsTheWorker() throws {
         let egress = CountingEgress()
-        let (outcome, _) = try Self.runMeasured(Self.bomb(fd: 5, size: egress.frameLimit + 4096, thenExit: false), egress: egress)
+        let (outcome, _) = try Self.runMeasured(
+            Self.bomb(fd: 5, size: egress.frameLimit + 4096, thenExit: false), egress: egress)
         #expect(egress.handled == 0)
-        #expect(outcome.status == .killed && outcome.reason == .output, "\(outcome.status) \(outcome.error?.message ?? "")")
+        #expect(
+            outcome.status == .killed && outcome.reason == .output, "\(outcome.status) \(outcome.error?.message ?? "")")
     }
 }

@@ -17,15 +17,18 @@ struct HostileTests {
 
     static let directory = TestSandbox.repositoryRoot.appendingPathComponent("Tests/hostile")
     /// Helpers shared by the attacks (reaching `posix` and `ctypes`), run before each one.
-    static let prelude = (try? String(contentsOf: directory.appendingPathComponent("_prelude.py"), encoding: .utf8)) ?? ""
+    static let prelude =
+        (try? String(contentsOf: directory.appendingPathComponent("_prelude.py"), encoding: .utf8)) ?? ""
 
     static let cases: [Case] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".py") }.sorted().compactMap { name in
             guard let code = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
-                  let header = code.split(separator: "\n").first, header.hasPrefix("# expect:") else { return nil }
-            return Case(name: name, code: prelude + "\n" + code,
-                        expectation: header.dropFirst("# expect:".count).trimmingCharacters(in: .whitespaces))
+                let header = code.split(separator: "\n").first, header.hasPrefix("# expect:")
+            else { return nil }
+            return Case(
+                name: name, code: prelude + "\n" + code,
+                expectation: header.dropFirst("# expect:".count).trimmingCharacters(in: .whitespaces))
         }
     }()
 
@@ -40,8 +43,10 @@ struct HostileTests {
     @Test(arguments: cases, Mode.allCases)
     func attackFails(_ attack: Case, mode: Mode) async throws {
         let sandbox = try #require(mode == .fork ? TestSandbox.shared : TestSandbox.spawnMode)
-        let outcome = try await sandbox.execute(code: attack.code, arguments: .object([:]), secrets: ["DEMO_TOKEN": "s3cret-demo"], tenant: "t")
-        let summary = "\(outcome.status) \(outcome.reason?.rawValue ?? "") cpu=\(outcome.cpuMs ?? -1) wall=\(outcome.durationMs) \(outcome.result?.encodedString().prefix(400) ?? "") \(outcome.error.map { "\($0.type): \($0.message)" } ?? "")"
+        let outcome = try await sandbox.execute(
+            code: attack.code, arguments: .object([:]), secrets: ["DEMO_TOKEN": "s3cret-demo"], tenant: "t")
+        let summary =
+            "\(outcome.status) \(outcome.reason?.rawValue ?? "") cpu=\(outcome.cpuMs ?? -1) wall=\(outcome.durationMs) \(outcome.result?.encodedString().prefix(400) ?? "") \(outcome.error.map { "\($0.type): \($0.message)" } ?? "")"
         switch attack.expectation {
         case "blocked":
             #expect(outcome.status == .succeeded, "\(summary)")
@@ -62,7 +67,8 @@ struct HostileTests {
         default:
             Issue.record("unknown expectation \(attack.expectation) in \(attack.name)")
         }
-        let after = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: "t")
+        let after = try await sandbox.execute(
+            code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: "t")
         #expect(after.status == .succeeded)
         #expect(after.result == .object(["ok": .int(1)]))
     }

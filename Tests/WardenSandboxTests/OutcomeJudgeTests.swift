@@ -1,12 +1,14 @@
-import Testing
 import Foundation
+import Testing
 import WardenDomain
+
 @testable import WardenSandbox
 
 @Suite("Outcome judging")
 struct OutcomeJudgeTests {
-    let limits = SandboxLimits(wallMs: 10_000, cpuMs: 5_000, memoryBytes: 256 << 20, outputBytes: 1 << 20, tmpBytes: 16 << 20,
-                               resultBytes: 1 << 20, nofile: 64, fsizeBytes: 16 << 20, stackBytes: 8 << 20, pids: 8)
+    let limits = SandboxLimits(
+        wallMs: 10_000, cpuMs: 5_000, memoryBytes: 256 << 20, outputBytes: 1 << 20, tmpBytes: 16 << 20,
+        resultBytes: 1 << 20, nofile: 64, fsizeBytes: 16 << 20, stackBytes: 8 << 20, pids: 8)
 
     func frame(_ json: String) -> [UInt8] {
         let body = Array(json.utf8)
@@ -14,13 +16,20 @@ struct OutcomeJudgeTests {
         return [UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + body
     }
 
-    func raw(frame: [UInt8]? = nil, stdout: String = "", status: LauncherStatus? = LauncherStatus(exitCode: 0, signal: nil, cpuMs: 10, maxRssKb: 9000, error: nil),
-             killedFor: KillCause? = nil) -> RawOutcome {
-        RawOutcome(frame: frame, stdout: Array(stdout.utf8), diagnostics: "", status: status, killedFor: killedFor, durationMs: 12)
+    func raw(
+        frame: [UInt8]? = nil, stdout: String = "",
+        status: LauncherStatus? = LauncherStatus(exitCode: 0, signal: nil, cpuMs: 10, maxRssKb: 9000, error: nil),
+        killedFor: KillCause? = nil
+    ) -> RawOutcome {
+        RawOutcome(
+            frame: frame, stdout: Array(stdout.utf8), diagnostics: "", status: status, killedFor: killedFor,
+            durationMs: 12)
     }
 
     @Test func success() {
-        let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":true,"result":{"a":1},"stdout":"hi\n","stdout_truncated":false}"#)), limits: limits)
+        let outcome = OutcomeJudge.judge(
+            raw(frame: frame(#"{"ok":true,"result":{"a":1},"stdout":"hi\n","stdout_truncated":false}"#)), limits: limits
+        )
         #expect(outcome.status == .succeeded)
         #expect(outcome.result == .object(["a": .int(1)]))
         #expect(outcome.stdout == "hi\n")
@@ -31,7 +40,8 @@ struct OutcomeJudgeTests {
         var small = limits
         small.resultBytes = 10
         small.outputBytes = 4
-        let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":true,"result":"0123456789abcdef","stdout":"123456789"}"#)), limits: small)
+        let outcome = OutcomeJudge.judge(
+            raw(frame: frame(#"{"ok":true,"result":"0123456789abcdef","stdout":"123456789"}"#)), limits: small)
         #expect(outcome.status == .failed)
         #expect(outcome.error?.type == "ResultTooLarge")
         #expect(outcome.stdout == "1234")
@@ -39,13 +49,16 @@ struct OutcomeJudgeTests {
     }
 
     @Test func toolErrorIsFailed() {
-        let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":false,"error":{"type":"ValueError","message":"bad"},"stdout":""}"#)), limits: limits)
+        let outcome = OutcomeJudge.judge(
+            raw(frame: frame(#"{"ok":false,"error":{"type":"ValueError","message":"bad"},"stdout":""}"#)),
+            limits: limits)
         #expect(outcome.status == .failed)
         #expect(outcome.error == ExecutionError(type: "ValueError", message: "bad"))
     }
 
     @Test func memoryErrorIsKilledForMemory() {
-        let outcome = OutcomeJudge.judge(raw(frame: frame(#"{"ok":false,"error":{"type":"MemoryError","message":""}}"#)), limits: limits)
+        let outcome = OutcomeJudge.judge(
+            raw(frame: frame(#"{"ok":false,"error":{"type":"MemoryError","message":""}}"#)), limits: limits)
         #expect(outcome.status == .killed)
         #expect(outcome.reason == .memory)
     }
@@ -83,14 +96,16 @@ struct OutcomeJudgeTests {
         #expect(OutcomeJudge.judge(raw(frame: bad), limits: limits).status == .failed)
         #expect(OutcomeJudge.judge(raw(frame: Array("{\"ok\":true}".utf8)), limits: limits).status == .failed)
         // Result-looking text on stdout is only stdout.
-        let printed = OutcomeJudge.judge(raw(stdout: String(decoding: frame(#"{"ok":true,"result":1}"#), as: UTF8.self)), limits: limits)
+        let printed = OutcomeJudge.judge(
+            raw(stdout: String(decoding: frame(#"{"ok":true,"result":1}"#), as: UTF8.self)), limits: limits)
         #expect(printed.status == .failed)
         #expect(printed.result == nil)
     }
 
     @Test func launcherStageErrorIsReported() {
-        let status = LauncherStatus(exitCode: nil, signal: nil, cpuMs: 0, maxRssKb: 0,
-                                    error: .init(stage: "userns", errno: 1, message: "clone: Operation not permitted"))
+        let status = LauncherStatus(
+            exitCode: nil, signal: nil, cpuMs: 0, maxRssKb: 0,
+            error: .init(stage: "userns", errno: 1, message: "clone: Operation not permitted"))
         let outcome = OutcomeJudge.judge(raw(status: status), limits: limits)
         #expect(outcome.status == .failed)
         #expect(outcome.error?.type == "SandboxError")

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Testing
 import WardenDomain
-@testable import WardenSandbox
 import WardenTestSupport
+
+@testable import WardenSandbox
 
 /// Fork servers and tenants: a server's fork server serves that server only, nothing a child
 /// does reaches its fork server, and a child cannot signal its fork server.
@@ -11,7 +12,9 @@ import WardenTestSupport
 struct TenantIsolationTests {
     static let reach = WorkerTests.reach
     /// What a child can see of the server it came from: /tmp's device, its pid, what is in /tmp.
-    static let probe = reach + "def main(mark: str = ''):\n    posix = _posix('posix')\n    if mark:\n        fd = posix.open('/tmp/' + mark, 65, 0o600)\n        posix.write(fd, mark.encode())\n        posix.close(fd)\n        _posix('builtins').warden_mark = mark\n    return {'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid(), 'tmp': sorted(posix.listdir('/tmp')), 'inherited': getattr(_posix('builtins'), 'warden_mark', '')}\n"
+    static let probe =
+        reach
+        + "def main(mark: str = ''):\n    posix = _posix('posix')\n    if mark:\n        fd = posix.open('/tmp/' + mark, 65, 0o600)\n        posix.write(fd, mark.encode())\n        posix.close(fd)\n        _posix('builtins').warden_mark = mark\n    return {'dev': posix.stat('/tmp').st_dev, 'pid': posix.getpid(), 'tmp': sorted(posix.listdir('/tmp')), 'inherited': getattr(_posix('builtins'), 'warden_mark', '')}\n"
 
     /// A sandbox of its own with one worker slot busy at a time, on host uids no other suite uses.
     static func sandbox(uidBase: Int, idleServers: Int) async throws -> Sandbox {
@@ -22,13 +25,15 @@ struct TenantIsolationTests {
         configuration.warmWorkers = 0
         configuration.idleServers = idleServers
         configuration.uidBase = uidBase
-        let sandbox = Sandbox(configuration: configuration, profile: shared.profile, logger: Logger(label: "tenant-test"))
+        let sandbox = Sandbox(
+            configuration: configuration, profile: shared.profile, logger: Logger(label: "tenant-test"))
         try await sandbox.start()
         return sandbox
     }
 
     static func run(_ sandbox: Sandbox, tenant: String, mark: String = "") async throws -> [String: JSONValue] {
-        let outcome = try await sandbox.execute(code: probe, arguments: .object(["mark": .string(mark)]), tenant: tenant)
+        let outcome = try await sandbox.execute(
+            code: probe, arguments: .object(["mark": .string(mark)]), tenant: tenant)
         return try #require(outcome.result?.objectValue, "\(outcome.status) \(outcome.error?.message ?? "")")
     }
 
@@ -61,7 +66,8 @@ struct TenantIsolationTests {
         let a2 = try await Self.run(sandbox, tenant: "a")
         let b2 = try await Self.run(sandbox, tenant: "b")
         #expect(a1["pid"] == b1["pid"], "both first children of fresh servers")
-        guard case .int(let first)? = a1["pid"], case .int(let again)? = a2["pid"], case .int(let other)? = b2["pid"] else {
+        guard case .int(let first)? = a1["pid"], case .int(let again)? = a2["pid"], case .int(let other)? = b2["pid"]
+        else {
             Issue.record("no pids: \(a1) \(a2) \(b2)")
             return
         }
@@ -93,7 +99,9 @@ struct TenantIsolationTests {
         let sandbox = try await Self.sandbox(uidBase: 236_000, idleServers: 1)
         defer { Task { await sandbox.shutdown() } }
         let before = try await Self.run(sandbox, tenant: "a")
-        let attack = Self.reach + "def main():\n    posix = _posix('posix')\n    out = {}\n    for sig in (19, 9, 2, 0):\n        try:\n            posix.kill(1, sig)\n            out[str(sig)] = 'sent'\n        except OSError as e:\n            out[str(sig)] = e.errno\n    try:\n        posix.kill(posix.getpid(), 0)\n        out['self'] = 'ok'\n    except OSError as e:\n        out['self'] = e.errno\n    return out\n"
+        let attack =
+            Self.reach
+            + "def main():\n    posix = _posix('posix')\n    out = {}\n    for sig in (19, 9, 2, 0):\n        try:\n            posix.kill(1, sig)\n            out[str(sig)] = 'sent'\n        except OSError as e:\n            out[str(sig)] = e.errno\n    try:\n        posix.kill(posix.getpid(), 0)\n        out['self'] = 'ok'\n    except OSError as e:\n        out['self'] = e.errno\n    return out\n"
         let outcome = try await sandbox.execute(code: attack, arguments: .object([:]), tenant: "a")
         let answers = try #require(outcome.result?.objectValue, "\(outcome.status) \(outcome.error?.message ?? "")")
         for sig in ["19", "9", "2", "0"] {
@@ -112,12 +120,13 @@ enum ProcessMemory {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let pid = pid_t(entry),
-                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                  String(decoding: cmdline, as: UTF8.self).contains("--fork-server"),
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-                  let uid = uidLine.split(separator: "\t").dropFirst().first.flatMap({ Int($0) }),
-                  hostUidRange.contains(uid) else { continue }
+                let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                String(decoding: cmdline, as: UTF8.self).contains("--fork-server"),
+                let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                let uid = uidLine.split(separator: "\t").dropFirst().first.flatMap({ Int($0) }),
+                hostUidRange.contains(uid)
+            else { continue }
             return pid
         }
         return nil
@@ -135,7 +144,9 @@ enum ProcessMemory {
             let bounds = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
             guard bounds.count == 2, bounds[1] - bounds[0] <= 1 << 30 else { continue }
             var region = [UInt8](repeating: 0, count: Int(bounds[1] - bounds[0]))
-            let n = region.withUnsafeMutableBytes { pread(memory, $0.baseAddress, $0.count, off_t(Int64(bitPattern: bounds[0]))) }
+            let n = region.withUnsafeMutableBytes {
+                pread(memory, $0.baseAddress, $0.count, off_t(Int64(bitPattern: bounds[0])))
+            }
             guard n > 0 else { continue }
             scanned += n
             if region[0..<n].firstRange(of: needle) != nil { return (true, scanned) }

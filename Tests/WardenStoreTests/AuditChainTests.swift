@@ -2,22 +2,27 @@ import Foundation
 import GRDB
 import Testing
 import WardenDomain
-@testable import WardenStore
 import WardenTestSupport
+
+@testable import WardenStore
 
 @Suite("Audit chain")
 struct AuditChainTests {
     func store(key: [UInt8] = Array(repeating: 7, count: 32), at directory: URL? = nil) throws -> (Store, URL) {
-        let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("warden-audit-\(UUID().uuidString)")
-        let store = try Store.open(dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-                                   signer: AuditSigner(keyBytes: key))
+        let dir =
+            directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("warden-audit-\(UUID().uuidString)")
+        let store = try Store.open(
+            dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+            signer: AuditSigner(keyBytes: key))
         return (store, dir)
     }
 
     func filled(_ count: Int) async throws -> (Store, URL) {
         let (store, dir) = try store()
         for i in 0..<count {
-            try await store.recordAudit(type: "test.event", actor: "tester", subject: "s\(i)", details: .object(["i": .int(Int64(i))]))
+            try await store.recordAudit(
+                type: "test.event", actor: "tester", subject: "s\(i)", details: .object(["i": .int(Int64(i))]))
         }
         return (store, dir)
     }
@@ -43,7 +48,9 @@ struct AuditChainTests {
     @Test func editedContentIsNamed() async throws {
         let (store, dir) = try await filled(10)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try await store.pool.write { db in try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 4") }
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 4")
+        }
         let result = try await store.verifyAuditChain()
         #expect(!result.ok)
         #expect(result.firstBreak == 4)
@@ -94,12 +101,20 @@ struct AuditChainTests {
         let (store, dir) = try store()
         defer { try? FileManager.default.removeItem(at: dir) }
         let server = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
-        let tool = try await store.createTool(serverId: server.id, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n", inputSchema: .object([:]), schemaExplicit: true), by: "t")
+        let tool = try await store.createTool(
+            serverId: server.id,
+            ToolDraft(
+                name: "t", description: "", code: "def main():\n    return 1\n", inputSchema: .object([:]),
+                schemaExplicit: true), by: "t")
         await #expect(throws: (any Error).self) {
-            try await store.pool.write { db in try db.execute(sql: "UPDATE tool_versions SET code = 'x' WHERE tool_id = ?", arguments: [tool.id]) }
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE tool_versions SET code = 'x' WHERE tool_id = ?", arguments: [tool.id])
+            }
         }
         await #expect(throws: (any Error).self) {
-            try await store.pool.write { db in try db.execute(sql: "DELETE FROM tool_versions WHERE tool_id = ?", arguments: [tool.id]) }
+            try await store.pool.write { db in
+                try db.execute(sql: "DELETE FROM tool_versions WHERE tool_id = ?", arguments: [tool.id])
+            }
         }
     }
 

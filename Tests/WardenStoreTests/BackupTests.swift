@@ -12,10 +12,14 @@ struct BackupTests {
 
     func filledStore() async throws -> (Store, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-bk-\(UUID().uuidString)")
-        let store = try Store.open(dataDirectory: dir, migrationsDirectory: migrations, signer: AuditSigner(keyBytes: key))
+        let store = try Store.open(
+            dataDirectory: dir, migrationsDirectory: migrations, signer: AuditSigner(keyBytes: key))
         let server = try await store.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "t")
-        let tool = try await store.createTool(serverId: server.id, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n",
-                                                                            inputSchema: .object([:]), schemaExplicit: true), by: "t")
+        let tool = try await store.createTool(
+            serverId: server.id,
+            ToolDraft(
+                name: "t", description: "", code: "def main():\n    return 1\n",
+                inputSchema: .object([:]), schemaExplicit: true), by: "t")
         _ = try await store.approveTool(id: tool.id, version: 1, note: nil, by: "t")
         return (store, dir)
     }
@@ -29,9 +33,11 @@ struct BackupTests {
         #expect(manifest.schemaVersion >= 6)
         await #expect(throws: BackupError.self) { _ = try await store.backup(to: snapshot, force: false) }
         _ = try await store.backup(to: snapshot, force: true)
-        let verified = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
+        let verified = try await Store.verifyBackup(
+            snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
         #expect(verified.manifest.auditEvents == 3 && verified.chain.checked == 3)
-        #expect(verified.chain.head?.hash == manifest.auditHead || verified.manifest.auditHead == verified.chain.head?.hash)
+        #expect(
+            verified.chain.head?.hash == manifest.auditHead || verified.manifest.auditHead == verified.chain.head?.hash)
         #expect(verified.bytes == (try Data(contentsOf: snapshot)))
         for file in [snapshot, BackupManifest.url(for: snapshot)] {
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
@@ -48,21 +54,24 @@ struct BackupTests {
         let snapshot = dir.appendingPathComponent("backup.db")
         _ = try await store.backup(to: snapshot, force: false)
         await #expect(throws: BackupError.self) {
-            _ = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: RandomBytes.make(32)), migrationsDirectory: migrations)
+            _ = try await Store.verifyBackup(
+                snapshot, signer: AuditSigner(keyBytes: RandomBytes.make(32)), migrationsDirectory: migrations)
         }
         // Edit the snapshot's audit trail and fix up the manifest's checksum: the chain still tells.
         let queue = try DatabaseQueue(path: snapshot.path)
         try await queue.write { db in try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2") }
         try queue.close()
         await #expect(throws: BackupError.self) {
-            _ = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
+            _ = try await Store.verifyBackup(
+                snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
         }
         let manifestURL = BackupManifest.url(for: snapshot)
         var manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: manifestURL))
         manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
         try JSONEncoder().encode(manifest).write(to: manifestURL)
         do {
-            _ = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
+            _ = try await Store.verifyBackup(
+                snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
             Issue.record("a tampered audit trail must not verify")
         } catch let error as BackupError {
             #expect("\(error)".contains("entry 2"))
@@ -84,7 +93,8 @@ struct BackupTests {
         manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
         try JSONEncoder().encode(manifest).write(to: manifestURL)
         do {
-            _ = try await Store.verifyBackup(snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
+            _ = try await Store.verifyBackup(
+                snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
             Issue.record("a truncated audit trail must not verify")
         } catch let error as BackupError {
             #expect("\(error)".contains("entry 3 is missing"), "\(error)")

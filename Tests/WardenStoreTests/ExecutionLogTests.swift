@@ -2,28 +2,44 @@ import Foundation
 import GRDB
 import Testing
 import WardenDomain
-@testable import WardenStore
 import WardenTestSupport
+
+@testable import WardenStore
 
 @Suite("Execution log")
 struct ExecutionLogTests {
     func makeStore() throws -> (Store, URL, Tool) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-exec-\(UUID().uuidString)")
-        let store = try Store.open(dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-                                   signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        return (store, dir, Tool(id: "", serverId: "", name: "", description: "", kind: .python, currentVersion: 1, approvalStatus: .approved,
-                                 approvedVersion: 1, codeSha256: "", inputSchema: .null, createdAt: "", updatedAt: "", deletedAt: nil))
+        let store = try Store.open(
+            dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+            signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        return (
+            store, dir,
+            Tool(
+                id: "", serverId: "", name: "", description: "", kind: .python, currentVersion: 1,
+                approvalStatus: .approved,
+                approvedVersion: 1, codeSha256: "", inputSchema: .null, createdAt: "", updatedAt: "", deletedAt: nil)
+        )
     }
 
     func seedTool(_ store: Store) async throws -> Tool {
         let server = try await store.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "t")
-        return try await store.createTool(serverId: server.id, ToolDraft(name: "t", description: "", code: "def main():\n    return 1\n",
-                                                                         inputSchema: .object([:]), schemaExplicit: true), by: "t")
+        return try await store.createTool(
+            serverId: server.id,
+            ToolDraft(
+                name: "t", description: "", code: "def main():\n    return 1\n",
+                inputSchema: .object([:]), schemaExplicit: true), by: "t")
     }
 
-    func record(_ tool: Tool, _ n: Int, status: ExecutionStatus = .succeeded, caller: String = "key:a", startedAt: String = Timestamp.now()) -> Execution {
-        Execution(id: "exe_\(n)_\(UUID().uuidString.prefix(8))", toolId: tool.id, serverId: tool.serverId, version: 1, codeSha256: tool.codeSha256,
-                  caller: caller, status: status, arguments: .object(["n": .int(Int64(n))]), startedAt: startedAt, finishedAt: startedAt)
+    func record(
+        _ tool: Tool, _ n: Int, status: ExecutionStatus = .succeeded, caller: String = "key:a",
+        startedAt: String = Timestamp.now()
+    ) -> Execution {
+        Execution(
+            id: "exe_\(n)_\(UUID().uuidString.prefix(8))", toolId: tool.id, serverId: tool.serverId, version: 1,
+            codeSha256: tool.codeSha256,
+            caller: caller, status: status, arguments: .object(["n": .int(Int64(n))]), startedAt: startedAt,
+            finishedAt: startedAt)
     }
 
     func insert(_ store: Store, _ execution: Execution) async throws {
@@ -58,14 +74,20 @@ struct ExecutionLogTests {
         let (store, dir, _) = try makeStore()
         defer { try? FileManager.default.removeItem(at: dir) }
         let tool = try await seedTool(store)
-        try await insert(store, record(tool, 1, status: .failed, caller: "key:x", startedAt: "2026-01-01T00:00:00.000Z"))
-        try await insert(store, record(tool, 2, status: .succeeded, caller: "key:y", startedAt: "2026-02-01T00:00:00.000Z"))
-        try await insert(store, record(tool, 3, status: .failed, caller: "key:y", startedAt: "2026-03-01T00:00:00.000Z"))
-        func count(_ filter: ExecutionFilter) async throws -> Int { try await store.executions(filter, before: nil, limit: 50).items.count }
+        try await insert(
+            store, record(tool, 1, status: .failed, caller: "key:x", startedAt: "2026-01-01T00:00:00.000Z"))
+        try await insert(
+            store, record(tool, 2, status: .succeeded, caller: "key:y", startedAt: "2026-02-01T00:00:00.000Z"))
+        try await insert(
+            store, record(tool, 3, status: .failed, caller: "key:y", startedAt: "2026-03-01T00:00:00.000Z"))
+        func count(_ filter: ExecutionFilter) async throws -> Int {
+            try await store.executions(filter, before: nil, limit: 50).items.count
+        }
         #expect(try await count(ExecutionFilter(status: .failed)) == 2)
         #expect(try await count(ExecutionFilter(caller: "key:y")) == 2)
         #expect(try await count(ExecutionFilter(status: .failed, caller: "key:y")) == 1)
-        #expect(try await count(ExecutionFilter(since: "2026-01-15T00:00:00.000Z", until: "2026-02-15T00:00:00.000Z")) == 1)
+        #expect(
+            try await count(ExecutionFilter(since: "2026-01-15T00:00:00.000Z", until: "2026-02-15T00:00:00.000Z")) == 1)
         #expect(try await count(ExecutionFilter(toolId: tool.id, version: 1)) == 3)
         #expect(try await count(ExecutionFilter(toolId: "tool_other")) == 0)
         #expect(try await count(ExecutionFilter(version: 2)) == 0)
@@ -104,7 +126,7 @@ struct ExecutionLogTests {
         let tool = try await seedTool(store)
         let done = record(tool, 1)
         try await insert(store, done)
-        try await store.finishExecution(done)   // a second finish changes nothing
+        try await store.finishExecution(done)  // a second finish changes nothing
         let finished = try await store.auditEvents(AuditFilter(type: "execution.finished"), after: nil, limit: 5).items
         #expect(finished.count == 1)
         #expect(try await store.pruneExecutions(startedBefore: "2000-01-01T00:00:00.000Z", by: "test") == 0)
@@ -117,10 +139,11 @@ struct ExecutionLogTests {
         let tool = try await seedTool(store)
         let filler = String(repeating: "x", count: 2000)
         try await store.pool.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, stdout, started_at, finished_at)
-                VALUES (?, ?, ?, 1, '', 'key:a', 'succeeded', '{}', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, stdout, started_at, finished_at)
+                    VALUES (?, ?, ?, 1, '', 'key:a', 'succeeded', '{}', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
+                    """)
             for n in 0..<100_000 {
                 try statement.execute(arguments: ["exe_bulk_\(n)", tool.id, tool.serverId, filler])
             }

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import Testing
 import WardenDomain
-@testable import WardenStore
 import WardenTestSupport
+
+@testable import WardenStore
 
 /// MCP sessions do not grow without bound: client info is capped, idle and ended sessions are
 /// deleted, and sessions starting and ending are in the audit trail.
@@ -11,19 +12,28 @@ import WardenTestSupport
     @Test func capsClientInfoExpiresIdleSessionsAndAuditsBoth() async throws {
         let (store, dir) = try TestStore.make()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let huge = JSONValue.object(["name": "client", "version": "1", "padding": .string(String(repeating: "x", count: 900_000))])
-        let big = try await store.createMCPSession(owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: huge)
-        let kept = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT client_info FROM mcp_sessions WHERE id = ?", arguments: [big.id]) }
+        let huge = JSONValue.object([
+            "name": "client", "version": "1", "padding": .string(String(repeating: "x", count: 900_000)),
+        ])
+        let big = try await store.createMCPSession(
+            owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: huge)
+        let kept = try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT client_info FROM mcp_sessions WHERE id = ?", arguments: [big.id])
+        }
         #expect((kept?.utf8.count ?? .max) <= Store.clientInfoBytes)
         #expect(kept?.contains("\"truncated\":true") == true)
 
-        let ended = try await store.createMCPSession(owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: .null)
+        let ended = try await store.createMCPSession(
+            owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: .null)
         #expect(try await store.endMCPSession(id: ended.id, owner: "key:a"))
         #expect(try await !store.endMCPSession(id: ended.id, owner: "key:a"), "ending twice changes nothing")
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE mcp_sessions SET last_seen_at = '2020-01-01T00:00:00.000Z' WHERE id = ?", arguments: [big.id])
+            try db.execute(
+                sql: "UPDATE mcp_sessions SET last_seen_at = '2020-01-01T00:00:00.000Z' WHERE id = ?",
+                arguments: [big.id])
         }
-        let live = try await store.createMCPSession(owner: "key:b", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: .null)
+        let live = try await store.createMCPSession(
+            owner: "key:b", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: .null)
         #expect(try await store.deleteIdleMCPSessions(idle: 1800) == 2)
         #expect(try await store.deleteIdleMCPSessions(idle: 1800) == 0)
         #expect(try await store.activeMCPSession(id: live.id, owner: "key:b", idle: 1800) != nil)

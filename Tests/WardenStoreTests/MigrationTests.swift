@@ -13,18 +13,24 @@ struct MigrationTests {
     }
 
     func write(_ files: [String: String], to directory: URL) throws {
-        for (name, sql) in files { try sql.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, sql) in files {
+            try sql.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
     }
 
     @Test func appliesInOrderOnceAndRecordsChecksums() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try write(["0001_a.sql": "CREATE TABLE a (x INTEGER);", "0002_b.sql": "CREATE TABLE b (y INTEGER REFERENCES a(x));"], to: dir)
+        try write(
+            ["0001_a.sql": "CREATE TABLE a (x INTEGER);", "0002_b.sql": "CREATE TABLE b (y INTEGER REFERENCES a(x));"],
+            to: dir)
         let queue = try DatabaseQueue(path: dir.appendingPathComponent("db.sqlite").path)
         let migrations = try Migration.load(from: dir)
         #expect(try MigrationRunner.migrate(queue, migrations: migrations).map(\.version) == [1, 2])
         #expect(try MigrationRunner.migrate(queue, migrations: migrations).isEmpty)
-        let recorded = try queue.read { db in try String.fetchAll(db, sql: "SELECT checksum FROM schema_migrations ORDER BY version") }
+        let recorded = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT checksum FROM schema_migrations ORDER BY version")
+        }
         #expect(recorded == migrations.map(\.checksum))
     }
 
@@ -58,9 +64,15 @@ struct MigrationTests {
     @Test func failingMigrationRollsBackWhole() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try write(["0001_a.sql": "CREATE TABLE a (x INTEGER);", "0002_b.sql": "CREATE TABLE b (y INTEGER); THIS IS NOT SQL;"], to: dir)
+        try write(
+            [
+                "0001_a.sql": "CREATE TABLE a (x INTEGER);",
+                "0002_b.sql": "CREATE TABLE b (y INTEGER); THIS IS NOT SQL;",
+            ], to: dir)
         let queue = try DatabaseQueue(path: dir.appendingPathComponent("db.sqlite").path)
-        #expect(throws: (any Error).self) { try MigrationRunner.migrate(queue, migrations: try Migration.load(from: dir)) }
+        #expect(throws: (any Error).self) {
+            try MigrationRunner.migrate(queue, migrations: try Migration.load(from: dir))
+        }
         #expect(try queue.read { db in try !db.tableExists("a") && !db.tableExists("b") })
     }
 
@@ -68,7 +80,9 @@ struct MigrationTests {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let queue = try DatabaseQueue(path: dir.appendingPathComponent("db.sqlite").path)
-        let applied = try MigrationRunner.migrate(queue, migrations: try Migration.load(from: TestSandbox.repositoryRoot.appendingPathComponent("migrations")))
+        let applied = try MigrationRunner.migrate(
+            queue, migrations: try Migration.load(from: TestSandbox.repositoryRoot.appendingPathComponent("migrations"))
+        )
         #expect(applied.count >= 2)
         #expect(try queue.read { db in try db.tableExists("tool_versions") && db.tableExists("executions") })
     }

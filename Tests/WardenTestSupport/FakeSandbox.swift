@@ -9,9 +9,11 @@ public final class FakeSandbox: ToolSandbox, @unchecked Sendable {
     private var runs: [(code: String, tenant: String)] = []
     public var answer: @Sendable (String, JSONValue) -> ExecutionOutcome
 
-    public init(answer: @escaping @Sendable (String, JSONValue) -> ExecutionOutcome = { _, _ in
-        ExecutionOutcome(status: .succeeded, result: .object(["ok": .int(1)]), durationMs: 1)
-    }) {
+    public init(
+        answer: @escaping @Sendable (String, JSONValue) -> ExecutionOutcome = { _, _ in
+            ExecutionOutcome(status: .succeeded, result: .object(["ok": .int(1)]), durationMs: 1)
+        }
+    ) {
         self.answer = answer
     }
 
@@ -20,8 +22,10 @@ public final class FakeSandbox: ToolSandbox, @unchecked Sendable {
 
     public var cgroupKind: String? { "none" }
 
-    public func execute(code: String, arguments: JSONValue, secrets: [String: String], egress: (any WorkerEgress)?,
-                        tenant: String) async throws -> ExecutionOutcome {
+    public func execute(
+        code: String, arguments: JSONValue, secrets: [String: String], egress: (any WorkerEgress)?,
+        tenant: String
+    ) async throws -> ExecutionOutcome {
         lock.withLock { runs.append((code, tenant)) }
         return answer(code, arguments)
     }
@@ -37,10 +41,13 @@ public final class FakeSandbox: ToolSandbox, @unchecked Sendable {
         let inside = code[signature].dropFirst("def main(".count).dropLast()
         var properties: [String: JSONValue] = [:]
         for parameter in inside.split(separator: ",") {
-            let name = parameter.split(separator: ":").first?.split(separator: "=").first?.trimmingCharacters(in: .whitespaces) ?? ""
+            let name =
+                parameter.split(separator: ":").first?.split(separator: "=").first?.trimmingCharacters(in: .whitespaces)
+                ?? ""
             if !name.isEmpty { properties[name] = .object(["type": "string"]) }
         }
-        return CodeAnalysis(inputSchema: .object(["type": "object", "properties": .object(properties)]), imports: [],
-                            disallowedImports: [], isAsync: code.contains("async def main"))
+        return CodeAnalysis(
+            inputSchema: .object(["type": "object", "properties": .object(properties)]), imports: [],
+            disallowedImports: [], isAsync: code.contains("async def main"))
     }
 }

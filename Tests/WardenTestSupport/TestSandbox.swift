@@ -15,7 +15,8 @@ public enum TestSandbox {
             return nil
         }
         do {
-            let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("warden-test-\(UUID().uuidString)")
+            let runtime = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "warden-test-\(UUID().uuidString)")
             var (profile, configuration) = try SandboxSetup.configure(
                 profileDirectory: repositoryRoot.appendingPathComponent("sandbox-profiles"), runtimeDirectory: runtime)
             configuration.maxActiveWorkers = 4
@@ -55,7 +56,8 @@ public enum TestSandbox {
     static var unavailableReason: String? {
         if getuid() != 0 { return "the launcher must run as root to map workers to unprivileged host uids" }
         if let text = try? String(contentsOfFile: "/proc/sys/user/max_user_namespaces", encoding: .utf8),
-           Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == 0 {
+            Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) == 0
+        {
             return "user namespaces are disabled (user.max_user_namespaces = 0)"
         }
         return nil

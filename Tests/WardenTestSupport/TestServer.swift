@@ -3,8 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Metrics
-import Prometheus
 import NIOCore
+import Prometheus
 import WardenAPI
 import WardenDomain
 import WardenSandbox
@@ -32,21 +32,28 @@ public struct TestServer: Sendable {
         case real
     }
 
-    public static func make(sandbox kind: SandboxKind = .fake(), allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(),
-                            sessionLifetime: Int = 900) async throws -> TestServer {
+    public static func make(
+        sandbox kind: SandboxKind = .fake(), allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(),
+        sessionLifetime: Int = 900
+    ) async throws -> TestServer {
         let sandbox: any ToolSandbox
         switch kind {
         case .fake(let fake): sandbox = fake
         case .real:
-            guard let real = TestSandbox.shared else { throw SandboxUnavailable("the real sandbox is unavailable on this machine") }
+            guard let real = TestSandbox.shared else {
+                throw SandboxUnavailable("the real sandbox is unavailable on this machine")
+            }
             sandbox = real
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-data-\(UUID().uuidString)")
-        let store = try Store.open(dataDirectory: directory,
-                                   migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-                                   signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        var services = WardenServices(store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)),
-                                      sessions: await SessionTokens(secret: sessionSecret, lifetime: sessionLifetime))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "warden-data-\(UUID().uuidString)")
+        let store = try Store.open(
+            dataDirectory: directory,
+            migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+            signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        var services = WardenServices(
+            store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)),
+            sessions: await SessionTokens(secret: sessionSecret, lifetime: sessionLifetime))
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
         services.metricsRegistry = metrics
@@ -55,15 +62,21 @@ public struct TestServer: Sendable {
     }
 
     public func key(_ role: Role, name: String? = nil, expiresIn: Int? = nil) async throws -> String {
-        try await store.createAPIKey(name: name ?? role.rawValue, role: role, expiresInSeconds: expiresIn, by: "test").key!
+        try await store.createAPIKey(name: name ?? role.rawValue, role: role, expiresInSeconds: expiresIn, by: "test")
+            .key!
     }
 
     /// Runs `body` against the server listening on a loopback port.
-    public func run<T: Sendable>(logs: LogCapture? = nil, _ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
-        var logger = logs.map { capture in Logger(label: "warden-test") { _ in capture.handler() } } ?? Logger(label: "warden-test")
+    public func run<T: Sendable>(logs: LogCapture? = nil, _ body: @escaping @Sendable (Client) async throws -> T)
+        async throws -> T
+    {
+        var logger =
+            logs.map { capture in Logger(label: "warden-test") { _ in capture.handler() } }
+            ?? Logger(label: "warden-test")
         logger.logLevel = logs == nil ? .warning : .trace
-        let app = Application(router: WardenApplication.router(services), server: WardenApplication.http1,
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        let app = Application(
+            router: WardenApplication.router(services), server: WardenApplication.http1,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
         return try await app.test(.live) { client in try await body(Client(client: client)) }
     }
@@ -75,18 +88,24 @@ public struct TestServer: Sendable {
         /// The loopback port the server listens on.
         public var port: Int { client.port ?? 0 }
 
-        public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
-                            headers extra: HTTPFields = [:]) async throws -> Reply {
+        public func request(
+            _ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
+            headers extra: HTTPFields = [:]
+        ) async throws -> Reply {
             var headers = extra
             if let key { headers[.authorization] = "Bearer \(key)" }
             if json != nil { headers[.contentType] = "application/json" }
-            let response = try await client.execute(uri: path, method: method, headers: headers,
-                                                    body: json.map { ByteBuffer(string: $0) })
-            return Reply(status: Int(response.status.code), headers: response.headers,
-                         body: String(buffer: response.body))
+            let response = try await client.execute(
+                uri: path, method: method, headers: headers,
+                body: json.map { ByteBuffer(string: $0) })
+            return Reply(
+                status: Int(response.status.code), headers: response.headers,
+                body: String(buffer: response.body))
         }
 
-        public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, body: JSONValue) async throws -> Reply {
+        public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, body: JSONValue)
+            async throws -> Reply
+        {
             try await request(method, path, key: key, json: body.encodedString())
         }
     }

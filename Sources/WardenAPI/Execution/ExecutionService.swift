@@ -25,26 +25,33 @@ public struct ExecutionService: Sendable {
         if executable.tool.kind == .mcpPassthrough {
             upstream = try await pinnedUpstream(executable, server: server, secrets: secrets)
         }
-        let run = Run(tool: executable.tool, version: executable.version, code: executable.code, codeSha256: executable.codeSha256,
-                      secrets: secrets, allowedHosts: server.allowedHosts, upstream: upstream, test: false)
+        let run = Run(
+            tool: executable.tool, version: executable.version, code: executable.code,
+            codeSha256: executable.codeSha256,
+            secrets: secrets, allowedHosts: server.allowedHosts, upstream: upstream, test: false)
         return try await perform(run, arguments: arguments, caller: caller)
     }
 
     /// A test run of any version, approved or not, in the same confinement as an execution. It
     /// gets no secrets and no egress unless an admin asks for them (`withSecrets`): whoever
     /// submitted unapproved code must not be able to run it against real secrets.
-    public func testRun(toolId: String, version number: Int, arguments: JSONValue, caller: Principal, withSecrets: Bool) async throws -> Execution {
+    public func testRun(toolId: String, version number: Int, arguments: JSONValue, caller: Principal, withSecrets: Bool)
+        async throws -> Execution
+    {
         if withSecrets && caller.role != .admin {
             throw DomainError.forbidden("only an admin may test-run with the server's secrets and egress")
         }
         let tool = try await store.tool(id: toolId)
         guard tool.deletedAt == nil else { throw DomainError.notFound("tool \(toolId) was deleted") }
         guard tool.kind == .python else {
-            throw DomainError.invalidRequest("a passthrough tool runs on its MCP source; only Python tools can be test-run")
+            throw DomainError.invalidRequest(
+                "a passthrough tool runs on its MCP source; only Python tools can be test-run")
         }
         let version = try await store.version(toolId: toolId, number: number)
         try ToolOwnership.requireMayTestRun(versionCreatedBy: version.createdBy, caller)
-        guard let definition = version.definition else { throw DomainError.notFound("tool \(toolId) has no version \(number)") }
+        guard let definition = version.definition else {
+            throw DomainError.notFound("tool \(toolId) has no version \(number)")
+        }
         try requireValid(arguments, schema: definition.inputSchema)
         try await limiter.execution(serverId: tool.serverId)
         var secrets: [String: String] = [:]
@@ -53,8 +60,9 @@ public struct ExecutionService: Sendable {
             secrets = try await store.secretValues(serverId: tool.serverId, box: secretBox)
             allowedHosts = try await store.server(id: tool.serverId).allowedHosts
         }
-        let run = Run(tool: tool, version: number, code: definition.code, codeSha256: version.codeSha256,
-                      secrets: secrets, allowedHosts: allowedHosts, upstream: nil, test: true)
+        let run = Run(
+            tool: tool, version: number, code: definition.code, codeSha256: version.codeSha256,
+            secrets: secrets, allowedHosts: allowedHosts, upstream: nil, test: true)
         return try await perform(run, arguments: arguments, caller: caller)
     }
 
@@ -93,15 +101,18 @@ public struct ExecutionService: Sendable {
         execution.test = run.test
         try await store.beginExecution(execution)
         let egress = run.allowedHosts.map {
-            EgressSession(allowedHosts: $0, serverId: run.tool.serverId, toolId: run.tool.id, settings: egressSettings, limiter: egressLimiter)
+            EgressSession(
+                allowedHosts: $0, serverId: run.tool.serverId, toolId: run.tool.id, settings: egressSettings,
+                limiter: egressLimiter)
         }
         let outcome: ExecutionOutcome
         do {
             if let (client, name) = run.upstream {
                 outcome = await callUpstream(client, name: name, arguments: arguments)
             } else {
-                outcome = try await sandbox.execute(code: run.code, arguments: arguments, secrets: run.secrets, egress: egress,
-                                                    tenant: run.tool.serverId)
+                outcome = try await sandbox.execute(
+                    code: run.code, arguments: arguments, secrets: run.secrets, egress: egress,
+                    tenant: run.tool.serverId)
             }
         } catch {
             execution.status = .failed
@@ -119,12 +130,16 @@ public struct ExecutionService: Sendable {
         execution.finishedAt = Timestamp.now()
         if let egress {
             // Hosts and denial messages come from tool code: redacted like everything else it wrote.
-            execution.egress = redactor.redact((try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([]))
+            execution.egress = redactor.redact(
+                (try? JSONValue.decode(String(decoding: JSONEncoder().encode(egress.log), as: UTF8.self))) ?? .array([])
+            )
         }
         // The caller gets the whole (redacted) result; the log keeps a bounded copy.
         var response = execution
         response.result = outcome.result.map(redactor.redact)
-        response.error = outcome.error.map { ExecutionError(type: String(redactor.redact($0.type).prefix(200)), message: redactor.redact($0.message)) }
+        response.error = outcome.error.map {
+            ExecutionError(type: String(redactor.redact($0.type).prefix(200)), message: redactor.redact($0.message))
+        }
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated
         try await Self.record(logged(response), in: store)
@@ -134,17 +149,22 @@ public struct ExecutionService: Sendable {
 
     /// The upstream client for a passthrough tool, after checking that the upstream definition is
     /// still the one that was approved. A changed definition becomes a new version awaiting review.
-    private func pinnedUpstream(_ executable: ExecutableTool, server: Server, secrets: [String: String]) async throws -> (MCPUpstream, String) {
+    private func pinnedUpstream(_ executable: ExecutableTool, server: Server, secrets: [String: String]) async throws
+        -> (MCPUpstream, String)
+    {
         let binding = try await store.passthroughBinding(toolId: executable.tool.id)
-        let client = MCPUpstream(url: binding.source.url, bearer: binding.source.authSecret.flatMap { secrets[$0] },
-                                 allowedHosts: server.allowedHosts, settings: egressSettings)
+        let client = MCPUpstream(
+            url: binding.source.url, bearer: binding.source.authSecret.flatMap { secrets[$0] },
+            allowedHosts: server.allowedHosts, settings: egressSettings)
         guard let current = try await client.listTools().first(where: { $0.name == binding.upstreamName }) else {
             throw DomainError.toolDefinitionChanged("the upstream server no longer offers \(binding.upstreamName)")
         }
         guard current.sha256 == executable.codeSha256 else {
-            let tool = try await store.recordDefinitionChange(toolId: executable.tool.id, definition: current, by: "system")
+            let tool = try await store.recordDefinitionChange(
+                toolId: executable.tool.id, definition: current, by: "system")
             throw DomainError.toolDefinitionChanged(
-                "the upstream definition of \(binding.upstreamName) changed; it is now version \(tool.currentVersion), pending review")
+                "the upstream definition of \(binding.upstreamName) changed; it is now version \(tool.currentVersion), pending review"
+            )
         }
         return (client, binding.upstreamName)
     }
@@ -155,13 +175,19 @@ public struct ExecutionService: Sendable {
         do {
             let call = try await client.callTool(name: name, arguments: arguments)
             if call.isError {
-                return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamToolError", message: call.text), durationMs: elapsed())
+                return ExecutionOutcome(
+                    status: .failed, error: ExecutionError(type: "UpstreamToolError", message: call.text),
+                    durationMs: elapsed())
             }
             return ExecutionOutcome(status: .succeeded, result: call.result, durationMs: elapsed())
         } catch DomainError.upstreamUnavailable(let message) {
-            return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: message), durationMs: elapsed())
+            return ExecutionOutcome(
+                status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: message),
+                durationMs: elapsed())
         } catch {
-            return ExecutionOutcome(status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: "\(error)"), durationMs: elapsed())
+            return ExecutionOutcome(
+                status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: "\(error)"),
+                durationMs: elapsed())
         }
     }
 

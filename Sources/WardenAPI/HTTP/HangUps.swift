@@ -7,7 +7,7 @@ import Synchronization
 /// half-closed connections, so a hang-up arrives as "input closed" on a channel that stays open;
 /// this handler passes it on to whoever is waiting (an MCP call to cancel).
 final class HangUpHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = Any   // passed on untouched: only events matter here
+    typealias InboundIn = Any  // passed on untouched: only events matter here
     typealias InboundOut = Any
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -15,7 +15,9 @@ final class HangUpHandler: ChannelInboundHandler, RemovableChannelHandler, Senda
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed { HangUps.shared.hungUp(ObjectIdentifier(context.channel)) }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            HangUps.shared.hungUp(ObjectIdentifier(context.channel))
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -29,7 +31,8 @@ final class HangUpHandler: ChannelInboundHandler, RemovableChannelHandler, Senda
 /// Who waits for which connection to hang up.
 final class HangUps: Sendable {
     static let shared = HangUps()
-    private let state = Mutex<(waiting: [ObjectIdentifier: [@Sendable () -> Void]], gone: Set<ObjectIdentifier>)>(([:], []))
+    private let state = Mutex<(waiting: [ObjectIdentifier: [@Sendable () -> Void]], gone: Set<ObjectIdentifier>)>(
+        ([:], []))
 
     /// Runs `action` once the client on `channel` hangs up (at once if it already has).
     func onHangUp(_ channel: any Channel, _ action: @escaping @Sendable () -> Void) {

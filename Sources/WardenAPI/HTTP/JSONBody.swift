@@ -28,10 +28,12 @@ enum JSONBody {
         } catch let error as DomainError {
             throw error
         } catch {
-            throw DomainError.invalidRequest(data.isEmpty ? "request body is empty; expected a JSON object" : "request body is not valid JSON")
+            throw DomainError.invalidRequest(
+                data.isEmpty ? "request body is empty; expected a JSON object" : "request body is not valid JSON")
         }
         if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
-            throw DomainError.invalidRequest("unknown field \"\(unknown)\"; expected some of: \(T.fields.sorted().joined(separator: ", "))")
+            throw DomainError.invalidRequest(
+                "unknown field \"\(unknown)\"; expected some of: \(T.fields.sorted().joined(separator: ", "))")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

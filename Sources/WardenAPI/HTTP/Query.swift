@@ -19,14 +19,17 @@ struct Query {
 
     func requireKnown(_ names: Set<String>) throws {
         if let unknown = parameters.keys.sorted().first(where: { !names.contains($0) }) {
-            throw DomainError.invalidRequest("unknown query parameter \"\(unknown)\"; expected some of: \(names.sorted().joined(separator: ", "))")
+            throw DomainError.invalidRequest(
+                "unknown query parameter \"\(unknown)\"; expected some of: \(names.sorted().joined(separator: ", "))")
         }
     }
 
-    func enumValue<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+    func enumValue<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T?
+    where T.RawValue == String {
         guard let raw = string(name) else { return nil }
         guard let value = T(rawValue: raw) else {
-            throw DomainError.invalidRequest("\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError.invalidRequest(
+                "\(name) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }

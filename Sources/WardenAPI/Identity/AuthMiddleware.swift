@@ -15,7 +15,9 @@ struct AuthMiddleware: RouterMiddleware {
     let limiter: RateLimiter
     let publicPaths: Set<String>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard !publicPaths.contains(request.uri.path) else { return try await next(request, context) }
         try await limiter.reserveAuthAttempt(address: context.clientAddress)
         let principal: Principal
@@ -23,21 +25,25 @@ struct AuthMiddleware: RouterMiddleware {
         do {
             if let header = request.headers[.authorization] {
                 (principal, session) = try await bearer(header)
-            } else if let clientCertificates, let certified = try await clientCertificates.principal(on: context.channel) {
+            } else if let clientCertificates,
+                let certified = try await clientCertificates.principal(on: context.channel)
+            {
                 principal = certified
             } else {
                 throw APIError.unauthorized("missing bearer credential: send Authorization: Bearer <API key>")
             }
         } catch let error as CredentialError {
             // The attempt's reservation stays spent; the audit trail gets one row a minute per address.
-            await auditFailure("auth.failed", actor: "anonymous", reason: error.message, request: request, context: context)
+            await auditFailure(
+                "auth.failed", actor: "anonymous", reason: error.message, request: request, context: context)
             throw error
         } catch let refusal as IdentityWithoutRole {
             // A real identity with no role here: as limited and as visible as a bad credential.
-            await auditFailure("auth.forbidden", actor: refusal.actor, reason: refusal.reason, request: request, context: context)
+            await auditFailure(
+                "auth.forbidden", actor: refusal.actor, reason: refusal.reason, request: request, context: context)
             throw DomainError.forbidden(refusal.reason)
         } catch {
-            await limiter.refundAuthAttempt(address: context.clientAddress)   // not a failed credential
+            await limiter.refundAuthAttempt(address: context.clientAddress)  // not a failed credential
             throw error
         }
         await limiter.refundAuthAttempt(address: context.clientAddress)
@@ -52,9 +58,12 @@ struct AuthMiddleware: RouterMiddleware {
     private func auditFailure(_ type: String, actor: String, reason: String, request: Request, context: Context) async {
         let (record, folded) = await limiter.auditFailure(type, address: context.clientAddress)
         guard record else { return }
-        try? await store.recordAudit(type: type, actor: actor, subject: request.uri.path, details: .object([
-            "reason": .string(reason), "address": .string(context.clientAddress), "earlier_failures_folded": .int(Int64(folded)),
-        ]))
+        try? await store.recordAudit(
+            type: type, actor: actor, subject: request.uri.path,
+            details: .object([
+                "reason": .string(reason), "address": .string(context.clientAddress),
+                "earlier_failures_folded": .int(Int64(folded)),
+            ]))
     }
 
     private func bearer(_ header: String) async throws -> (Principal, SessionTokens.Verified?) {

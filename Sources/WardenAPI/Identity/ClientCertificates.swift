@@ -21,7 +21,9 @@ struct ClientCertificates: Sendable {
             throw CredentialError.identityRejected("the client certificate must carry exactly one common name")
         }
         guard case .role(let role) = roles.resolve([name]) else {
-            throw IdentityWithoutRole(actor: "cert:\(name)", reason: "client certificate \(name) has no Warden role (WARDEN_TLS_CLIENT_ROLES)")
+            throw IdentityWithoutRole(
+                actor: "cert:\(name)", reason: "client certificate \(name) has no Warden role (WARDEN_TLS_CLIENT_ROLES)"
+            )
         }
         return Principal(id: name, name: name, role: role, kind: .certificate)
     }

@@ -64,7 +64,9 @@ public actor OIDCVerifier {
         guard let alg = header["alg"]?.stringValue, TokenClaimRules.algorithms.contains(alg) else {
             throw .rejected("token algorithm is not an accepted asymmetric algorithm")
         }
-        guard let kid = header["kid"]?.stringValue, !kid.isEmpty else { throw .rejected("token names no signing key (kid)") }
+        guard let kid = header["kid"]?.stringValue, !kid.isEmpty else {
+            throw .rejected("token names no signing key (kid)")
+        }
         if (keySet.algorithms[kid] == nil || isStale()) && mayFetch() {
             do {
                 try await refresh()
@@ -72,7 +74,9 @@ public actor OIDCVerifier {
                 logger.warning("could not fetch the OIDC issuer's keys", metadata: ["error": "\(error)"])
             }
         }
-        guard let pinned = keySet.algorithms[kid] else { throw .rejected("token is signed with a key the issuer does not publish") }
+        guard let pinned = keySet.algorithms[kid] else {
+            throw .rejected("token is signed with a key the issuer does not publish")
+        }
         guard pinned == alg else { throw .rejected("token algorithm does not match its key") }
         let claims: Claims
         do {
@@ -104,7 +108,8 @@ public actor OIDCVerifier {
             task = inFlight
         } else {
             lastAttempt = .now
-            let client = client, issuer = settings.rules.issuer
+            let client = client
+            let issuer = settings.rules.issuer
             task = Task { try await Self.fetch(client: client, issuer: issuer) }
             inFlight = task
         }
@@ -121,7 +126,8 @@ public actor OIDCVerifier {
     }
 
     private static func fetch(client: IssuerClient, issuer: String) async throws -> KeySet {
-        let discoveryURL = (issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer) + "/.well-known/openid-configuration"
+        let discoveryURL =
+            (issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer) + "/.well-known/openid-configuration"
         let discovery = try await client.getJSON(discoveryURL)
         guard discovery.objectValue?["issuer"]?.stringValue == issuer else {
             throw DomainError.invalidRequest("the discovery document names another issuer")
@@ -134,12 +140,14 @@ public actor OIDCVerifier {
             // Signing keys of asymmetric types only, each pinned to one algorithm before jwt-kit sees it:
             // a key without `alg` would otherwise take whichever algorithm the first token's header names.
             guard var object = key.objectValue, ["RSA", "EC", "OKP"].contains(object["kty"]?.stringValue ?? ""),
-                  (object["use"]?.stringValue ?? "sig") == "sig", let kid = object["kid"]?.stringValue,
-                  let algorithm = TokenClaimRules.signingAlgorithm(ofKey: object)
+                (object["use"]?.stringValue ?? "sig") == "sig", let kid = object["kid"]?.stringValue,
+                let algorithm = TokenClaimRules.signingAlgorithm(ofKey: object)
             else { continue }
             object["alg"] = .string(algorithm)
-            guard let jwk = try? JSONDecoder().decode(JWK.self, from: Data(JSONValue.object(object).encodedString().utf8)),
-                  (try? await set.keys.add(jwk: jwk)) != nil
+            guard
+                let jwk = try? JSONDecoder().decode(
+                    JWK.self, from: Data(JSONValue.object(object).encodedString().utf8)),
+                (try? await set.keys.add(jwk: jwk)) != nil
             else { continue }
             set.algorithms[kid] = algorithm
         }

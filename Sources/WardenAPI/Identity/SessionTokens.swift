@@ -22,7 +22,9 @@ public struct SessionTokens: Sendable {
         func verify(using algorithm: some JWTAlgorithm) async throws {
             try exp.verifyNotExpired()
             try aud.verifyIntendedAudience(includes: SessionTokens.audience)
-            guard iss.value == SessionTokens.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "not issued by Warden") }
+            guard iss.value == SessionTokens.issuer else {
+                throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "not issued by Warden")
+            }
         }
     }
 
@@ -53,10 +55,12 @@ public struct SessionTokens: Sendable {
         let now = Date()
         let expires = now.addingTimeInterval(TimeInterval(lifetime))
         let jti = Hex.encode(RandomBytes.make(16))
-        let claims = Claims(sub: .init(value: principal.id), role: principal.role.rawValue, iat: .init(value: now),
-                            exp: .init(value: expires), jti: .init(value: jti), aud: .init(value: [Self.audience]),
-                            iss: .init(value: Self.issuer))
-        return Issued(token: try await keys.sign(claims), jti: jti, expiresIn: lifetime, expiresAt: Timestamp.string(expires))
+        let claims = Claims(
+            sub: .init(value: principal.id), role: principal.role.rawValue, iat: .init(value: now),
+            exp: .init(value: expires), jti: .init(value: jti), aud: .init(value: [Self.audience]),
+            iss: .init(value: Self.issuer))
+        return Issued(
+            token: try await keys.sign(claims), jti: jti, expiresIn: lifetime, expiresAt: Timestamp.string(expires))
     }
 
     /// Signature, algorithm (HS256 only: `none` and others find no key), expiry, audience and issuer.

@@ -12,14 +12,17 @@ struct JSONRPCMessage: Sendable {
 
     static func parse(_ value: JSONValue) throws -> JSONRPCMessage {
         guard let object = value.objectValue, object["jsonrpc"] == .string("2.0") else {
-            throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "expected a JSON-RPC 2.0 object (batches are not supported)")
+            throw JSONRPCError(
+                code: JSONRPCError.invalidRequest, message: "expected a JSON-RPC 2.0 object (batches are not supported)"
+            )
         }
         let params = object["params"]?.objectValue ?? [:]
         if case .string(let method)? = object["method"] {
             if let id = object["id"], id != .null {
                 switch id {
                 case .string, .int: return JSONRPCMessage(kind: .request(id: id, method: method, params: params))
-                default: throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "id must be a string or an integer")
+                default:
+                    throw JSONRPCError(code: JSONRPCError.invalidRequest, message: "id must be a string or an integer")
                 }
             }
             return JSONRPCMessage(kind: .notification(method: method, params: params))
@@ -33,7 +36,10 @@ struct JSONRPCMessage: Sendable {
     }
 
     static func error(id: JSONValue, _ error: JSONRPCError) -> JSONValue {
-        .object(["jsonrpc": .string("2.0"), "id": id, "error": .object(["code": .int(Int64(error.code)), "message": .string(error.message)])])
+        .object([
+            "jsonrpc": .string("2.0"), "id": id,
+            "error": .object(["code": .int(Int64(error.code)), "message": .string(error.message)]),
+        ])
     }
 
     static func notification(_ method: String) -> JSONValue {

@@ -14,8 +14,12 @@ actor MCPCalls {
         let task = Task { try await body() }
         running[key] = task
         defer { running[key] = nil }
-        let value = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
-        if task.isCancelled { throw CancellationError() }   // it finished, but as a cancelled call
+        let value = try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+        if task.isCancelled { throw CancellationError() }  // it finished, but as a cancelled call
         return value
     }
 

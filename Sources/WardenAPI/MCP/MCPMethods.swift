@@ -6,19 +6,23 @@ import WardenStore
 struct MCPMethods {
     static let supportedVersions = ["2025-11-25", "2025-06-18", "2025-03-26"]
     static let serverVersion = "0.4.0"
-    static let instructions = "Tools run in Warden's sandbox: one fresh confined worker per call, only admin-approved code."
+    static let instructions =
+        "Tools run in Warden's sandbox: one fresh confined worker per call, only admin-approved code."
 
     let store: Store
     let executions: ExecutionService
 
     func initializeResult(requested: String?) -> (version: String, result: JSONValue) {
         let version = requested.flatMap { Self.supportedVersions.contains($0) ? $0 : nil } ?? Self.supportedVersions[0]
-        return (version, .object([
-            "protocolVersion": .string(version),
-            "capabilities": .object(["tools": .object(["listChanged": .bool(true)])]),
-            "serverInfo": .object(["name": .string("warden"), "version": .string(Self.serverVersion)]),
-            "instructions": .string(Self.instructions),
-        ]))
+        return (
+            version,
+            .object([
+                "protocolVersion": .string(version),
+                "capabilities": .object(["tools": .object(["listChanged": .bool(true)])]),
+                "serverInfo": .object(["name": .string("warden"), "version": .string(Self.serverVersion)]),
+                "instructions": .string(Self.instructions),
+            ])
+        )
     }
 
     /// The tools a client sees, a page at a time (`cursor` is where the last page ended).
@@ -48,8 +52,10 @@ struct MCPMethods {
             JSONValue.object([
                 "name": .string("\(server.name)__\(tool.name)"),
                 "title": .string("\(server.name) / \(tool.name)"),
-                "description": .string(tool.description.isEmpty ? "Warden tool \(tool.name) of server \(server.name)" : tool.description),
-                "inputSchema": tool.inputSchema.objectValue == nil ? .object(["type": .string("object")]) : tool.inputSchema,
+                "description": .string(
+                    tool.description.isEmpty ? "Warden tool \(tool.name) of server \(server.name)" : tool.description),
+                "inputSchema": tool.inputSchema.objectValue == nil
+                    ? .object(["type": .string("object")]) : tool.inputSchema,
                 "annotations": .object([
                     "title": .string("\(server.name) / \(tool.name)"),
                     "destructiveHint": .bool(false),
@@ -74,12 +80,17 @@ struct MCPMethods {
         }
         let arguments = params["arguments"] ?? .object([:])
         // `a` + `b__c` and `a__b` + `c` share a name: refuse rather than guess which one runs.
-        let matches = try await store.approvedTools(serverName: serverFilter).filter { "\($0.server.name)__\($0.tool.name)" == name }
+        let matches = try await store.approvedTools(serverName: serverFilter).filter {
+            "\($0.server.name)__\($0.tool.name)" == name
+        }
         guard let match = matches.first else {
-            return toolError("unknown tool \(name): no approved tool has this name (list the tools again)", code: "not_found")
+            return toolError(
+                "unknown tool \(name): no approved tool has this name (list the tools again)", code: "not_found")
         }
         guard matches.count == 1 else {
-            return toolError("tool name \(name) is ambiguous (server and tool names both contain __); use /mcp?server=NAME", code: "conflict")
+            return toolError(
+                "tool name \(name) is ambiguous (server and tool names both contain __); use /mcp?server=NAME",
+                code: "conflict")
         }
         let execution: Execution
         do {
@@ -87,7 +98,9 @@ struct MCPMethods {
         } catch is CancellationError {
             throw CancellationError()
         } catch DomainError.invalidArguments(let message) {
-            return toolError("invalid arguments: \(message). Input schema: \(match.tool.inputSchema.encodedString())", code: "invalid_arguments")
+            return toolError(
+                "invalid arguments: \(message). Input schema: \(match.tool.inputSchema.encodedString())",
+                code: "invalid_arguments")
         } catch {
             // The same refusal REST would answer, with its code: rate limits, a changed
             // definition, a busy or unavailable sandbox, an unreachable upstream.
@@ -98,8 +111,10 @@ struct MCPMethods {
         guard execution.status == .succeeded else {
             let reason = execution.reason.map { " (\($0.rawValue))" } ?? ""
             let detail = execution.error.map { "\($0.type): \($0.message)" } ?? "no detail"
-            return toolError("execution \(execution.id) \(execution.status.rawValue)\(reason): \(detail)", code: execution.status.rawValue,
-                             executionId: execution.id)
+            return toolError(
+                "execution \(execution.id) \(execution.status.rawValue)\(reason): \(detail)",
+                code: execution.status.rawValue,
+                executionId: execution.id)
         }
         let result = execution.result ?? .null
         let structured: JSONValue = result.objectValue != nil ? result : .object(["result": result])

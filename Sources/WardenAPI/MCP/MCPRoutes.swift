@@ -46,7 +46,10 @@ struct MCPRoutes {
             throw DomainError.payloadTooLarge("request body is larger than \(limits.requestBodyBytes) bytes")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)) else {
-            return reply(JSONRPCMessage.error(id: .null, JSONRPCError(code: JSONRPCError.parseError, message: "body is not JSON")), status: .badRequest, request)
+            return reply(
+                JSONRPCMessage.error(
+                    id: .null, JSONRPCError(code: JSONRPCError.parseError, message: "body is not JSON")),
+                status: .badRequest, request)
         }
         let message: JSONRPCMessage
         do {
@@ -60,8 +63,9 @@ struct MCPRoutes {
         if case .request(let id, "initialize", let params) = message.kind {
             let serverFilter = Query(request).string("server")
             let (version, result) = methods.initializeResult(requested: params["protocolVersion"]?.stringValue)
-            let session = try await store.createMCPSession(owner: principal.actor, serverFilter: serverFilter, protocolVersion: version,
-                                                           clientInfo: params["clientInfo"] ?? .null)
+            let session = try await store.createMCPSession(
+                owner: principal.actor, serverFilter: serverFilter, protocolVersion: version,
+                clientInfo: params["clientInfo"] ?? .null)
             var response = reply(JSONRPCMessage.result(id: id, result), status: .ok, request)
             response.headers[.mcpSessionId] = session.id
             return response
@@ -80,11 +84,16 @@ struct MCPRoutes {
                 let result: JSONValue
                 switch method {
                 case "ping": result = .object([:])
-                case "tools/list": result = try await methods.listTools(serverFilter: session.serverFilter, cursor: params["cursor"]?.stringValue)
+                case "tools/list":
+                    result = try await methods.listTools(
+                        serverFilter: session.serverFilter, cursor: params["cursor"]?.stringValue)
                 case "tools/call":
                     let key = MCPCalls.key(owner: "\(principal.actor) \(session.id)", requestId: id)
-                    guard let called = try await call(key, filter: session.serverFilter, params: params, principal, context) else {
-                        return Response(status: .accepted)   // cancelled: nothing more is said about it
+                    guard
+                        let called = try await call(
+                            key, filter: session.serverFilter, params: params, principal, context)
+                    else {
+                        return Response(status: .accepted)  // cancelled: nothing more is said about it
                     }
                     result = called
                 default: throw JSONRPCError(code: JSONRPCError.methodNotFound, message: "method not found: \(method)")
@@ -98,13 +107,17 @@ struct MCPRoutes {
 
     /// One `tools/call`, cancellable by `notifications/cancelled` and by the client hanging up;
     /// nil when it was cancelled.
-    private func call(_ key: String, filter: String?, params: [String: JSONValue], _ principal: Principal,
-                      _ context: WardenRequestContext) async throws -> JSONValue? {
+    private func call(
+        _ key: String, filter: String?, params: [String: JSONValue], _ principal: Principal,
+        _ context: WardenRequestContext
+    ) async throws -> JSONValue? {
         let (calls, methods) = (self.calls, self.methods)
         HangUps.shared.onHangUp(context.channel) { Task { await calls.cancel(key) } }
         defer { HangUps.shared.stopWaiting(context.channel) }
         do {
-            return try await calls.run(key) { try await methods.callTool(serverFilter: filter, params: params, caller: principal) }
+            return try await calls.run(key) {
+                try await methods.callTool(serverFilter: filter, params: params, caller: principal)
+            }
         } catch is CancellationError {
             return nil
         }
@@ -112,28 +125,41 @@ struct MCPRoutes {
 
     /// The stateless revision: each request says its version in the `MCP-Protocol-Version`
     /// header and in `params._meta`, which must agree; there is no session.
-    private func stateless(_ message: JSONRPCMessage, version: String, _ request: Request, _ context: WardenRequestContext,
-                           _ principal: Principal) async throws -> Response {
+    private func stateless(
+        _ message: JSONRPCMessage, version: String, _ request: Request, _ context: WardenRequestContext,
+        _ principal: Principal
+    ) async throws -> Response {
         guard case .request(let id, let method, let params) = message.kind else {
-            return Response(status: .accepted)   // notifications: a hang-up is how this revision cancels
+            return Response(status: .accepted)  // notifications: a hang-up is how this revision cancels
         }
-        func failure(_ code: Int, _ text: String, data: JSONValue? = nil, status: HTTPResponse.Status = .badRequest) -> Response {
+        func failure(_ code: Int, _ text: String, data: JSONValue? = nil, status: HTTPResponse.Status = .badRequest)
+            -> Response
+        {
             var error: [String: JSONValue] = ["code": .int(Int64(code)), "message": .string(text)]
             if let data { error["data"] = data }
             return jsonReply(.object(["jsonrpc": "2.0", "id": id, "error": .object(error)]), status: status)
         }
         let meta = params["_meta"]?.objectValue ?? [:]
-        guard let declared = meta[StatelessMCP.versionKey]?.stringValue, meta[StatelessMCP.capabilitiesKey] != nil else {
-            return failure(JSONRPCError.invalidParams, "params._meta must carry \(StatelessMCP.versionKey) and \(StatelessMCP.capabilitiesKey)")
+        guard let declared = meta[StatelessMCP.versionKey]?.stringValue, meta[StatelessMCP.capabilitiesKey] != nil
+        else {
+            return failure(
+                JSONRPCError.invalidParams,
+                "params._meta must carry \(StatelessMCP.versionKey) and \(StatelessMCP.capabilitiesKey)")
         }
         guard declared == version, request.headers[.mcpMethod].map({ $0 == method }) ?? true,
-              method != "tools/call" || request.headers[.mcpName].map({ $0 == params["name"]?.stringValue }) ?? true else {
-            return failure(StatelessMCP.headerMismatch, "the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers must match the request body")
+            method != "tools/call" || request.headers[.mcpName].map({ $0 == params["name"]?.stringValue }) ?? true
+        else {
+            return failure(
+                StatelessMCP.headerMismatch,
+                "the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers must match the request body")
         }
         guard version == StatelessMCP.version else {
-            return failure(StatelessMCP.unsupportedVersion, "unsupported protocol version \(version)",
-                           data: .object(["supported": .array((MCPMethods.supportedVersions + [StatelessMCP.version]).map(JSONValue.string)),
-                                          "requested": .string(version)]))
+            return failure(
+                StatelessMCP.unsupportedVersion, "unsupported protocol version \(version)",
+                data: .object([
+                    "supported": .array((MCPMethods.supportedVersions + [StatelessMCP.version]).map(JSONValue.string)),
+                    "requested": .string(version),
+                ]))
         }
         let filter = Query(request).string("server")
         do {
@@ -144,7 +170,9 @@ struct MCPRoutes {
             case "ping":
                 result = [:]
             case "tools/list":
-                result = try await methods.listTools(serverFilter: filter, cursor: params["cursor"]?.stringValue).objectValue ?? [:]
+                result =
+                    try await methods.listTools(serverFilter: filter, cursor: params["cursor"]?.stringValue).objectValue
+                    ?? [:]
                 result["ttlMs"] = .int(0)
                 result["cacheScope"] = "private"
             case "tools/call":
@@ -172,41 +200,56 @@ struct MCPRoutes {
         let settings = self.settings
         let subscription: JSONValue = .object([StatelessMCP.subscriptionKey: id])
         let body = ResponseBody { writer in
-            let acknowledged = JSONValue.object(["jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
-                                                 "params": .object(["_meta": subscription, "notifications": .object(["toolsListChanged": .bool(true)])])])
+            let acknowledged = JSONValue.object([
+                "jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
+                "params": .object(["_meta": subscription, "notifications": .object(["toolsListChanged": .bool(true)])]),
+            ])
             try await writer.write(ByteBuffer(string: "event: message\ndata: \(acknowledged.encodedString())\n\n"))
-            let changed = JSONValue.object(["jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": .object(["_meta": subscription])])
+            let changed = JSONValue.object([
+                "jsonrpc": "2.0", "method": "notifications/tools/list_changed",
+                "params": .object(["_meta": subscription]),
+            ])
             try await Self.watch(watcher, into: &writer, settings: settings, notification: changed) { true }
             let done = JSONRPCMessage.result(id: id, .object(["resultType": "complete"]))
             try await writer.write(ByteBuffer(string: "event: message\ndata: \(done.encodedString())\n\n"))
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
     }
 
     /// The handshake revisions' server-to-client stream: `notifications/tools/list_changed`.
     private func stream(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let principal = try admit(request, context)
         guard request.headers[.accept]?.contains("text/event-stream") == true else {
-            throw APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "GET /mcp serves text/event-stream only")
+            throw APIError(
+                status: .methodNotAllowed, code: "method_not_allowed", message: "GET /mcp serves text/event-stream only"
+            )
         }
         let session = try await requireSession(request, principal)
         let (store, settings) = (self.store, self.settings)
         let watcher = ToolListWatcher(methods: methods, serverFilter: session.serverFilter)
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: ": warden stream open\n\n"))
-            try await Self.watch(watcher, into: &writer, settings: settings, notification: JSONRPCMessage.notification("notifications/tools/list_changed")) {
-                (try? await store.activeMCPSession(id: session.id, owner: principal.actor, idle: settings.sessionIdle)) != nil
+            try await Self.watch(
+                watcher, into: &writer, settings: settings,
+                notification: JSONRPCMessage.notification("notifications/tools/list_changed")
+            ) {
+                (try? await store.activeMCPSession(id: session.id, owner: principal.actor, idle: settings.sessionIdle))
+                    != nil
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
     }
 
     /// Writes `notification` each time what the watcher sees changes, and keepalive comments,
     /// until the stream's lifetime ends or `stillWanted` says no.
-    private static func watch(_ watcher: ToolListWatcher, into writer: inout any ResponseBodyWriter, settings: Settings,
-                              notification: JSONValue, stillWanted: @Sendable () async -> Bool) async throws {
+    private static func watch(
+        _ watcher: ToolListWatcher, into writer: inout any ResponseBodyWriter, settings: Settings,
+        notification: JSONValue, stillWanted: @Sendable () async -> Bool
+    ) async throws {
         var seen = try await watcher.fingerprint()
         let deadline = ContinuousClock.now + settings.streamLifetime
         var lastWrite = ContinuousClock.now
@@ -230,7 +273,8 @@ struct MCPRoutes {
     private func admit(_ request: Request, _ context: WardenRequestContext) throws -> Principal {
         let principal = try context.require(.executeTools)
         if let origin = request.headers[.origin], !settings.allowedOrigins.contains(origin) {
-            throw APIError(status: .forbidden, code: "forbidden", message: "origin \(origin) is not allowed to use /mcp")
+            throw APIError(
+                status: .forbidden, code: "forbidden", message: "origin \(origin) is not allowed to use /mcp")
         }
         return principal
     }
@@ -244,7 +288,8 @@ struct MCPRoutes {
 
     private func requireSession(_ request: Request, _ principal: Principal) async throws -> MCPSession {
         let id = try sessionHeader(request)
-        guard let session = try await store.activeMCPSession(id: id, owner: principal.actor, idle: settings.sessionIdle) else {
+        guard let session = try await store.activeMCPSession(id: id, owner: principal.actor, idle: settings.sessionIdle)
+        else {
             throw sessionNotFound()
         }
         return session
@@ -256,17 +301,22 @@ struct MCPRoutes {
 
     /// JSON unless the client accepts only an event stream.
     private func jsonReply(_ message: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: message.encodedString())))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: message.encodedString())))
     }
 
     private func reply(_ message: JSONValue, status: HTTPResponse.Status, _ request: Request) -> Response {
         let accept = request.headers[.accept] ?? ""
         let text = message.encodedString()
         if accept.contains("text/event-stream") && !accept.contains("application/json") {
-            return Response(status: status, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(string: "event: message\ndata: \(text)\n\n")))
+            return Response(
+                status: status, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: "event: message\ndata: \(text)\n\n")))
         }
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

@@ -18,7 +18,8 @@ enum StatelessMCP {
             "instructions": .string(MCPMethods.instructions),
             "ttlMs": .int(0),
             "cacheScope": "private",
-            "_meta": .object([serverInfoKey: .object(["name": "warden", "version": .string(MCPMethods.serverVersion)])]),
+            "_meta": .object([serverInfoKey: .object(["name": "warden", "version": .string(MCPMethods.serverVersion)])]
+            ),
         ]
     }
 }

@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// CORS for configured origins only (`WARDEN_CORS_ORIGINS`). Other origins get no CORS headers,
 /// so browsers keep their default same-origin refusal. Only the headers clients need are
@@ -7,10 +7,14 @@ import HTTPTypes
 struct AllowedOriginsCORS<Context: RequestContext>: RouterMiddleware {
     let origins: Set<String>
 
-    static var allowedHeaders: String { "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id" }
+    static var allowedHeaders: String {
+        "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, X-Request-Id"
+    }
     static var exposedHeaders: String { "Mcp-Session-Id, X-Request-Id, Retry-After, WWW-Authenticate" }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         guard let origin = request.headers[.origin], origins.contains(origin) else {
             return try await next(request, context)
         }

@@ -31,7 +31,8 @@ public actor RateLimiter {
     }
 
     func execution(serverId: String) throws {
-        try take("srv:\(serverId)", limits.executionsBurst, limits.executionsPerSecond, what: "executions on this server")
+        try take(
+            "srv:\(serverId)", limits.executionsBurst, limits.executionsPerSecond, what: "executions on this server")
     }
 
     /// Reserves one failure from the address's budget before authenticating, in one step, so
@@ -39,8 +40,9 @@ public actor RateLimiter {
     /// authenticates gives it back (`refundAuthAttempt`).
     func reserveAuthAttempt(address: String) throws {
         do {
-            try take("auth:\(Self.clientKey(address))", limits.authFailuresBurst, limits.authFailuresPerSecond,
-                     what: "failed authentication attempts from this address")
+            try take(
+                "auth:\(Self.clientKey(address))", limits.authFailuresBurst, limits.authFailuresPerSecond,
+                what: "failed authentication attempts from this address")
         } catch {
             WardenMetrics.rateLimited("auth_failures")
             throw error
@@ -53,7 +55,9 @@ public actor RateLimiter {
 
     /// Whether this failure gets an audit event of its own, and how many earlier ones in the
     /// window it stands for: a flood of failures from one address adds one row a minute.
-    func auditFailure(_ type: String = "auth.failed", address: String, now: Double = Date().timeIntervalSinceReferenceDate) -> (record: Bool, folded: Int) {
+    func auditFailure(
+        _ type: String = "auth.failed", address: String, now: Double = Date().timeIntervalSinceReferenceDate
+    ) -> (record: Bool, folded: Int) {
         let key = type + " " + Self.clientKey(address)
         if let window = failureWindows[key], now - window.start < Self.failureAuditWindow {
             failureWindows[key] = (window.start, window.folded + 1)
@@ -72,7 +76,7 @@ public actor RateLimiter {
         var bytes = [UInt8](repeating: 0, count: 16)
         guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
-            return bytes[12..<16].map(String.init).joined(separator: ".")   // IPv4-mapped
+            return bytes[12..<16].map(String.init).joined(separator: ".")  // IPv4-mapped
         }
         return Hex.encode(bytes[0..<8]) + "::/64"
     }
@@ -100,7 +104,8 @@ public actor RateLimiter {
 
     static func limited(_ message: String, _ retryAfter: Double) -> APIError {
         let seconds = retryAfter.isFinite ? max(1, Int(retryAfter.rounded(.up))) : 60
-        return APIError(status: .tooManyRequests, code: "rate_limited", message: "\(message); retry in \(seconds) s",
-                        headers: [.retryAfter: String(seconds)])
+        return APIError(
+            status: .tooManyRequests, code: "rate_limited", message: "\(message); retry in \(seconds) s",
+            headers: [.retryAfter: String(seconds)])
     }
 }

@@ -8,7 +8,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Only when Warden itself serves TLS: HSTS over plain HTTP would mean nothing.
     let strictTransportSecurity: Bool
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let requestId = Self.acceptable(request.headers[.xRequestId]) ?? UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = "\(requestId)"
@@ -26,7 +28,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// A client's own id is echoed only if it is short and plain, so logs cannot be forged with it.
     static func acceptable(_ value: String?) -> String? {
         guard let value, (1...64).contains(value.utf8.count),
-              value.utf8.allSatisfy({ $0 < 128 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")) })
+            value.utf8.allSatisfy({
+                $0 < 128
+                    && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber
+                        || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "."))
+            })
         else { return nil }
         return value
     }

@@ -11,7 +11,10 @@ struct APIKeyRoutes {
         var name: String
         var role: String
         var expiresInSeconds: Int?
-        enum CodingKeys: String, CodingKey { case name, role, expiresInSeconds = "expires_in_seconds" }
+        enum CodingKeys: String, CodingKey {
+            case name, role
+            case expiresInSeconds = "expires_in_seconds"
+        }
     }
 
     func add(to router: some RouterMethods<WardenRequestContext>) {
@@ -20,12 +23,14 @@ struct APIKeyRoutes {
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
             try Names.requireResourceName(body.name, field: "name")
             guard let role = Role(rawValue: body.role) else {
-                throw DomainError.invalidRequest("role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw DomainError.invalidRequest(
+                    "role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if let seconds = body.expiresInSeconds, seconds < 1 || seconds > 10 * 365 * 86400 {
                 throw DomainError.invalidRequest("expires_in_seconds must be from 1 to 315360000")
             }
-            let key = try await store.createAPIKey(name: body.name, role: role, expiresInSeconds: body.expiresInSeconds, by: principal.actor)
+            let key = try await store.createAPIKey(
+                name: body.name, role: role, expiresInSeconds: body.expiresInSeconds, by: principal.actor)
             return try JSONResponse.make(key, status: .created)
         }
         router.get("api-keys") { request, context in

@@ -17,7 +17,10 @@ struct ExecutionRoutes {
         static let fields: Set<String> = ["arguments", "with_secrets"]
         var arguments: JSONValue?
         var withSecrets: Bool?
-        enum CodingKeys: String, CodingKey { case arguments, withSecrets = "with_secrets" }
+        enum CodingKeys: String, CodingKey {
+            case arguments
+            case withSecrets = "with_secrets"
+        }
     }
 
     func add(to router: some RouterMethods<WardenRequestContext>) {
@@ -25,35 +28,43 @@ struct ExecutionRoutes {
             let principal = try context.require(.executeTools)
             let body = try await JSONBody.decode(CreateBody.self, from: request, limit: limits.requestBodyBytes)
             let execution = try await executions.execute(
-                toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]), caller: principal)
+                toolId: try context.parameters.require("id"), arguments: body.arguments ?? .object([:]),
+                caller: principal)
             return try JSONResponse.make(execution)
         }
         router.post("tools/:id/versions/:version/test-run") { request, context in
-            let principal = try context.require(.readRegistry)   // who may run which version: ToolOwnership
+            let principal = try context.require(.readRegistry)  // who may run which version: ToolOwnership
             let body = try await JSONBody.decode(TestRunBody.self, from: request, limit: limits.requestBodyBytes)
             guard let number = Int(try context.parameters.require("version")), number >= 1 else {
                 throw DomainError.invalidRequest("version must be a whole number from 1")
             }
             let execution = try await executions.testRun(
-                toolId: try context.parameters.require("id"), version: number, arguments: body.arguments ?? .object([:]),
+                toolId: try context.parameters.require("id"), version: number,
+                arguments: body.arguments ?? .object([:]),
                 caller: principal, withSecrets: body.withSecrets ?? false)
             return try JSONResponse.make(execution)
         }
         router.get("executions") { request, context in
             _ = try context.require(.readExecutions)
             let query = Query(request)
-            try query.requireKnown(["limit", "cursor", "tool_id", "server_id", "status", "caller", "version", "since", "until", "format"])
+            try query.requireKnown([
+                "limit", "cursor", "tool_id", "server_id", "status", "caller", "version", "since", "until", "format",
+            ])
             let (cursor, limit) = try query.page(limits)
             var version: Int?
             if let raw = query.string("version") {
-                guard let number = Int(raw), number >= 1 else { throw DomainError.invalidRequest("version must be a whole number from 1") }
+                guard let number = Int(raw), number >= 1 else {
+                    throw DomainError.invalidRequest("version must be a whole number from 1")
+                }
                 version = number
             }
             let filter = ExecutionFilter(
                 toolId: query.string("tool_id"), serverId: query.string("server_id"),
-                status: try query.enumValue("status", ExecutionStatus.self), caller: query.string("caller"), version: version,
+                status: try query.enumValue("status", ExecutionStatus.self), caller: query.string("caller"),
+                version: version,
                 since: try query.time("since"), until: try query.time("until"))
-            let wantsLines = query.string("format") == "ndjson" || request.headers[.accept]?.contains("application/x-ndjson") == true
+            let wantsLines =
+                query.string("format") == "ndjson" || request.headers[.accept]?.contains("application/x-ndjson") == true
             if let format = query.string("format"), format != "ndjson", format != "json" {
                 throw DomainError.invalidRequest("format must be json or ndjson")
             }

@@ -17,7 +17,10 @@ struct MCPSourceRoutes {
         var name: String
         var url: String
         var authSecret: String?
-        enum CodingKeys: String, CodingKey { case name, url, authSecret = "auth_secret" }
+        enum CodingKeys: String, CodingKey {
+            case name, url
+            case authSecret = "auth_secret"
+        }
     }
 
     struct ImportBody: RequestBody {
@@ -32,14 +35,18 @@ struct MCPSourceRoutes {
             try Names.requireResourceName(body.name, field: "name")
             if let secret = body.authSecret {
                 guard Names.isValidSecretName(secret) else {
-                    throw DomainError.invalidRequest("auth_secret must name a secret of this server (^[A-Z_][A-Z0-9_]{0,63}$)")
+                    throw DomainError.invalidRequest(
+                        "auth_secret must name a secret of this server (^[A-Z_][A-Z0-9_]{0,63}$)")
                 }
                 try SecretTransport.requireSecure(body.url, allowLoopback: egressSettings.allowLoopback)
             }
             let server = try await store.server(id: try context.parameters.require("id"))
-            try await MCPUpstream(url: body.url, bearer: nil, allowedHosts: server.allowedHosts, settings: egressSettings).check()
-            let source = try await store.createMCPSource(serverId: server.id, name: body.name, url: body.url, authSecret: body.authSecret,
-                                                         by: principal.actor)
+            try await MCPUpstream(
+                url: body.url, bearer: nil, allowedHosts: server.allowedHosts, settings: egressSettings
+            ).check()
+            let source = try await store.createMCPSource(
+                serverId: server.id, name: body.name, url: body.url, authSecret: body.authSecret,
+                by: principal.actor)
             return try JSONResponse.make(source, status: .created)
         }
         router.post("mcp-sources/:id/discover") { _, context in
@@ -47,17 +54,22 @@ struct MCPSourceRoutes {
             let definitions = try await upstream(try context.parameters.require("id")).listTools()
             // Upstream text is untrusted: bounded here, reviewed in full (by diff) after import.
             let tools = definitions.prefix(Self.discoveredTools).map { definition in
-                JSONValue.object(["name": .string(String(definition.name.prefix(Self.nameCharacters))),
-                                  "description": .string(String(definition.description.prefix(Self.descriptionCharacters))),
-                                  "input_schema": definition.inputSchema.encodedString().utf8.count <= Self.schemaBytes ? definition.inputSchema : .object([:]),
-                                  "definition_sha256": .string(definition.sha256)])
+                JSONValue.object([
+                    "name": .string(String(definition.name.prefix(Self.nameCharacters))),
+                    "description": .string(String(definition.description.prefix(Self.descriptionCharacters))),
+                    "input_schema": definition.inputSchema.encodedString().utf8.count <= Self.schemaBytes
+                        ? definition.inputSchema : .object([:]),
+                    "definition_sha256": .string(definition.sha256),
+                ])
             }
             return try JSONResponse.make(JSONValue.object(["tools": .array(tools)]))
         }
         router.post("mcp-sources/:id/import") { request, context in
             let principal = try context.require(.manageMCPSources)
             let body = try await JSONBody.decode(ImportBody.self, from: request, limit: limits.requestBodyBytes)
-            guard !body.tools.isEmpty else { throw DomainError.invalidRequest("tools must name at least one upstream tool") }
+            guard !body.tools.isEmpty else {
+                throw DomainError.invalidRequest("tools must name at least one upstream tool")
+            }
             let id = try context.parameters.require("id")
             let source = try await store.mcpSource(id: id)
             let offered = try await upstream(id).listTools()
@@ -68,9 +80,14 @@ struct MCPSourceRoutes {
                 return definition
             }
             let tools = try await store.importPassthroughTools(source: source, definitions: chosen, by: principal.actor)
-            return try JSONResponse.make(JSONValue.object(["items": .array(tools.map { tool in
-                (try? JSONValue.decode(String(decoding: JSONEncoder().encode(tool), as: UTF8.self))) ?? .null
-            })]), status: .created)
+            return try JSONResponse.make(
+                JSONValue.object([
+                    "items": .array(
+                        tools.map { tool in
+                            (try? JSONValue.decode(String(decoding: JSONEncoder().encode(tool), as: UTF8.self)))
+                                ?? .null
+                        })
+                ]), status: .created)
         }
     }
 
@@ -82,7 +99,9 @@ struct MCPSourceRoutes {
         var bearer: String?
         if let secret = source.authSecret {
             bearer = try await store.secretValues(serverId: server.id, box: secretBox)[secret]
-            guard bearer != nil else { throw DomainError.invalidRequest("auth_secret \(secret) is not set on server \(server.name)") }
+            guard bearer != nil else {
+                throw DomainError.invalidRequest("auth_secret \(secret) is not set on server \(server.name)")
+            }
         }
         return MCPUpstream(url: source.url, bearer: bearer, allowedHosts: server.allowedHosts, settings: egressSettings)
     }

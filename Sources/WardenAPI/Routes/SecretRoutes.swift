@@ -22,10 +22,13 @@ struct SecretRoutes {
             }
             let body = try await JSONBody.decode(PutBody.self, from: request, limit: limits.requestBodyBytes)
             guard body.value.count >= Redactor.minimumSecretLength, body.value.utf8.count <= 64 * 1024 else {
-                throw DomainError.invalidRequest("value must be \(Redactor.minimumSecretLength) characters to 65536 bytes: a shorter secret could not be told apart from ordinary text when logs are redacted")
+                throw DomainError.invalidRequest(
+                    "value must be \(Redactor.minimumSecretLength) characters to 65536 bytes: a shorter secret could not be told apart from ordinary text when logs are redacted"
+                )
             }
-            let info = try await store.putSecret(serverId: try context.parameters.require("id"), name: name, value: body.value,
-                                                 box: box, by: principal.actor)
+            let info = try await store.putSecret(
+                serverId: try context.parameters.require("id"), name: name, value: body.value,
+                box: box, by: principal.actor)
             return try JSONResponse.make(info)
         }
         router.get("servers/:id/secrets") { _, context in
@@ -35,8 +38,9 @@ struct SecretRoutes {
         }
         router.delete("servers/:id/secrets/:name") { _, context in
             let principal = try context.require(.manageSecrets)
-            try await store.deleteSecret(serverId: try context.parameters.require("id"), name: try context.parameters.require("name"),
-                                         by: principal.actor)
+            try await store.deleteSecret(
+                serverId: try context.parameters.require("id"), name: try context.parameters.require("name"),
+                by: principal.actor)
             return Response(status: .noContent)
         }
     }

@@ -11,7 +11,10 @@ struct ServerRoutes {
         var name: String
         var description: String?
         var allowedHosts: [String]?
-        enum CodingKeys: String, CodingKey { case name, description, allowedHosts = "allowed_hosts" }
+        enum CodingKeys: String, CodingKey {
+            case name, description
+            case allowedHosts = "allowed_hosts"
+        }
     }
 
     struct UpdateBody: RequestBody {
@@ -19,7 +22,10 @@ struct ServerRoutes {
         var name: String?
         var description: String?
         var allowedHosts: [String]?
-        enum CodingKeys: String, CodingKey { case name, description, allowedHosts = "allowed_hosts" }
+        enum CodingKeys: String, CodingKey {
+            case name, description
+            case allowedHosts = "allowed_hosts"
+        }
     }
 
     func add(to router: some RouterMethods<WardenRequestContext>) {
@@ -31,7 +37,8 @@ struct ServerRoutes {
             try limits.requireDescription(body.description)
             try HostEntry.requireValid(body.allowedHosts ?? [])
             let server = try await store.createServer(
-                ServerDraft(name: body.name, description: body.description ?? "", allowedHosts: body.allowedHosts ?? []),
+                ServerDraft(
+                    name: body.name, description: body.description ?? "", allowedHosts: body.allowedHosts ?? []),
                 by: principal.actor)
             return try JSONResponse.make(server, status: .created)
         }

@@ -15,18 +15,23 @@ struct SessionRoutes {
                 throw DomainError.invalidRequest("a session token cannot be renewed with itself; present the API key")
             }
             guard principal.kind == .apiKey else {
-                throw DomainError.invalidRequest("session tokens are issued for API keys; present your identity provider's token or certificate directly")
+                throw DomainError.invalidRequest(
+                    "session tokens are issued for API keys; present your identity provider's token or certificate directly"
+                )
             }
             let issued = try await sessions.issue(for: principal)
             try await store.recordLogin(keyId: principal.id, jti: issued.jti, expiresAt: issued.expiresAt)
-            return try JSONResponse.make(JSONValue.object([
-                "access_token": .string(issued.token), "token_type": .string("Bearer"), "expires_in": .int(Int64(issued.expiresIn)),
-            ]))
+            return try JSONResponse.make(
+                JSONValue.object([
+                    "access_token": .string(issued.token), "token_type": .string("Bearer"),
+                    "expires_in": .int(Int64(issued.expiresIn)),
+                ]))
         }
         router.post("auth/logout") { _, context in
             guard let principal = context.principal else { throw APIError.unauthorized("missing bearer credential") }
             guard let session = context.session else {
-                throw DomainError.invalidRequest("logout ends a session token; API keys are revoked with DELETE /v1/api-keys/{id}")
+                throw DomainError.invalidRequest(
+                    "logout ends a session token; API keys are revoked with DELETE /v1/api-keys/{id}")
             }
             try await store.revokeSession(jti: session.jti, keyId: principal.id, expiresAt: session.expiresAt)
             return Response(status: .noContent)

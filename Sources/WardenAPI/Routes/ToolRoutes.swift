@@ -15,7 +15,10 @@ struct ToolRoutes {
         var description: String?
         var code: String
         var inputSchema: JSONValue?
-        enum CodingKeys: String, CodingKey { case name, description, code, inputSchema = "input_schema" }
+        enum CodingKeys: String, CodingKey {
+            case name, description, code
+            case inputSchema = "input_schema"
+        }
     }
 
     struct UpdateBody: RequestBody {
@@ -24,7 +27,10 @@ struct ToolRoutes {
         var description: String?
         var code: String?
         var inputSchema: JSONValue?
-        enum CodingKeys: String, CodingKey { case name, description, code, inputSchema = "input_schema" }
+        enum CodingKeys: String, CodingKey {
+            case name, description, code
+            case inputSchema = "input_schema"
+        }
     }
 
     struct ApproveBody: RequestBody {
@@ -56,8 +62,9 @@ struct ToolRoutes {
             let schema = try await schemaFor(code: body.code, explicit: body.inputSchema, tenant: serverId)
             let tool = try await store.createTool(
                 serverId: serverId,
-                ToolDraft(name: body.name, description: body.description ?? "", code: body.code, inputSchema: schema,
-                          schemaExplicit: body.inputSchema != nil),
+                ToolDraft(
+                    name: body.name, description: body.description ?? "", code: body.code, inputSchema: schema,
+                    schemaExplicit: body.inputSchema != nil),
                 by: principal.actor)
             return try JSONResponse.make(tool, status: .created)
         }
@@ -66,9 +73,10 @@ struct ToolRoutes {
             let query = Query(request)
             try query.requireKnown(["limit", "cursor", "server_id", "approval_status", "include_deleted"])
             let (cursor, limit) = try query.page(limits)
-            let filter = ToolFilter(serverId: query.string("server_id"),
-                                    approvalStatus: try query.enumValue("approval_status", ApprovalStatus.self),
-                                    includeDeleted: try query.bool("include_deleted"))
+            let filter = ToolFilter(
+                serverId: query.string("server_id"),
+                approvalStatus: try query.enumValue("approval_status", ApprovalStatus.self),
+                includeDeleted: try query.bool("include_deleted"))
             return try JSONResponse.list(try await store.tools(filter, after: cursor, limit: limit))
         }
         router.get("tools/:id") { _, context in
@@ -83,13 +91,18 @@ struct ToolRoutes {
             let id = try context.parameters.require("id")
             let existing = try await store.tool(id: id)
             try ToolOwnership.requireMayChange(toolCreatedBy: try await store.toolCreator(id: id), principal)
-            if existing.kind == .mcpPassthrough, body.code != nil || body.inputSchema != nil || body.description != nil {
-                throw DomainError.invalidRequest("a passthrough tool's description, schema and code are its MCP source's pinned definition; change them upstream")
+            if existing.kind == .mcpPassthrough, body.code != nil || body.inputSchema != nil || body.description != nil
+            {
+                throw DomainError.invalidRequest(
+                    "a passthrough tool's description, schema and code are its MCP source's pinned definition; change them upstream"
+                )
             }
-            var changes = ToolChanges(name: body.name, description: body.description, code: body.code,
-                                      inputSchema: body.inputSchema, schemaExplicit: body.inputSchema != nil)
+            var changes = ToolChanges(
+                name: body.name, description: body.description, code: body.code,
+                inputSchema: body.inputSchema, schemaExplicit: body.inputSchema != nil)
             if let code = body.code {
-                changes.inputSchema = try await schemaFor(code: code, explicit: body.inputSchema, tenant: existing.serverId)
+                changes.inputSchema = try await schemaFor(
+                    code: code, explicit: body.inputSchema, tenant: existing.serverId)
             } else if let schema = body.inputSchema {
                 try requireSchemaShape(schema)
             }
@@ -107,14 +120,16 @@ struct ToolRoutes {
             let query = Query(request)
             try query.requireKnown(["limit", "cursor"])
             let (cursor, limit) = try query.page(limits)
-            return try JSONResponse.list(try await store.versions(toolId: try context.parameters.require("id"), after: cursor, limit: limit))
+            return try JSONResponse.list(
+                try await store.versions(toolId: try context.parameters.require("id"), after: cursor, limit: limit))
         }
         router.get("tools/:id/versions/:version") { _, context in
             _ = try context.require(.readRegistry)
             guard let number = Int(try context.parameters.require("version")), number >= 1 else {
                 throw DomainError.invalidRequest("version must be a whole number from 1")
             }
-            return try JSONResponse.make(try await store.version(toolId: try context.parameters.require("id"), number: number))
+            return try JSONResponse.make(
+                try await store.version(toolId: try context.parameters.require("id"), number: number))
         }
         router.get("tools/:id/diff") { request, context in
             _ = try context.require(.readRegistry)
@@ -124,7 +139,9 @@ struct ToolRoutes {
             let tool = try await store.tool(id: id)
             func number(_ name: String) throws -> Int? {
                 guard let raw = query.string(name) else { return nil }
-                guard let value = Int(raw), value >= 1 else { throw DomainError.invalidRequest("\(name) must be a whole number from 1") }
+                guard let value = Int(raw), value >= 1 else {
+                    throw DomainError.invalidRequest("\(name) must be a whole number from 1")
+                }
                 return value
             }
             let to = try number("to") ?? tool.currentVersion
@@ -138,9 +155,11 @@ struct ToolRoutes {
         router.post("tools/:id/approve") { request, context in
             let principal = try context.require(.judgeTools)
             let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: limits.requestBodyBytes)
-            return try JSONResponse.make(try await store.approveTool(
-                id: try context.parameters.require("id"), version: body.version, note: body.note, by: principal.actor,
-                requireDistinctApprover: requireDistinctApprover))
+            return try JSONResponse.make(
+                try await store.approveTool(
+                    id: try context.parameters.require("id"), version: body.version, note: body.note,
+                    by: principal.actor,
+                    requireDistinctApprover: requireDistinctApprover))
         }
         router.post("tools/:id/reject") { request, context in
             let principal = try context.require(.judgeTools)
@@ -148,14 +167,17 @@ struct ToolRoutes {
             guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw DomainError.invalidRequest("reason must say why the version is rejected")
             }
-            return try JSONResponse.make(try await store.rejectTool(
-                id: try context.parameters.require("id"), version: body.version, reason: body.reason, by: principal.actor))
+            return try JSONResponse.make(
+                try await store.rejectTool(
+                    id: try context.parameters.require("id"), version: body.version, reason: body.reason,
+                    by: principal.actor))
         }
         router.post("tools/:id/rollback") { request, context in
             let principal = try context.require(.rollbackTools)
             let body = try await JSONBody.decode(RollbackBody.self, from: request, limit: limits.requestBodyBytes)
-            return try JSONResponse.make(try await store.rollbackTool(
-                id: try context.parameters.require("id"), to: body.toVersion, by: principal.actor))
+            return try JSONResponse.make(
+                try await store.rollbackTool(
+                    id: try context.parameters.require("id"), to: body.toVersion, by: principal.actor))
         }
     }
 

@@ -1,8 +1,8 @@
-import WardenDomain
 import Foundation
 import Logging
 import Metrics
 import Synchronization
+import WardenDomain
 
 /// Bounds how many workers run at once and keeps started, confined workers waiting. A spawned
 /// worker runs one request and exits; a fork server comes back after each request, having forked
@@ -113,7 +113,8 @@ actor WorkerPool {
 
     /// Removes the idle server of the tenant that has waited longest, if any.
     private func leastRecentlyUsedIdle() -> (any Worker)? {
-        guard let tenant = lastUsed.min(by: { $0.value < $1.value })?.key, var servers = idle[tenant], !servers.isEmpty else {
+        guard let tenant = lastUsed.min(by: { $0.value < $1.value })?.key, var servers = idle[tenant], !servers.isEmpty
+        else {
             return nil
         }
         let victim = servers.removeFirst()
@@ -188,8 +189,9 @@ actor WorkerPool {
     private func spawn() async throws -> any Worker {
         guard let slot = freeSlots.popLast() else { throw SandboxError.busy(retryAfterSeconds: 1) }
         let number = Self.spawned.add(1, ordering: .relaxed).newValue
-        let arguments = configuration.launcherArguments(profile: profile, slot: slot,
-                                                        cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(number)")
+        let arguments = configuration.launcherArguments(
+            profile: profile, slot: slot,
+            cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(number)")
         do {
             if configuration.forkServerFilterPath != nil {
                 return try await BlockingIO.run { try ForkServer.spawn(arguments: arguments, slot: slot) }

@@ -1,8 +1,9 @@
-import WardenDomain
 import CWardenShim
 import Foundation
+import WardenDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A confined interpreter that has loaded the runner once and forks a fresh child for every
@@ -34,8 +35,12 @@ final class ForkServer: Worker, @unchecked Sendable {
     /// Starts the launcher with the control socket on descriptor 0 and waits until the server
     /// says it is ready, or reports why its confinement failed.
     static func spawn(arguments: [String], slot: Int, readyWithinMs: Int = 10_000) throws -> ForkServer {
-        var control: [Int32] = [-1, -1], status: [Int32] = [-1, -1], diagnostics: [Int32] = [-1, -1]
-        guard warden_socketpair_cloexec(&control) == 0 else { throw SandboxError.spawn("socketpair: \(LauncherProcess.errnoText())") }
+        var control: [Int32] = [-1, -1]
+        var status: [Int32] = [-1, -1]
+        var diagnostics: [Int32] = [-1, -1]
+        guard warden_socketpair_cloexec(&control) == 0 else {
+            throw SandboxError.spawn("socketpair: \(LauncherProcess.errnoText())")
+        }
         guard warden_pipe_cloexec(&status) == 0, warden_pipe_cloexec(&diagnostics) == 0 else {
             let reason = LauncherProcess.errnoText()
             (control + status + diagnostics).filter { $0 >= 0 }.forEach { close($0) }
@@ -49,14 +54,17 @@ final class ForkServer: Worker, @unchecked Sendable {
         }
         let pid: pid_t
         do {
-                pid = try LauncherProcess.spawn(arguments, descriptors: [control[1], devNull, diagnostics[1], devNull, status[1]])
+            pid = try LauncherProcess.spawn(
+                arguments, descriptors: [control[1], devNull, diagnostics[1], devNull, status[1]])
         } catch {
             [control[0], status[0], diagnostics[0]].forEach { close($0) }
             throw error
         }
-        let server = ForkServer(pid: pid, slot: slot, control: control[0], launcherStatus: status[0], diagnostics: diagnostics[0])
+        let server = ForkServer(
+            pid: pid, slot: slot, control: control[0], launcherStatus: status[0], diagnostics: diagnostics[0])
         if let failure = server.awaitReady(withinMs: readyWithinMs) {
-            let said = String(decoding: LauncherProcess.readLine(diagnostics[0], withinMs: 0, limit: 4096), as: UTF8.self)
+            let said = String(
+                decoding: LauncherProcess.readLine(diagnostics[0], withinMs: 0, limit: 4096), as: UTF8.self)
             server.end()
             throw SandboxError.spawn(said.isEmpty ? failure : "\(failure); it said: \(said.prefix(2000))")
         }
@@ -89,12 +97,14 @@ final class ForkServer: Worker, @unchecked Sendable {
             return outcome
         }
         let pid = self.pid
-        var exchange = WorkerExchange(requestFD: pipes[0][1], readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], control],
-                                      egressFD: egressPair[0], statusEndsWithLine: true)
+        var exchange = WorkerExchange(
+            requestFD: pipes[0][1], readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], control],
+            egressFD: egressPair[0], statusEndsWithLine: true)
         let began = gate.begin()
-        if !began { kill(pid, SIGTERM) }   // cancelled before it started: the whole server goes
-        let result = exchange.run(request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
-                                  stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
+        if !began { kill(pid, SIGTERM) }  // cancelled before it started: the whole server goes
+        let result = exchange.run(
+            request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
+            stop: { kill(pid, SIGTERM) }, forceStop: { kill(pid, SIGKILL) })
         [pipes[1][0], pipes[2][0], pipes[3][0]].forEach { close($0) }
         let cancelled = gate.end() || !began
         var outcome = result.outcome
@@ -157,10 +167,13 @@ final class ForkServer: Worker, @unchecked Sendable {
         if line == Array("ready\n".utf8) { return nil }
         if line.isEmpty || !line.contains(UInt8(ascii: "\n")) {
             guard let status = LauncherProcess.readStatus(launcherStatus, withinMs: 2000) else {
-                return line.isEmpty ? "the fork server ended, or did not start within \(withinMs) ms" : "the fork server stopped mid-greeting"
+                return line.isEmpty
+                    ? "the fork server ended, or did not start within \(withinMs) ms"
+                    : "the fork server stopped mid-greeting"
             }
             if let error = status.error { return "launcher stage \(error.stage) failed: \(error.message)" }
-            return "the fork server ended before it was ready (exit \(status.exitCode.map(String.init) ?? "none"), signal \(status.signal.map(String.init) ?? "none"))"
+            return
+                "the fork server ended before it was ready (exit \(status.exitCode.map(String.init) ?? "none"), signal \(status.signal.map(String.init) ?? "none"))"
         }
         return "the fork server said \(String(decoding: line.prefix(64), as: UTF8.self))"
     }

@@ -1,8 +1,9 @@
-import WardenDomain
 import CWardenShim
 import Foundation
+import WardenDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starting, reading and reaping a `warden-launcher` process. Blocking: call from `BlockingIO`.
@@ -11,7 +12,9 @@ enum LauncherProcess {
     static func spawn(_ arguments: [String], descriptors: [Int32]) throws -> pid_t {
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
-            descriptors.withUnsafeBufferPointer { fds in warden_spawn(arguments[0], argv, fds.baseAddress, Int32(fds.count), &pid) }
+            descriptors.withUnsafeBufferPointer { fds in
+                warden_spawn(arguments[0], argv, fds.baseAddress, Int32(fds.count), &pid)
+            }
         }
         guard rc == 0 else { throw SandboxError.spawn("posix_spawn \(arguments[0]): \(errnoText(rc))") }
         return pid
@@ -58,7 +61,9 @@ enum LauncherProcess {
         String(cString: strerror(code))
     }
 
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R)
+        -> R
+    {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { pointers.forEach { free($0) } }

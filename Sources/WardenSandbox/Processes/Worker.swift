@@ -1,5 +1,5 @@
-import WardenDomain
 import Foundation
+import WardenDomain
 
 /// What the pool hands out for one execution: a freshly spawned worker, or a fork server that
 /// forks a fresh child for it. All methods block: call them from `BlockingIO`.

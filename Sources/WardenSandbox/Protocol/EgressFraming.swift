@@ -1,7 +1,8 @@
-import WardenDomain
 import Dispatch
+import WardenDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Frames on the egress socket: a 4-byte big-endian length, then that many bytes of JSON.

@@ -24,10 +24,17 @@ public struct LauncherStatus: Decodable, Equatable, Sendable {
     public var retire: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case exitCode = "exit_code", signal, cpuMs = "cpu_ms", maxRssKb = "max_rss_kb", oomKilled = "oom_killed", error, retire
+        case exitCode = "exit_code"
+        case signal
+        case cpuMs = "cpu_ms"
+        case maxRssKb = "max_rss_kb"
+        case oomKilled = "oom_killed"
+        case error, retire
     }
 
-    public init(exitCode: Int32?, signal: Int32?, cpuMs: Int?, maxRssKb: Int?, oomKilled: Bool? = nil, error: StageError?) {
+    public init(
+        exitCode: Int32?, signal: Int32?, cpuMs: Int?, maxRssKb: Int?, oomKilled: Bool? = nil, error: StageError?
+    ) {
         self.exitCode = exitCode
         self.signal = signal
         self.cpuMs = cpuMs

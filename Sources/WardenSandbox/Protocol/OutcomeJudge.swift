@@ -7,7 +7,8 @@ public enum OutcomeJudge {
     static let sigxcpu: Int32 = 24
 
     public static func judge(_ raw: RawOutcome, limits: SandboxLimits) -> ExecutionOutcome {
-        var outcome = ExecutionOutcome(status: .failed, durationMs: raw.durationMs, cpuMs: raw.status?.cpuMs, maxRssKb: raw.status?.maxRssKb)
+        var outcome = ExecutionOutcome(
+            status: .failed, durationMs: raw.durationMs, cpuMs: raw.status?.cpuMs, maxRssKb: raw.status?.maxRssKb)
         let frame = raw.frame.flatMap { decodeFrame($0, limits: limits) }
         if let frame {
             // The frame may come from hostile code writing to fd 3 itself: enforce the caps here too.
@@ -20,22 +21,26 @@ public enum OutcomeJudge {
         switch raw.killedFor {
         case .timeout?:
             outcome.status = .timeout
-            outcome.error = ExecutionError(type: "Timeout", message: "the tool ran longer than \(limits.wallMs) ms and was stopped")
+            outcome.error = ExecutionError(
+                type: "Timeout", message: "the tool ran longer than \(limits.wallMs) ms and was stopped")
             return outcome
         case .cancelled?:
             outcome.status = .cancelled
-            outcome.error = ExecutionError(type: "Cancelled", message: "the caller cancelled the call; its worker was stopped")
+            outcome.error = ExecutionError(
+                type: "Cancelled", message: "the caller cancelled the call; its worker was stopped")
             return outcome
         case .output?:
             outcome.status = .killed
             outcome.reason = .output
-            outcome.error = ExecutionError(type: "OutputLimit", message: "the tool wrote more than the output limit and was stopped")
+            outcome.error = ExecutionError(
+                type: "OutputLimit", message: "the tool wrote more than the output limit and was stopped")
             return outcome
         case nil:
             break
         }
         if let stage = raw.status?.error {
-            outcome.error = ExecutionError(type: "SandboxError", message: "the sandbox could not start (\(stage.stage): \(stage.message))")
+            outcome.error = ExecutionError(
+                type: "SandboxError", message: "the sandbox could not start (\(stage.stage): \(stage.message))")
             return outcome
         }
         if let signal = raw.status?.signal {
@@ -44,10 +49,13 @@ public enum OutcomeJudge {
             let cpuSpent = (raw.status?.cpuMs ?? 0) >= limits.cpuMs * 9 / 10
             if signal == sigxcpu || (signal == sigkill && cpuSpent) {
                 outcome.reason = .cpu
-                outcome.error = ExecutionError(type: "CPULimit", message: "the tool used more than \(limits.cpuMs) ms of CPU and was stopped")
+                outcome.error = ExecutionError(
+                    type: "CPULimit", message: "the tool used more than \(limits.cpuMs) ms of CPU and was stopped")
             } else if raw.status?.oomKilled == true {
                 outcome.reason = .memory
-                outcome.error = ExecutionError(type: "MemoryLimit", message: "the tool used more than \(limits.memoryBytes >> 20) MiB and was stopped")
+                outcome.error = ExecutionError(
+                    type: "MemoryLimit",
+                    message: "the tool used more than \(limits.memoryBytes >> 20) MiB and was stopped")
             } else {
                 outcome.reason = .signal
                 outcome.error = ExecutionError(type: "Killed", message: "the worker was ended by signal \(signal)")
@@ -56,16 +64,24 @@ public enum OutcomeJudge {
         }
         guard let frame else {
             if raw.frame != nil {
-                outcome.error = ExecutionError(type: "MalformedReply", message: "the worker's reply was not a JSON object within the limits (\(maxDepth) levels, \(maxElements) values, \(frameCap(limits)) bytes)")
+                outcome.error = ExecutionError(
+                    type: "MalformedReply",
+                    message:
+                        "the worker's reply was not a JSON object within the limits (\(maxDepth) levels, \(maxElements) values, \(frameCap(limits)) bytes)"
+                )
                 return outcome
             }
-            outcome.error = ExecutionError(type: "NoResult", message: "the worker exited (code \(raw.status?.exitCode.map(String.init) ?? "unknown")) without a result")
+            outcome.error = ExecutionError(
+                type: "NoResult",
+                message:
+                    "the worker exited (code \(raw.status?.exitCode.map(String.init) ?? "unknown")) without a result")
             return outcome
         }
         if frame["ok"] == .bool(true) {
             let result = frame["result"] ?? .null
             guard result.encodedString().utf8.count <= limits.resultBytes else {
-                outcome.error = ExecutionError(type: "ResultTooLarge", message: "the result is larger than \(limits.resultBytes) bytes")
+                outcome.error = ExecutionError(
+                    type: "ResultTooLarge", message: "the result is larger than \(limits.resultBytes) bytes")
                 return outcome
             }
             outcome.status = .succeeded
@@ -78,7 +94,8 @@ public enum OutcomeJudge {
         if type == "MemoryError" {
             outcome.status = .killed
             outcome.reason = .memory
-            outcome.error = ExecutionError(type: "MemoryLimit", message: "the tool ran out of its \(limits.memoryBytes >> 20) MiB memory limit")
+            outcome.error = ExecutionError(
+                type: "MemoryLimit", message: "the tool ran out of its \(limits.memoryBytes >> 20) MiB memory limit")
         } else {
             outcome.error = ExecutionError(type: type, message: message)
         }

@@ -1,7 +1,8 @@
-import WardenDomain
 import Foundation
+import WardenDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One execution's conversation with a worker, whichever process model runs it: write the
@@ -23,7 +24,8 @@ struct WorkerExchange {
     private static let diagnosticsCap = 16 << 10, statusCap = 64 << 10
     let egressFD: Int32
     private static let noEgressFrameCap = 64 << 10
-    private static let noEgress = #"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#
+    private static let noEgress =
+        #"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#
     private static let malformedEgress = #"{"error":{"type":"EgressError","message":"malformed egress request"}}"#
     /// A fork server reports each child's status as one line on a channel that stays open;
     /// a spawned launcher reports on a pipe that closes.
@@ -31,8 +33,10 @@ struct WorkerExchange {
 
     /// Runs to completion. `stop` asks the worker to end (the launcher kills its sandbox and
     /// reports); `forceStop` follows a second later if it has not.
-    mutating func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?,
-                      stop: () -> Void, forceStop: () -> Void) -> Result {
+    mutating func run(
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?,
+        stop: () -> Void, forceStop: () -> Void
+    ) -> Result {
         let start = DispatchTime.now().uptimeNanoseconds
         let deadline = start + UInt64(wallMs) * 1_000_000
         var killDeadline: UInt64?
@@ -89,7 +93,9 @@ struct WorkerExchange {
             for (position, entry) in fds.enumerated() where entry.revents != 0 {
                 let owner = owners[position]
                 if owner == -1 {
-                    let n = request.withUnsafeBytes { write(requestFD, $0.baseAddress! + written, request.count - written) }
+                    let n = request.withUnsafeBytes {
+                        write(requestFD, $0.baseAddress! + written, request.count - written)
+                    }
                     if n > 0 { written += n }
                     if (n < 0 && errno != EAGAIN && errno != EINTR) || written == request.count {
                         close(requestFD)
@@ -135,7 +141,9 @@ struct WorkerExchange {
                     let room = caps[owner] - buffers[owner].count
                     buffers[owner].append(contentsOf: chunk[0..<min(n, max(room, 0))])
                     if n > room && owner != Self.status { terminate(.output) }
-                    if owner == Self.status && statusEndsWithLine && buffers[owner].contains(UInt8(ascii: "\n")) { reading[owner] = false }
+                    if owner == Self.status && statusEndsWithLine && buffers[owner].contains(UInt8(ascii: "\n")) {
+                        reading[owner] = false
+                    }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
                     reading[owner] = false
                 }
@@ -145,7 +153,9 @@ struct WorkerExchange {
         close(egressFD)
         let duration = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         var statusBytes = buffers[Self.status]
-        if statusEndsWithLine, let end = statusBytes.firstIndex(of: UInt8(ascii: "\n")) { statusBytes = Array(statusBytes[..<end]) }
+        if statusEndsWithLine, let end = statusBytes.firstIndex(of: UInt8(ascii: "\n")) {
+            statusBytes = Array(statusBytes[..<end])
+        }
         let outcome = RawOutcome(
             frame: buffers[Self.result].isEmpty ? nil : buffers[Self.result],
             stdout: buffers[0],

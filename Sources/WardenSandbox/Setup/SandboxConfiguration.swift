@@ -27,10 +27,12 @@ public struct SandboxConfiguration: Sendable {
     /// v2: the folder worker cgroups are made in (the supervisor's own cgroup, made a parent).
     public var cgroupParent: String?
 
-    public init(launcherPath: String, pythonPath: String, seccompFilterPath: String, readOnlyBinds: [String] = ["/usr"],
-                uidBase: Int = 200_000, maxActiveWorkers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2),
-                warmWorkers: Int = 2, idleServers: Int = 16, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true,
-                requireCgroup: Bool = true) {
+    public init(
+        launcherPath: String, pythonPath: String, seccompFilterPath: String, readOnlyBinds: [String] = ["/usr"],
+        uidBase: Int = 200_000, maxActiveWorkers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2),
+        warmWorkers: Int = 2, idleServers: Int = 16, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true,
+        requireCgroup: Bool = true
+    ) {
         self.launcherPath = launcherPath
         self.pythonPath = pythonPath
         self.seccompFilterPath = seccompFilterPath
@@ -54,16 +56,19 @@ public struct SandboxConfiguration: Sendable {
         }
         arguments += ["--python", pythonPath]
         for path in readOnlyBinds { arguments += ["--bind-ro", path] }
-        arguments += ["--runner-dir", profile.runnerDirectory.path, "--profile-dir", profile.directory.path,
-                      "--tmp-bytes", String(limits.tmpBytes), "--cpu-ms", String(limits.cpuMs),
-                      "--memory-bytes", String(limits.memoryBytes), "--nofile", String(limits.nofile),
-                      "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
-                      "--pids", String(limits.pids)]
+        arguments += [
+            "--runner-dir", profile.runnerDirectory.path, "--profile-dir", profile.directory.path,
+            "--tmp-bytes", String(limits.tmpBytes), "--cpu-ms", String(limits.cpuMs),
+            "--memory-bytes", String(limits.memoryBytes), "--nofile", String(limits.nofile),
+            "--fsize-bytes", String(limits.fsizeBytes), "--stack-bytes", String(limits.stackBytes),
+            "--pids", String(limits.pids),
+        ]
         if useCgroups {
             arguments += ["--cgroup-name", cgroupName, "--cgroup-policy", requireCgroup ? "required" : "optional"]
             if let cgroupParent { arguments += ["--cgroup-parent", cgroupParent] }
         }
-        if forkServerFilterPath == nil { arguments += ["--pass-fd", "5"] }  // the egress channel; a fork server gets one per child
+        // The egress channel; a fork server gets one per child.
+        if forkServerFilterPath == nil { arguments += ["--pass-fd", "5"] }
         arguments += ["--", "-I", "-S", "-B", "/runner/runner.py"]  // the launcher supplies argv[0]
         if forkServerFilterPath != nil { arguments.append("--fork-server") }
         return arguments

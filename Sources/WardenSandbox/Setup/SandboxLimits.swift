@@ -12,8 +12,15 @@ public struct SandboxLimits: Codable, Equatable, Sendable {
     public var pids: Int
 
     enum CodingKeys: String, CodingKey {
-        case wallMs = "wall_ms", cpuMs = "cpu_ms", memoryBytes = "memory_bytes", outputBytes = "output_bytes"
-        case tmpBytes = "tmp_bytes", resultBytes = "result_bytes", nofile, fsizeBytes = "fsize_bytes"
-        case stackBytes = "stack_bytes", pids
+        case wallMs = "wall_ms"
+        case cpuMs = "cpu_ms"
+        case memoryBytes = "memory_bytes"
+        case outputBytes = "output_bytes"
+        case tmpBytes = "tmp_bytes"
+        case resultBytes = "result_bytes"
+        case nofile
+        case fsizeBytes = "fsize_bytes"
+        case stackBytes = "stack_bytes"
+        case pids
     }
 }

@@ -20,7 +20,8 @@ public struct SandboxProfile: Sendable {
         let limits = try JSONDecoder().decode(SandboxLimits.self, from: limitsData)
         let allowText = try String(contentsOf: directory.appendingPathComponent("modules.allow"), encoding: .utf8)
         let modules = allowText.split(separator: "\n").compactMap { line -> String? in
-            let name = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
+            let name =
+                line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             return name.isEmpty ? nil : name
         }
@@ -28,12 +29,14 @@ public struct SandboxProfile: Sendable {
         let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey])
         while let url = enumerator?.nextObject() as? URL {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true,
-                  !url.path.contains("__pycache__") else { continue }
+                !url.path.contains("__pycache__")
+            else { continue }
             let relative = String(url.standardizedFileURL.path.dropFirst(directory.standardizedFileURL.path.count + 1))
             hashes[relative] = Digest.sha256Hex(Array(try Data(contentsOf: url)))
         }
         let combined = hashes.keys.sorted().map { "\($0)=\(hashes[$0]!)" }.joined(separator: "\n")
-        return SandboxProfile(directory: directory, limits: limits, allowedModules: modules,
-                              sha256: Digest.sha256Hex(combined), fileHashes: hashes)
+        return SandboxProfile(
+            directory: directory, limits: limits, allowedModules: modules,
+            sha256: Digest.sha256Hex(combined), fileHashes: hashes)
     }
 }

@@ -19,19 +19,28 @@ public enum SandboxSetup {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         candidates.append(executable.deletingLastPathComponent().appendingPathComponent("warden-launcher").path)
         guard let found = candidates.first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw SandboxError.setup("warden-launcher not found (looked at \(candidates.joined(separator: ", "))); build it with `swift build` or set WARDEN_LAUNCHER")
+            throw SandboxError.setup(
+                "warden-launcher not found (looked at \(candidates.joined(separator: ", "))); build it with `swift build` or set WARDEN_LAUNCHER"
+            )
         }
         return found
     }
 
     /// Compiles the profile's policy to raw BPF in `directory`; workers load that file. With
     /// `forkServer`, the wider filter of fork servers (the policy's `zygote` rules included).
-    public static func compileSeccomp(launcher: String, profile: SandboxProfile, into directory: URL, forkServer: Bool = false) throws -> String {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let output = directory.appendingPathComponent("seccomp-\(profile.sha256.prefix(16))\(forkServer ? "-fork-server" : "").bpf").path
+    public static func compileSeccomp(
+        launcher: String, profile: SandboxProfile, into directory: URL, forkServer: Bool = false
+    ) throws -> String {
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let output = directory.appendingPathComponent(
+            "seccomp-\(profile.sha256.prefix(16))\(forkServer ? "-fork-server" : "").bpf"
+        ).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output] + (forkServer ? ["--zygote"] : [])
+        process.arguments =
+            ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
+            + (forkServer ? ["--zygote"] : [])
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -60,14 +69,17 @@ public enum SandboxSetup {
     }
 
     /// Everything the sandbox needs, ready to start workers.
-    public static func configure(profileDirectory: URL, runtimeDirectory: URL, options: Options = Options()) throws -> (SandboxProfile, SandboxConfiguration) {
+    public static func configure(profileDirectory: URL, runtimeDirectory: URL, options: Options = Options()) throws -> (
+        SandboxProfile, SandboxConfiguration
+    ) {
         let profile = try SandboxProfile.load(from: profileDirectory)
         let launcher = try locateLauncher(explicit: options.launcher)
         let python = try resolvePython(options.python)
         let filter = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory)
         var configuration = SandboxConfiguration(launcherPath: launcher, pythonPath: python, seccompFilterPath: filter)
         if options.workerMode == .fork {
-            configuration.forkServerFilterPath = try compileSeccomp(launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
+            configuration.forkServerFilterPath = try compileSeccomp(
+                launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
         }
         if let workers = options.maxWorkers { configuration.maxActiveWorkers = workers }
         if let warm = options.warmWorkers { configuration.warmWorkers = warm }
@@ -85,29 +97,35 @@ enum SelfTest {
 
     static func run(_ sandbox: Sandbox) async -> SelfTestReport {
         do {
-            let outcome = try await sandbox.execute(code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: tenant)
+            let outcome = try await sandbox.execute(
+                code: "def main():\n    return {'ok': 1}\n", arguments: .object([:]), tenant: tenant)
             if outcome.status == .succeeded, outcome.result == .object(["ok": .int(1)]) {
-                return SelfTestReport(ok: true, detail: "confined worker ran a trivial tool", hint: nil, cgroup: sandbox.cgroupKind)
+                return SelfTestReport(
+                    ok: true, detail: "confined worker ran a trivial tool", hint: nil, cgroup: sandbox.cgroupKind)
             }
             let message = outcome.error?.message ?? outcome.status.rawValue
             return SelfTestReport(ok: false, detail: message, hint: hint(for: message), cgroup: sandbox.cgroupKind)
         } catch {
-            return SelfTestReport(ok: false, detail: "\(error)", hint: hint(for: "\(error)"), cgroup: sandbox.cgroupKind)
+            return SelfTestReport(
+                ok: false, detail: "\(error)", hint: hint(for: "\(error)"), cgroup: sandbox.cgroupKind)
         }
     }
 
     static func hint(for message: String) -> String {
         if message.contains("no usable cgroup") {
-            return "give Warden a delegated cgroup (systemd: Delegate=yes; Docker: a cgroup v2 host and the compose file's cgroup settings, see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only"
+            return
+                "give Warden a delegated cgroup (systemd: Delegate=yes; Docker: a cgroup v2 host and the compose file's cgroup settings, see docs/operations.md), or set WARDEN_ALLOW_NO_CGROUP=1 to accept rlimits only"
         }
         if message.contains("userns") || message.contains("clone") {
-            return "user namespaces are blocked: enable kernel.unprivileged_userns_clone / user.max_user_namespaces, allow them in AppArmor (Ubuntu ≥ 23.10), or run the container with a seccomp profile that permits clone/unshare/mount (see docs/operations.md)"
+            return
+                "user namespaces are blocked: enable kernel.unprivileged_userns_clone / user.max_user_namespaces, allow them in AppArmor (Ubuntu ≥ 23.10), or run the container with a seccomp profile that permits clone/unshare/mount (see docs/operations.md)"
         }
         if message.contains("seccomp") {
             return "the kernel refused the seccomp filter: a kernel with CONFIG_SECCOMP_FILTER is required"
         }
         if message.contains("mount") {
-            return "mounts inside the sandbox failed: a container needs CAP_SYS_ADMIN and an unconfined seccomp/AppArmor profile"
+            return
+                "mounts inside the sandbox failed: a container needs CAP_SYS_ADMIN and an unconfined seccomp/AppArmor profile"
         }
         return "see the supervisor log for the launcher's message"
     }
