@@ -5,15 +5,23 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # The official MCP Python SDK drives /mcp in the tests, from a private virtual environment.
 venv=.build/test-python
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp, schemathesis, openapi_spec_validator" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp, schemathesis, openapi_spec_validator, yamllint" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "mcp==2.3.0" "schemathesis==4.32.5" "openapi-spec-validator" pyyaml
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "mcp==2.3.0" "schemathesis==4.32.5" "openapi-spec-validator" pyyaml yamllint
 fi
 export WARDEN_TEST_PYTHON="$PWD/$venv/bin/python" WARDEN_REQUIRE_MCP_CLIENT=1
-swift build --build-tests
+# Habits first, before anything is built: the code's format and the Docker files.
+swift format lint --strict --recursive Sources Tests Package.swift
+"$WARDEN_TEST_PYTHON" scripts/check-docker.py
+# The one build, instrumented for coverage (Swift targets; the static C launcher is not).
+swift build --build-tests -Xswiftc -profile-generate -Xswiftc -profile-coverage-mapping
+# Binaries the scripts below start write their profiles here, not into the working tree.
+export LLVM_PROFILE_FILE="${TMPDIR:-/tmp}/warden-profiles/%p-%m.profraw"
 # The API document is valid OpenAPI 3.1, and a live server keeps to it under generated requests.
 scripts/check-openapi.sh
 scripts/check-api-contract.sh
 # Kill the supervisor at random moments under load; every restart must find the data intact.
 /usr/bin/python3 scripts/crash-test.py --build debug --kills 10
-swift test --skip-build
+unset LLVM_PROFILE_FILE
+swift test --skip-build --enable-code-coverage
+scripts/coverage.sh
