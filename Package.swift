@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Domain rules: approval workflow, roles, validation. No I/O.
@@ -74,6 +75,7 @@ let package = Package(
         .target(
             name: "WardenAPI",
             dependencies: [
+                .product(name: "Mustache", package: "swift-mustache"),
                 "WardenDomain", "WardenStore", "WardenEgress",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -22,6 +22,8 @@ scripts/check-openapi.sh
 scripts/check-api-contract.sh
 # Kill the supervisor at random moments under load; every restart must find the data intact.
 /usr/bin/python3 scripts/crash-test.py --build debug --kills 10
+# The admin console in a real Chromium (Playwright), against a live server.
+scripts/check-console.sh
 unset LLVM_PROFILE_FILE
 swift test --skip-build --enable-code-coverage
 scripts/coverage.sh

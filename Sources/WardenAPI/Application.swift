@@ -29,6 +29,8 @@ public struct WardenServices: Sendable {
     public var tls: TLSSettings?
     /// Four eyes (`WARDEN_REQUIRE_DISTINCT_APPROVER=1`): an admin cannot approve a version it created.
     public var requireDistinctApprover = false
+    /// The admin console at `/ui/`, when its templates were found.
+    public var console: Console?
 
     public init(
         store: Store, sandbox: any ToolSandbox, secretBox: SecretBox, sessions: SessionTokens,
@@ -64,7 +66,8 @@ public enum WardenApplication {
                 store: services.store, sessions: services.sessions, oidc: services.oidc,
                 clientCertificates: clientCertificates, limiter: limiter,
                 publicPaths: services.metricsAccess == .public
-                    ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"]))
+                    ? ["/healthz", "/readyz", "/metrics"] : ["/healthz", "/readyz"],
+                consolePrefix: services.console == nil ? nil : "/ui"))
         HealthRoutes(store: services.store, readiness: services.readiness).add(to: router)
         if let registry = services.metricsRegistry, services.metricsAccess != .off {
             MetricsRoutes(registry: registry).add(to: router)
@@ -93,6 +96,12 @@ public enum WardenApplication {
             store: services.store, methods: MCPMethods(store: services.store, executions: executions),
             settings: .init(allowedOrigins: services.mcpAllowedOrigins), limits: limits
         ).add(to: router)
+        if let console = services.console {
+            ConsoleRoutes(
+                console: console, store: services.store, executions: executions, limiter: limiter, limits: limits,
+                requireDistinctApprover: services.requireDistinctApprover
+            ).add(to: router)
+        }
         return router
     }
 

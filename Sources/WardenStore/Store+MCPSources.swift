@@ -145,6 +145,16 @@ extension Store {
         }
     }
 
+    /// A server's live MCP sources, oldest first.
+    public func mcpSources(serverId: String) async throws -> [MCPSource] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM mcp_sources WHERE server_id = ? AND deleted_at IS NULL ORDER BY created_at",
+                arguments: [serverId]
+            ).map(Self.mcpSource)
+        }
+    }
+
     static func mcpSource(_ row: Row) -> MCPSource {
         MCPSource(
             id: row["id"], serverId: row["server_id"], name: row["name"], url: row["url"],

@@ -96,6 +96,14 @@ struct Serve: AsyncParsableCommand {
             store: store, sandbox: sandbox, secretBox: secretBox,
             sessions: await SessionTokens(secret: jwtKey, lifetime: settings.sessionLifetime))
         settings.apply(to: &services)
+        do {
+            var console = try await Console.load(from: home.appendingPathComponent("console"))
+            console.secureCookies = settings.tls != nil
+            services.console = console
+        } catch {
+            logger.warning(
+                "the console at /ui/ is off: its templates could not be loaded", metadata: ["error": "\(error)"])
+        }
         if settings.allowLoopbackEgress {
             logger.warning(
                 "WARDEN_EGRESS_ALLOW_LOOPBACK=1: tools may reach loopback hosts listed in allowed_hosts. For tests and local development only; never in production."

@@ -58,6 +58,7 @@ public struct TestServer: Sendable {
         services.rateLimits = rateLimits
         services.metricsRegistry = metrics
         services.corsOrigins = ["https://console.example"]
+        services.console = try await Console.load(from: TestSandbox.repositoryRoot.appendingPathComponent("console"))
         return TestServer(store: store, services: services, dataDirectory: directory)
     }
 
@@ -101,6 +102,28 @@ public struct TestServer: Sendable {
             return Reply(
                 status: Int(response.status.code), headers: response.headers,
                 body: String(buffer: response.body))
+        }
+
+        /// A browser-style form post (and any GET) with a cookie, as the console sees them.
+        public func form(_ method: HTTPRequest.Method, _ path: String, cookie: String?, fields: [String: String] = [:])
+            async throws -> Reply
+        {
+            var headers: HTTPFields = [:]
+            if let cookie { headers[.cookie] = cookie }
+            var body: ByteBuffer?
+            if method == .post {
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                var allowed = CharacterSet.alphanumerics
+                allowed.insert(charactersIn: "-._~")
+                body = ByteBuffer(
+                    string: fields.map {
+                        "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+                    }
+                    .joined(separator: "&"))
+            }
+            let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
+            return Reply(
+                status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
         }
 
         public func request(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, body: JSONValue)

@@ -14,11 +14,16 @@ struct AuthMiddleware: RouterMiddleware {
     let clientCertificates: ClientCertificates?
     let limiter: RateLimiter
     let publicPaths: Set<String>
+    /// The console signs its users in with its own session cookie (ConsoleRoutes).
+    var consolePrefix: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard !publicPaths.contains(request.uri.path) else { return try await next(request, context) }
+        let path = request.uri.path
+        if publicPaths.contains(path) || consolePrefix.map({ path == $0 || path.hasPrefix($0 + "/") }) == true {
+            return try await next(request, context)
+        }
         try await limiter.reserveAuthAttempt(address: context.clientAddress)
         let principal: Principal
         var session: SessionTokens.Verified?
