@@ -170,7 +170,8 @@ struct ConsolePages {
             "duration": execution.durationMs.map(String.init) ?? "–",
             "cpu": execution.cpuMs.map(String.init) ?? "–", "memory": execution.maxRssKb.map(String.init) ?? "–",
         ]
-        if let error = execution.error { values["error"] = "\(error.type): \(error.message)" }  // absent: no error section
+        // Absent, not empty: the template shows an error section only when there is one.
+        if let error = execution.error { values["error"] = "\(error.type): \(error.message)" }
         return ["execution": values]
     }
 
