@@ -115,8 +115,13 @@ public struct ExecutionService: Sendable {
                     tenant: run.tool.serverId)
             }
         } catch {
-            execution.status = .failed
-            execution.error = ExecutionError(type: "SandboxError", message: "\(error)")
+            // Cancelled while it waited for a worker: it never ran, and nobody waits for it.
+            let cancelled = error is CancellationError || Task.isCancelled
+            execution.status = cancelled ? .cancelled : .failed
+            execution.error =
+                cancelled
+                ? ExecutionError(type: "Cancelled", message: "the caller cancelled the call before it ran")
+                : ExecutionError(type: "SandboxError", message: "\(error)")
             execution.finishedAt = Timestamp.now()
             try await Self.record(execution, in: store)
             if !run.test { WardenMetrics.execution(execution) }
@@ -180,6 +185,10 @@ public struct ExecutionService: Sendable {
                     durationMs: elapsed())
             }
             return ExecutionOutcome(status: .succeeded, result: call.result, durationMs: elapsed())
+        } catch  where Task.isCancelled {
+            return ExecutionOutcome(
+                status: .cancelled, error: ExecutionError(type: "Cancelled", message: "the caller cancelled the call"),
+                durationMs: elapsed())
         } catch DomainError.upstreamUnavailable(let message) {
             return ExecutionOutcome(
                 status: .failed, error: ExecutionError(type: "UpstreamUnavailable", message: message),
