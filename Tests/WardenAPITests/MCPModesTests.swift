@@ -58,20 +58,9 @@ struct MCPModesTests {
                     body: .object(["name": "later", "code": "def main():\n    return 2\n"])
                 ).string("id"))
 
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, Self.script, "http://127.0.0.1:\(client.port)/mcp", agent, admin, pending]
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            async let reading = PipeReader.readToEnd(output.fileHandleForReading)
-            async let readingErrors = PipeReader.readToEnd(errors.fileHandleForReading)
-            let (data, stderr) = await (reading, readingErrors)
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0, "\(String(decoding: stderr.suffix(3000), as: UTF8.self))")
-            let report = try #require(try JSONValue.decode(String(decoding: data, as: UTF8.self)).objectValue)
+            let output = try await PythonClient.run(
+                python, script: Self.script, arguments: ["http://127.0.0.1:\(client.port)/mcp", agent, admin, pending])
+            let report = try #require(output.objectValue)
             print("MCP modes report: \(JSONValue.object(report).encodedString())")
 
             for (mode, version) in [("legacy", "2025-11-25"), ("auto", "2026-07-28"), ("2026-07-28", "2026-07-28")] {

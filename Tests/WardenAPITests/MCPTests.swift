@@ -171,9 +171,14 @@ enum PythonClient {
     static func run(_ python: String, url: String, key: String, wrongKey: String, adminKey: String) async throws
         -> JSONValue
     {
+        try await run(python, script: script, arguments: [url, key, wrongKey, adminKey])
+    }
+
+    /// Runs one of the Python checks and decodes the JSON report it prints.
+    static func run(_ python: String, script: String, arguments: [String]) async throws -> JSONValue {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, url, key, wrongKey, adminKey]
+        process.arguments = [python, script] + arguments
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -185,7 +190,7 @@ enum PythonClient {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw SandboxUnavailable(
-                "MCP client failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(2000), as: UTF8.self))"
+                "\(script) failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(3000), as: UTF8.self))"
             )
         }
         return try JSONValue.decode(String(decoding: data, as: UTF8.self))
