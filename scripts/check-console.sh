@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the admin console (/ui/): starts a live Warden (debug build) on a fresh data
 # folder with an admin, an agent and an auditor key, and drives it with Playwright and Debian's
-# Chromium (Tests/console/test_console.py). Installs what is missing: the chromium package, and
+# Chromium (Tests/console/test_console_*.py). Installs what is missing: the chromium package, and
 # playwright and pytest in .build/test-python. Playwright never downloads a browser here.
 # WARDEN_CONSOLE_SCREENSHOTS=1 also writes docs/console-{queue,review,executions}.png.
 # Needs .build/debug/warden (swift build). Exits non-zero when a test fails.
@@ -81,7 +81,7 @@ status=0
 WARDEN_URL="$url" WARDEN_ADMIN_KEY="$admin" WARDEN_AGENT_KEY="$agent" WARDEN_AUDITOR_KEY="$auditor" \
 WARDEN_CHROMIUM="$chromium" \
   "$python" -m pytest -q -p no:cacheprovider --color=no -o console_output_style=classic \
-  Tests/console/test_console.py "$@" </dev/null || status=$?
+  Tests/console "$@" </dev/null || status=$?
 if [ "$status" -ne 0 ]; then
   echo "check-console: pytest exited $status; the server's log:" >&2
   tail -n 50 "$log" >&2 || true

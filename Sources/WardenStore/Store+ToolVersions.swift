@@ -1,0 +1,87 @@
+import GRDB
+import WardenDomain
+
+/// A tool's versions: immutable, each with the whole definition it recorded.
+extension Store {
+    public func versions(toolId: String, after cursor: PageCursor?, limit: Int) async throws -> Page<ToolVersion> {
+        try await read { db in
+            _ = try self.anyTool(db, toolId)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
+                    """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
+            return page(rows, limit: limit) { Self.version($0, withDefinition: false) }
+        }
+    }
+
+    /// One version with its full definition.
+    public func version(toolId: String, number: Int) async throws -> ToolVersion {
+        try await read { db in
+            _ = try self.anyTool(db, toolId)
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?",
+                    arguments: [toolId, number])
+            else {
+                throw DomainError.notFound("tool \(toolId) has no version \(number)")
+            }
+            return Self.version(row, withDefinition: true)
+        }
+    }
+
+    /// The version an admin approved last (it may have been superseded since), for reviewers'
+    /// diffs; nil if none ever was.
+    public func lastApprovedVersion(toolId: String) async throws -> Int? {
+        try await read { db in
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT version FROM approval_decisions WHERE tool_id = ? AND decision = 'approved' ORDER BY seq DESC LIMIT 1",
+                arguments: [toolId])
+        }
+    }
+
+    /// The creator of a tool: whoever created its first version.
+    public func toolCreator(id: String) async throws -> String {
+        try await read { db in
+            _ = try self.anyTool(db, id)
+            return try self.storedVersion(db, id, 1).createdBy
+        }
+    }
+
+    /// With `requireDistinctApprover`, the version's creator cannot approve it (four eyes).
+    /// A stored version as the store needs it: its definition, whether its schema was given, who made it.
+    struct StoredVersion {
+        var definition: ToolDefinition
+        var codeSha256: String
+        var schemaExplicit: Bool
+        var createdBy: String
+    }
+
+    func storedVersion(_ db: GRDB.Database, _ toolId: String, _ number: Int) throws -> StoredVersion {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number])
+        else {
+            throw DomainError.notFound("tool \(toolId) has no version \(number)")
+        }
+        return StoredVersion(
+            definition: Self.definition(row), codeSha256: row["code_sha256"], schemaExplicit: row["schema_explicit"],
+            createdBy: row["created_by"])
+    }
+
+    static func version(_ row: Row, withDefinition: Bool) -> ToolVersion {
+        ToolVersion(
+            version: row["version"], codeSha256: row["code_sha256"],
+            source: VersionSource(rawValue: row["source"]) ?? .submit,
+            rolledBackFrom: row["rolled_back_from"], createdBy: row["created_by"], createdAt: row["created_at"],
+            definition: withDefinition ? definition(row) : nil)
+    }
+
+    static func definition(_ row: Row) -> ToolDefinition {
+        ToolDefinition(
+            name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema")
+        )
+    }
+}
