@@ -1,36 +1,8 @@
-"""Browser tests of the admin console (/ui/): the review page, decisions and the tools pages; against a live `warden serve`.
-
-Run by scripts/check-console.sh, which starts a server and sets:
-  WARDEN_URL          e.g. http://127.0.0.1:PORT (no trailing slash)
-  WARDEN_ADMIN_KEY    an admin key
-  WARDEN_AGENT_KEY    an agent key: it submits and changes the tools over REST
-  WARDEN_AUDITOR_KEY  an auditor key
-  WARDEN_CONSOLE_SCREENSHOTS=1  also writes docs/console-{queue,review,executions}.png
-  WARDEN_CHROMIUM     the browser binary (default /usr/bin/chromium)
-
-Set-up goes through the REST API (docs/openapi.yaml); everything checked goes through the console
-as a browser sees it. Each test makes its own tools with unique names, so they can run in any order.
-"""
-
-import json
-import os
-import re
-import urllib.error
-import urllib.request
-import uuid
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+"""Browser tests of the admin console (/ui/): the review page, decisions and the tools pages.
+Helpers in console_support.py, fixtures in conftest.py; scripts/check-console.sh runs them."""
 
 from console_support import *  # noqa: F401,F403
 
-
-pytestmark = pytest.mark.skipif(
-    not (URL and ADMIN and AGENT and AUDITOR),
-    reason="needs a live server: WARDEN_URL, WARDEN_ADMIN_KEY, WARDEN_AGENT_KEY, WARDEN_AUDITOR_KEY "
-    "(scripts/check-console.sh sets them)",
-)
 
 def test_review_diff_test_run_and_approve(page, server):
     tool = submit_tool(
