@@ -4,6 +4,8 @@ import Testing
 import WardenDomain
 import WardenTestSupport
 
+@testable import WardenAPI
+
 /// The console's rules over real HTTP (the browser tests in Tests/console drive the pages in
 /// Chromium): sign-in by API key, CSRF on every form, the same role rules as REST, escaping.
 @Suite struct ConsoleTests {
@@ -115,5 +117,25 @@ import WardenTestSupport
                 "raw markup reached the page")
             #expect(review.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         }
+    }
+
+    /// The console's own sign-in covers its pages only: a path that merely starts with /ui and
+    /// leads elsewhere still needs a bearer credential.
+    @Test func pathsThatLeaveTheConsoleNeedACredential() async throws {
+        let server = try await TestServer.make()
+        _ = try await server.key(.admin)
+        try await server.run { client in
+            for path in [
+                "/ui/../metrics", "/ui/../v1/api-keys", "/ui/%2e%2e/v1/api-keys", "/ui//v1/tools",
+                "/ui/./../v1/servers",
+            ] {
+                let reply = try await client.request(.get, path)
+                #expect(
+                    reply.status == 401 || reply.status == 404, "\(path): \(reply.status) \(reply.body.prefix(200))")
+                #expect(!reply.body.contains("warden_") && !reply.body.contains("\"items\""), "\(path)")
+            }
+        }
+        #expect(AuthMiddleware.isUnder("/ui", "/ui/queue") && AuthMiddleware.isUnder("/ui", "/ui"))
+        #expect(!AuthMiddleware.isUnder("/ui", "/uix") && !AuthMiddleware.isUnder("/ui", "/ui/../v1"))
     }
 }

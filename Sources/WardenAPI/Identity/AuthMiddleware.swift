@@ -21,7 +21,7 @@ struct AuthMiddleware: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        if publicPaths.contains(path) || consolePrefix.map({ path == $0 || path.hasPrefix($0 + "/") }) == true {
+        if publicPaths.contains(path) || consolePrefix.map({ Self.isUnder($0, path) }) == true {
             return try await next(request, context)
         }
         try await limiter.reserveAuthAttempt(address: context.clientAddress)
@@ -69,6 +69,18 @@ struct AuthMiddleware: RouterMiddleware {
                 "reason": .string(reason), "address": .string(context.clientAddress),
                 "earlier_failures_folded": .int(Int64(folded)),
             ]))
+    }
+
+    /// Whether `path` is the console's own: under its prefix, and without any segment (`..`, `.`,
+    /// an empty one, an escape) that a later step could resolve to a path outside it.
+    static func isUnder(_ prefix: String, _ path: String) -> Bool {
+        guard path == prefix || path.hasPrefix(prefix + "/"), !path.contains("%"), !path.contains("\\") else {
+            return false
+        }
+        return !path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().contains {
+            $0 == ".." || $0 == "."
+        }
+            && !path.dropFirst().contains("//")
     }
 
     private func bearer(_ header: String) async throws -> (Principal, SessionTokens.Verified?) {
