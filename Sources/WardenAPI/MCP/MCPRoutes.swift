@@ -176,7 +176,9 @@ struct MCPRoutes {
                 result["ttlMs"] = .int(0)
                 result["cacheScope"] = "private"
             case "tools/call":
-                let key = MCPCalls.key(owner: principal.actor, requestId: id)
+                // No session here: the connection tells two clients of one key apart (a hang-up is
+                // how this revision cancels, so only its own connection may cancel a call).
+                let key = MCPCalls.key(owner: "\(principal.actor) \(ObjectIdentifier(context.channel))", requestId: id)
                 guard let called = try await call(key, filter: filter, params: params, principal, context) else {
                     return Response(status: .accepted)
                 }
