@@ -90,16 +90,31 @@ public struct MCPUpstream: Sendable {
         /// The negotiated revision; nil until `initialize` has answered (which carries no header).
         var version: String?
         static let preferredVersion = "2025-11-25"
+        static let statelessVersion = "2026-07-28"
+        static let clientInfo: JSONValue = .object(["name": .string("warden"), "version": .string("0.4.0")])
+        /// The upstream speaks the stateless revision: no session, the version on every request.
+        var stateless = false
+        /// The method and tool name of the request being sent, for the stateless revision's headers.
+        private var current: (method: String, name: String?)?
 
         init(upstream: MCPUpstream) { self.upstream = upstream }
 
         func open() async throws {
-            let result = try await request(
-                "initialize",
-                .object([
-                    "protocolVersion": .string(Self.preferredVersion), "capabilities": .object([:]),
-                    "clientInfo": .object(["name": .string("warden"), "version": .string("0.4.0")]),
-                ]))
+            let result: JSONValue
+            do {
+                result = try await request(
+                    "initialize",
+                    .object([
+                        "protocolVersion": .string(Self.preferredVersion), "capabilities": .object([:]),
+                        "clientInfo": Self.clientInfo,
+                    ]))
+            } catch let refusal as OffersOnly where refusal.versions.contains(Self.statelessVersion) {
+                // An upstream that speaks only the stateless revision: no handshake, no session;
+                // every request then says its version in headers and `_meta`.
+                stateless = true
+                version = Self.statelessVersion
+                return
+            }
             // From here on, every request says the version the upstream chose.
             version = result.objectValue?["protocolVersion"]?.stringValue ?? Self.preferredVersion
             _ = try await post(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
@@ -114,6 +129,17 @@ public struct MCPUpstream: Sendable {
         func request(_ method: String, _ params: JSONValue) async throws -> JSONValue {
             let requestId = nextId
             nextId += 1
+            var params = params
+            if stateless, var object = params.objectValue {
+                object["_meta"] = .object([
+                    "io.modelcontextprotocol/protocolVersion": .string(Self.statelessVersion),
+                    "io.modelcontextprotocol/clientInfo": Self.clientInfo,
+                    "io.modelcontextprotocol/clientCapabilities": .object([:]),
+                ])
+                params = .object(object)
+            }
+            current = (method, params.objectValue?["name"]?.stringValue)
+            defer { current = nil }
             let response = try await post(
                 .object(["jsonrpc": .string("2.0"), "id": .int(requestId), "method": .string(method), "params": params])
             )
@@ -137,13 +163,25 @@ public struct MCPUpstream: Sendable {
             if response.status == 401 || response.status == 403 {
                 throw EgressDenial("upstream refused Warden's credential (HTTP \(response.status))")
             }
-            guard response.status < 400 else { throw EgressDenial("upstream answered HTTP \(response.status)") }
+            guard response.status < 400 else {
+                // -32022 names the revisions the upstream does speak.
+                let error = (try? JSONValue.decode(String(decoding: response.body.readableBytesView, as: UTF8.self)))?
+                    .objectValue?["error"]?.objectValue
+                if error?["code"] == .int(-32022) {
+                    throw OffersOnly(versions: error?["data"]?.objectValue?["supported"]?.strings ?? [])
+                }
+                throw EgressDenial("upstream answered HTTP \(response.status)")
+            }
             return response
         }
 
         private func headers() -> [(String, String)] {
             var headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")]
             if let version { headers.append(("MCP-Protocol-Version", version)) }
+            if stateless, let current {
+                headers.append(("Mcp-Method", current.method))
+                if current.method == "tools/call", let name = current.name { headers.append(("Mcp-Name", name)) }
+            }
             if let id { headers.append(("Mcp-Session-Id", id)) }
             if let bearer = upstream.bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
             return headers
@@ -166,4 +204,9 @@ public struct MCPUpstream: Sendable {
             return nil
         }
     }
+}
+
+/// An upstream refused the handshake and named the revisions it speaks (JSON-RPC -32022).
+struct OffersOnly: Error {
+    let versions: [String]
 }

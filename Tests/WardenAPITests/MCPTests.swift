@@ -154,6 +154,7 @@ struct MCPTests {
 
 enum PythonClient {
     static let script = TestSandbox.repositoryRoot.appendingPathComponent("Tests/mcp/mcp_client_check.py").path
+    static let callScript = TestSandbox.repositoryRoot.appendingPathComponent("Tests/mcp/mcp_call.py").path
 
     /// `WARDEN_TEST_PYTHON` (set by scripts/test.sh), else `python3` on PATH, if it can import the official SDK.
     static func interpreter() -> String? {

@@ -1,11 +1,14 @@
 """A small upstream MCP server for Warden's passthrough tests (stdlib only).
 
-    /usr/bin/python3 Tests/mcp/upstream_server.py DESCRIPTION_FILE
+    /usr/bin/python3 Tests/mcp/upstream_server.py DESCRIPTION_FILE [--modern-only]
 
 Speaks MCP Streamable HTTP at /mcp: initialize, notifications, tools/list (answered as an SSE
 stream, to exercise that path) and tools/call for one tool, `forecast`, whose description is read
 from DESCRIPTION_FILE on every list so a test can change it. GET /_seen lists the Authorization
-headers it received and each request's method with its MCP-Protocol-Version header. Prints {"port": N} once listening; stops when stdin closes.
+headers it received and each request's method with its MCP-Protocol-Version header.
+With --modern-only it speaks only the stateless revision 2026-07-28: `initialize` is refused
+(-32022, naming the one supported version) and every request must carry the version in its header
+and in params._meta. Prints {"port": N} once listening; stops when stdin closes.
 """
 import json
 import sys
@@ -14,6 +17,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DESCRIPTION_FILE = sys.argv[1]
+MODERN_ONLY = "--modern-only" in sys.argv[2:]
+MODERN = "2026-07-28"
 seen = []
 versions = []  # (method, MCP-Protocol-Version header or None) per request
 lock = threading.Lock()
@@ -64,6 +69,14 @@ class Handler(BaseHTTPRequestHandler):
             versions.append([method, self.headers.get("MCP-Protocol-Version")])
         if ident is None:
             return self.reply(202)
+        if MODERN_ONLY:
+            meta = (message.get("params") or {}).get("_meta") or {}
+            if method == "initialize" or self.headers.get("MCP-Protocol-Version") != MODERN:
+                error = {"code": -32022, "message": "unsupported protocol version",
+                         "data": {"supported": [MODERN], "requested": self.headers.get("MCP-Protocol-Version")}}
+                return self.reply(400, {"jsonrpc": "2.0", "id": ident, "error": error})
+            if meta.get("io.modelcontextprotocol/protocolVersion") != MODERN or self.headers.get("Mcp-Method") != method:
+                return self.reply(400, {"jsonrpc": "2.0", "id": ident, "error": {"code": -32020, "message": "header mismatch"}})
         if method == "initialize":
             result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "upstream", "version": "1"}}
             return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": result}, headers=[("Mcp-Session-Id", uuid.uuid4().hex)])
