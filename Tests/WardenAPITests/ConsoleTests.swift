@@ -87,6 +87,16 @@ import WardenTestSupport
             #expect(try await client.request(.delete, "/v1/api-keys/\(auditorKeyId)", key: admin).status == 204)
             #expect(try await client.form(.get, "/ui/queue", cookie: auditorCookie).headers[.location] == "/ui/login")
 
+            // Roles see what REST shows them: secret names, never to an agent.
+            _ = try await client.request(
+                .put, "/v1/servers/\(serverId)/secrets/CONSOLE_TOKEN", key: admin,
+                json: #"{"value":"console-secret-1"}"#)
+            let (agentCookie, _) = try await Self.signIn(client, key: agent)
+            let agentServers = try await client.form(.get, "/ui/servers", cookie: agentCookie)
+            #expect(agentServers.status == 200 && !agentServers.body.contains("CONSOLE_TOKEN"), "\(agentServers.body)")
+            let adminServers = try await client.form(.get, "/ui/servers", cookie: cookie)
+            #expect(adminServers.body.contains("CONSOLE_TOKEN") && !adminServers.body.contains("console-secret-1"))
+
             // Signing out ends the session.
             #expect(try await client.form(.post, "/ui/logout", cookie: cookie, fields: ["csrf": csrf]).status == 303)
             #expect(try await client.form(.get, "/ui/queue", cookie: cookie).headers[.location] == "/ui/login")

@@ -24,6 +24,19 @@ struct BackupTests {
         return (store, dir)
     }
 
+    /// Edits a snapshot with `sql`; with `fixingChecksum`, also the manifest's checksum, as an
+    /// intruder with both files would: then only the audit chain (and the manifest's head) tells.
+    func tamper(_ snapshot: URL, _ sql: String, fixingChecksum: Bool = true) async throws {
+        let queue = try DatabaseQueue(path: snapshot.path)
+        try await queue.write { db in try db.execute(sql: sql) }
+        try queue.close()
+        guard fixingChecksum else { return }
+        let manifestURL = BackupManifest.url(for: snapshot)
+        var manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: manifestURL))
+        manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
+        try JSONEncoder().encode(manifest).write(to: manifestURL)
+    }
+
     @Test func snapshotVerifiesAndRefusesToOverwrite() async throws {
         let (store, dir) = try await filledStore()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -58,17 +71,13 @@ struct BackupTests {
                 snapshot, signer: AuditSigner(keyBytes: RandomBytes.make(32)), migrationsDirectory: migrations)
         }
         // Edit the snapshot's audit trail and fix up the manifest's checksum: the chain still tells.
-        let queue = try DatabaseQueue(path: snapshot.path)
-        try await queue.write { db in try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2") }
-        try queue.close()
-        await #expect(throws: BackupError.self) {
+        let edit = "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"
+        try await tamper(snapshot, edit, fixingChecksum: false)
+        await #expect(throws: BackupError.self, "the checksum no longer matches") {
             _ = try await Store.verifyBackup(
                 snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
         }
-        let manifestURL = BackupManifest.url(for: snapshot)
-        var manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: manifestURL))
-        manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
-        try JSONEncoder().encode(manifest).write(to: manifestURL)
+        try await tamper(snapshot, edit)
         do {
             _ = try await Store.verifyBackup(
                 snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)
@@ -85,13 +94,7 @@ struct BackupTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let snapshot = dir.appendingPathComponent("backup.db")
         _ = try await store.backup(to: snapshot, force: false)
-        let queue = try DatabaseQueue(path: snapshot.path)
-        try await queue.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 3") }
-        try queue.close()
-        let manifestURL = BackupManifest.url(for: snapshot)
-        var manifest = try JSONDecoder().decode(BackupManifest.self, from: Data(contentsOf: manifestURL))
-        manifest.sha256 = Digest.sha256Hex(Array(try Data(contentsOf: snapshot)))
-        try JSONEncoder().encode(manifest).write(to: manifestURL)
+        try await tamper(snapshot, "DELETE FROM audit_events WHERE seq = 3")
         do {
             _ = try await Store.verifyBackup(
                 snapshot, signer: AuditSigner(keyBytes: key), migrationsDirectory: migrations)

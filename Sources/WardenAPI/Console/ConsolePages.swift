@@ -115,15 +115,17 @@ struct ConsolePages {
         return rows
     }
 
-    func servers() async throws -> [String: Any] {
+    /// Secret names and MCP sources only for roles REST shows them to (`listSecrets`: not agents).
+    func servers(showSecrets: Bool) async throws -> [String: Any] {
         var rows: [[String: Any]] = []
         for server in try await store.servers(after: nil, limit: 500).items {
-            rows.append([
-                "name": server.name, "hosts": server.allowedHosts.joined(separator: ", "),
-                "secrets": try await store.secrets(serverId: server.id).map(\.name).joined(separator: ", "),
-                "sources": try await store.mcpSources(serverId: server.id).map { "\($0.name) (\($0.url))" }.joined(
-                    separator: ", "),
-            ])
+            var row: [String: Any] = ["name": server.name, "hosts": server.allowedHosts.joined(separator: ", ")]
+            if showSecrets {
+                row["secrets"] = try await store.secrets(serverId: server.id).map(\.name).joined(separator: ", ")
+                row["sources"] = try await store.mcpSources(serverId: server.id).map { "\($0.name) (\($0.url))" }
+                    .joined(separator: ", ")
+            }
+            rows.append(row)
         }
         return ["servers": rows]
     }

@@ -118,7 +118,10 @@ struct ConsoleRoutes {
             }
         }
         router.get("ui/servers") { request, _ in
-            try await view(request, "servers", .readRegistry) { _ in try await ConsolePages(store: store).servers() }
+            try await view(request, "servers", .readRegistry) { session in
+                try await ConsolePages(store: store).servers(
+                    showSecrets: AccessPolicy.allows(session.principal.role, .listSecrets))
+            }
         }
         router.get("ui/executions") { request, _ in
             try await view(request, "executions", .readExecutions) { _ in
