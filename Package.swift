@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain rules: approval workflow, roles, validation. No I/O.
@@ -29,12 +30,13 @@ let package = Package(
             name: "WardenDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
-        // SQLite persistence (GRDB, WAL) and the migration runner.
+        // Persistence over a small SQL seam: SQLite (GRDB, WAL) or PostgreSQL (postgres-nio), migrations.
         .target(
             name: "WardenStore",
             dependencies: [
                 "WardenDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages Warden needs on Debian 12 (skips what is already there).
+# postgresql: server binaries for the tests' throw-away clusters (scripts/postgres-cluster.sh);
+# the tests never use the default cluster Debian may create and start.
 set -euo pipefail
-packages=(libsqlite3-dev sqlite3 libseccomp-dev libcap-dev python3 pkg-config util-linux)
+packages=(libsqlite3-dev sqlite3 libseccomp-dev libcap-dev python3 pkg-config util-linux postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

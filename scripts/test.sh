@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# A throw-away PostgreSQL cluster: the store tests make a database per test in it, the two-node check one of its own.
+pg_dir=$(mktemp -d -t warden-pg.XXXXXX)
+trap 'scripts/postgres-cluster.sh stop "$pg_dir"' EXIT
+WARDEN_TEST_POSTGRES_URL=$(scripts/postgres-cluster.sh start "$pg_dir")
+export WARDEN_TEST_POSTGRES_URL
 # The official MCP Python SDK drives /mcp in the tests, from a private virtual environment.
 venv=.build/test-python
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp, schemathesis, openapi_spec_validator, yamllint" 2>/dev/null; then
@@ -22,6 +27,8 @@ scripts/check-openapi.sh
 scripts/check-api-contract.sh
 # Kill the supervisor at random moments under load; every restart must find the data intact.
 /usr/bin/python3 scripts/crash-test.py --build debug --kills 10
+# Two supervisors on one PostgreSQL database: shared registry, one audit chain, leases, MCP notifications.
+/usr/bin/python3 Tests/multinode/two_nodes_check.py --build debug
 # The admin console in a real Chromium (Playwright), against a live server.
 scripts/check-console.sh
 unset LLVM_PROFILE_FILE

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import WardenDomain
 
 /// Signs audit events into a hash chain: each event's HMAC covers its content and the
@@ -95,11 +94,12 @@ public struct ChainVerification: Codable, Equatable, Sendable {
 
 extension Store {
     /// Appends one event inside the caller's write transaction, so the event commits or rolls
-    /// back with the change it records. SQLite's single writer keeps the chain from forking.
+    /// back with the change it records. The write lock (SQLite's single writer, PostgreSQL's
+    /// advisory lock) keeps two writers, on any node, from forking the chain.
     func appendAudit(
-        _ db: GRDB.Database, type: String, actor: String, subject: String, details: JSONValue = .object([:])
+        _ db: any SQLConnection, type: String, actor: String, subject: String, details: JSONValue = .object([:])
     ) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        let last = try db.fetchOne(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let prevHash: String = last?["hash"] ?? AuditSigner.genesisHash
         let at = Timestamp.now()
@@ -124,7 +124,7 @@ extension Store {
     /// The chain's last entry, without verifying anything.
     public func auditHead() async throws -> AuditHead? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map {
+            try db.fetchOne(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map {
                 AuditHead(seq: $0["seq"], hash: $0["hash"])
             }
         }
@@ -132,23 +132,19 @@ extension Store {
 
     /// Walks the whole chain and names the first entry that does not hold; with `expectedHead`
     /// (recorded earlier), also that the chain still holds that entry unchanged, so a deleted
-    /// tail is caught. One read transaction (a consistent snapshot) and a cursor: rows are checked
-    /// as they are read, straight from SQLite's buffers, so memory stays flat.
+    /// tail is caught. One consistent snapshot, read in pages by `seq`, so memory stays flat.
     public func verifyAuditChain(expectedHead: AuditHead? = nil) async throws -> ChainVerification {
         let signer = self.signer
-        return try await read { db in
+        return try await database.snapshotRead { db in
             try Self.verifyChain(db, signer: signer, expectedHead: expectedHead)
         }
     }
 
-    static func verifyChain(_ db: GRDB.Database, signer: AuditSigner, expectedHead: AuditHead?) throws
+    static let verifyPageSize = 5000
+
+    static func verifyChain(_ db: any SQLConnection, signer: AuditSigner, expectedHead: AuditHead?) throws
         -> ChainVerification
     {
-        let cursor = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events ORDER BY seq
-                """)
         var expectedSeq: Int64 = 1
         var previous = Array(AuditSigner.genesisHash.utf8)
         var canonical: [UInt8] = []
@@ -156,30 +152,40 @@ extension Store {
         func broken(_ seq: Int64, _ reason: String) -> ChainVerification {
             ChainVerification(ok: false, checked: seq - 1, firstBreak: seq, reason: reason, head: head)
         }
-        while let row = try cursor.next() {
-            let seq: Int64 = row[0]
-            if seq != expectedSeq { return broken(expectedSeq, "entry \(expectedSeq) is missing") }
-            let recordedPrev = row.dataNoCopy(atIndex: 6) ?? Data()
-            guard recordedPrev.elementsEqual(previous) else {
-                return broken(seq, "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
+        var after = Int64.min
+        while true {
+            let rows = try db.fetchAll(
+                sql: """
+                    SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events
+                    WHERE seq > ? ORDER BY seq LIMIT ?
+                    """, arguments: [after, verifyPageSize])
+            for row in rows {
+                let seq: Int64 = row[0]
+                if seq != expectedSeq { return broken(expectedSeq, "entry \(expectedSeq) is missing") }
+                let recordedPrev = Self.bytes(row.values[6])
+                guard recordedPrev == previous else {
+                    return broken(seq, "entry \(seq) does not follow entry \(seq - 1) (removed or reordered entries)")
+                }
+                canonical.removeAll(keepingCapacity: true)
+                var seqDigits: [UInt8] = []
+                AuditSigner.appendDecimal(Int(seq), to: &seqDigits)
+                AuditSigner.appendField(seqDigits, to: &canonical)
+                for column in 1...6 { AuditSigner.appendField(Self.bytes(row.values[column]), to: &canonical) }
+                let recorded = Self.bytes(row.values[7])
+                guard recorded == signer.hexMAC(canonical) else {
+                    return broken(seq, "entry \(seq) was changed, or the audit key is wrong")
+                }
+                if let expectedHead, expectedHead.seq == seq, recorded != Array(expectedHead.hash.utf8) {
+                    return broken(
+                        seq,
+                        "entry \(seq) is not the one recorded as the head earlier (the chain was rewritten from there)")
+                }
+                previous = recorded
+                head = AuditHead(seq: seq, hash: String(decoding: recorded, as: UTF8.self))
+                expectedSeq = seq + 1
             }
-            canonical.removeAll(keepingCapacity: true)
-            var seqDigits: [UInt8] = []
-            AuditSigner.appendDecimal(Int(seq), to: &seqDigits)
-            AuditSigner.appendField(seqDigits, to: &canonical)
-            for column in 1...6 { AuditSigner.appendField(row.dataNoCopy(atIndex: column) ?? Data(), to: &canonical) }
-            let recorded = row.dataNoCopy(atIndex: 7) ?? Data()
-            guard recorded.elementsEqual(signer.hexMAC(canonical)) else {
-                return broken(seq, "entry \(seq) was changed, or the audit key is wrong")
-            }
-            if let expectedHead, expectedHead.seq == seq, !recorded.elementsEqual(Array(expectedHead.hash.utf8)) {
-                return broken(
-                    seq, "entry \(seq) is not the one recorded as the head earlier (the chain was rewritten from there)"
-                )
-            }
-            previous = Array(recorded)
-            head = AuditHead(seq: seq, hash: String(decoding: recorded, as: UTF8.self))
-            expectedSeq = seq + 1
+            guard rows.count == verifyPageSize, let last = rows.last else { break }
+            after = last[0]
         }
         if let expectedHead, expectedHead.seq >= expectedSeq {
             let missing =
@@ -190,5 +196,16 @@ extension Store {
                 "\(missing) missing: the chain ends at \(expectedSeq - 1) but its head was \(expectedHead.seq) earlier")
         }
         return ChainVerification(ok: true, checked: expectedSeq - 1, firstBreak: nil, reason: nil, head: head)
+    }
+
+    /// A column's bytes as the chain hashes them (text as UTF-8).
+    static func bytes(_ value: SQLValue) -> [UInt8] {
+        switch value {
+        case .text(let text): Array(text.utf8)
+        case .blob(let data): Array(data)
+        case .integer(let number): Array(String(number).utf8)
+        case .real(let number): Array(String(number).utf8)
+        case .null: []
+        }
     }
 }

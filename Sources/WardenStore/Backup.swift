@@ -30,6 +30,7 @@ public enum BackupError: Error, CustomStringConvertible {
     case checksum(expected: String, found: String)
     case integrity(String)
     case audit(String)
+    case notSQLite
 
     public var description: String {
         switch self {
@@ -39,6 +40,8 @@ public enum BackupError: Error, CustomStringConvertible {
             "the snapshot does not match its manifest (sha256 \(found), manifest says \(expected))"
         case .integrity(let message): "PRAGMA integrity_check failed: \(message)"
         case .audit(let message): "the snapshot's audit chain does not verify: \(message)"
+        case .notSQLite:
+            "warden backup copies the embedded SQLite database; on PostgreSQL use pg_dump and record the audit head with `warden audit verify --database-url` (docs/operations.md, Several nodes)"
         }
     }
 }
@@ -46,6 +49,7 @@ public enum BackupError: Error, CustomStringConvertible {
 extension Store {
     /// A consistent online snapshot through SQLite's backup API, while the service keeps running.
     public func backup(to snapshot: URL, force: Bool) async throws -> BackupManifest {
+        guard let sqlite = database as? SQLiteDatabase else { throw BackupError.notSQLite }
         let manifestURL = BackupManifest.url(for: snapshot)
         for url in [snapshot, manifestURL] where FileManager.default.fileExists(atPath: url.path) && !force {
             throw BackupError.exists(url.path)
@@ -53,7 +57,7 @@ extension Store {
         let partial = URL(fileURLWithPath: snapshot.path + ".partial")
         try? FileManager.default.removeItem(at: partial)
         let destination = try DatabaseQueue(path: partial.path)
-        try pool.backup(to: destination)
+        try sqlite.pool.backup(to: destination)
         let (schema, events, head) = try await destination.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WardenDomain
 
 /// One numbered `.sql` file from `migrations/`.
@@ -48,46 +47,45 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Applies pending migrations in one transaction and records each with its checksum.
+/// Applies pending migrations in one transaction and records each with its checksum. On
+/// PostgreSQL the write lock serialises nodes that start together.
 public enum MigrationRunner {
     @discardableResult
-    public static func migrate(_ writer: some DatabaseWriter, migrations: [Migration]) throws -> [Migration] {
-        try writer.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                try db.execute(
-                    sql: """
-                        CREATE TABLE IF NOT EXISTS schema_migrations (
-                            version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
-                        """)
-                let applied = try Row.fetchAll(
-                    db, sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
-                let known = migrations.last?.version ?? 0
-                if let newest = applied.last?["version"] as Int?, newest > known {
-                    throw MigrationError.databaseIsNewer(databaseVersion: newest, known: known)
-                }
-                for row in applied {
-                    let version: Int = row["version"]
-                    let recorded: String = row["checksum"]
-                    let file = migrations[version - 1]
-                    guard file.checksum == recorded else {
-                        throw MigrationError.changedAfterApplied(file.name, recorded: recorded, found: file.checksum)
-                    }
-                }
-                return .commit
-            }
-            var pending: [Migration] = []
-            try db.inTransaction(.immediate) {
-                let done = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0
-                pending = Array(migrations.dropFirst(done))
-                for migration in pending {
-                    try db.execute(sql: migration.sql)
-                    try db.execute(
-                        sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                        arguments: [migration.version, migration.name, migration.checksum, Timestamp.now()])
-                }
-                return .commit
-            }
-            return pending
+    public static func migrate(_ database: any SQLDatabase, migrations: [Migration]) async throws -> [Migration] {
+        try await database.write { db in try apply(db, migrations: migrations) }
+    }
+
+    static func apply(_ db: any SQLConnection, migrations: [Migration]) throws -> [Migration] {
+        try db.executeScript(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
+            """)
+        let applied = try db.fetchAll(sql: "SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        let known = migrations.last?.version ?? 0
+        if let newest = applied.last?["version"] as Int?, newest > known {
+            throw MigrationError.databaseIsNewer(databaseVersion: newest, known: known)
         }
+        for row in applied {
+            let version: Int = row["version"]
+            let recorded: String = row["checksum"]
+            let file = migrations[version - 1]
+            guard file.checksum == recorded else {
+                throw MigrationError.changedAfterApplied(file.name, recorded: recorded, found: file.checksum)
+            }
+        }
+        let pending = Array(migrations.dropFirst(applied.count))
+        for migration in pending {
+            try db.executeScript(migration.sql)
+            try db.execute(
+                sql: "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                arguments: [migration.version, migration.name, migration.checksum, Timestamp.now()])
+        }
+        return pending
+    }
+
+    /// The newest applied migration, 0 on an empty database.
+    public static func schemaVersion(_ db: any SQLConnection) throws -> Int {
+        try db.fetchValue(Int.self, sql: "SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0
     }
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import WardenDomain
 
 /// Why a credential was refused; the API turns each into a 401.
@@ -78,8 +77,8 @@ extension Store {
 
     public func apiKeys(after cursor: PageCursor?, limit: Int) async throws -> Page<APIKey> {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.fetchAll(
+                sql: "SELECT * FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [cursor?.after ?? 0, limit + 1])
             return page(rows, limit: limit, map: Self.apiKey)
         }
@@ -87,7 +86,7 @@ extension Store {
 
     public func revokeAPIKey(id: String, by actor: String) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("no API key with id \(id)")
             }
             guard Self.apiKey(row).revokedAt == nil else {
@@ -104,7 +103,7 @@ extension Store {
         guard APIKeyFormat.isWellFormed(apiKey) else { throw CredentialError.malformed }
         let presented = APIKeyFormat.hash(apiKey)
         let found = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented]).map { row in
+            try db.fetchOne(sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented]).map { row in
                 (key: Self.apiKey(row), hash: row["key_hash"] as String)
             }
         }
@@ -116,10 +115,10 @@ extension Store {
     }
 
     public func hasAPIKeys() async throws -> Bool {
-        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
+        try await read { db in try db.fetchValue(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
     }
 
-    static func apiKey(_ row: Row) -> APIKey {
+    static func apiKey(_ row: SQLRow) -> APIKey {
         APIKey(
             id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .agent, createdAt: row["created_at"],
             expiresAt: row["expires_at"], revokedAt: row["revoked_at"], key: nil)

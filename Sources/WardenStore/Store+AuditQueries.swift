@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 public struct AuditFilter: Sendable {
@@ -33,7 +32,7 @@ extension Store {
             filtered.add("at < ?", filter.until)
             let sql = "SELECT * FROM audit_events WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
             let arguments = filtered.arguments + [limit + 1]
-            return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit) { row in
+            return page(try db.fetchAll(sql: sql, arguments: arguments), limit: limit) { row in
                 AuditEvent(
                     seq: row["seq"], at: row["at"], type: row["type"], actor: row["actor"], subject: row["subject"],
                     details: row.json("details"), prevHash: row["prev_hash"], hash: row["hash"])

@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 public struct ExecutionFilter: Sendable {
@@ -25,17 +24,19 @@ public struct ExecutionFilter: Sendable {
 }
 
 extension Store {
-    /// Written before the worker starts, so a crash leaves a `running` row to mark `interrupted`.
+    /// Written before the worker starts, with this node's id, so a crash leaves a `running` row
+    /// that another node (or this one's next start) marks `interrupted` once the lease is gone.
     public func beginExecution(_ execution: Execution) async throws {
-        try await write { db in
+        try await write { [nodeId] db in
             try db.execute(
                 sql: """
-                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, test, status, arguments, started_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, test, status, arguments,
+                                            started_at, node_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)
                     """,
                 arguments: [
                     execution.id, execution.toolId, execution.serverId, execution.version, execution.codeSha256,
-                    execution.caller, execution.test, execution.arguments.encodedString(), execution.startedAt,
+                    execution.caller, execution.test, execution.arguments.encodedString(), execution.startedAt, nodeId,
                 ])
         }
     }
@@ -43,7 +44,7 @@ extension Store {
     /// Completes the row and appends the audit event in one transaction.
     public func finishExecution(_ execution: Execution) async throws {
         try await write { db in
-            try db.execute(
+            let changed = try db.execute(
                 sql: """
                     UPDATE executions SET status = ?, reason = ?, result = ?, error_type = ?, error_message = ?, stdout = ?,
                            truncated = ?, duration_ms = ?, cpu_ms = ?, max_rss_kb = ?, finished_at = ?, egress = ?
@@ -56,7 +57,7 @@ extension Store {
                     execution.egress.encodedString(), execution.id,
                 ])
             // Already finished (or never begun): no event for a change that did not happen.
-            guard db.changesCount > 0 else { return }
+            guard changed > 0 else { return }
             try self.appendAudit(
                 db, type: "execution.finished", actor: execution.caller, subject: execution.id,
                 details: .object([
@@ -67,25 +68,9 @@ extension Store {
         }
     }
 
-    /// After a crash: every execution still `running` was cut off.
-    @discardableResult
-    public func markInterruptedExecutions() async throws -> Int {
-        try await write { db in
-            let ids = try String.fetchAll(db, sql: "SELECT id FROM executions WHERE status = 'running'")
-            guard !ids.isEmpty else { return 0 }
-            try db.execute(
-                sql: "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE status = 'running'",
-                arguments: [Timestamp.now()])
-            try self.appendAudit(
-                db, type: "execution.interrupted", actor: "system", subject: "executions",
-                details: .object(["count": .int(Int64(ids.count))]))
-            return ids.count
-        }
-    }
-
     public func execution(id: String) async throws -> Execution {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.fetchOne(sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("no execution with id \(id)")
             }
             return Self.execution(row)
@@ -107,11 +92,11 @@ extension Store {
             filtered.add("started_at < ?", filter.until)
             let sql = "SELECT * FROM executions WHERE \(filtered.sql) ORDER BY seq DESC LIMIT ?"
             let arguments = filtered.arguments + [limit + 1]
-            return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.execution)
+            return page(try db.fetchAll(sql: sql, arguments: arguments), limit: limit, map: Self.execution)
         }
     }
 
-    static func execution(_ row: Row) -> Execution {
+    static func execution(_ row: SQLRow) -> Execution {
         let errorType: String? = row["error_type"]
         let resultText: String? = row["result"]
         var execution = Execution(
@@ -137,12 +122,11 @@ extension Store {
         var total = 0
         while true {
             let deleted = try await write { db -> Int in
-                try db.execute(
+                let deleted = try db.execute(
                     sql: """
                         DELETE FROM executions WHERE seq IN (
                             SELECT seq FROM executions WHERE started_at < ? AND status != 'running' LIMIT 5000)
                         """, arguments: [cutoff])
-                let deleted = db.changesCount
                 if deleted > 0 {
                     try self.appendAudit(
                         db, type: "executions.pruned", actor: actor, subject: "executions",

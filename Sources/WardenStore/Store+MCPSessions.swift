@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WardenDomain
 
 public struct MCPSession: Equatable, Sendable {
@@ -52,9 +51,8 @@ extension Store {
     public func deleteIdleMCPSessions(idle: TimeInterval) async throws -> Int {
         let cutoff = Timestamp.string(Date().addingTimeInterval(-idle))
         return try await write { db in
-            try db.execute(
+            let deleted = try db.execute(
                 sql: "DELETE FROM mcp_sessions WHERE ended_at IS NOT NULL OR last_seen_at < ?", arguments: [cutoff])
-            let deleted = db.changesCount
             if deleted > 0 {
                 try self.appendAudit(
                     db, type: "mcp.sessions_expired", actor: "system", subject: "mcp_sessions",
@@ -67,8 +65,8 @@ extension Store {
     /// A live session of this key that has been used within `idle`; touching it keeps it alive.
     public func activeMCPSession(id: String, owner: String, idle: TimeInterval) async throws -> MCPSession? {
         let found = try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL",
+            try db.fetchOne(
+                sql: "SELECT * FROM mcp_sessions WHERE id = ? AND key_id = ? AND ended_at IS NULL",
                 arguments: [id, owner]
             ).map { row in
                 MCPSession(
@@ -94,10 +92,10 @@ extension Store {
     /// Returns false when there was no such live session.
     public func endMCPSession(id: String, owner: String) async throws -> Bool {
         try await write { db in
-            try db.execute(
+            let changed = try db.execute(
                 sql: "UPDATE mcp_sessions SET ended_at = ? WHERE id = ? AND key_id = ? AND ended_at IS NULL",
                 arguments: [Timestamp.now(), id, owner])
-            guard db.changesCount == 1 else { return false }
+            guard changed == 1 else { return false }
             try self.appendAudit(db, type: "mcp.session_ended", actor: owner, subject: id)
             return true
         }
@@ -112,13 +110,13 @@ extension Store {
                 FROM tools t JOIN servers s ON s.id = t.server_id
                 WHERE t.deleted_at IS NULL AND s.deleted_at IS NULL AND t.approval_status = 'approved'
                 """
-            var arguments: StatementArguments = []
+            var arguments: SQLArguments = []
             if let serverName {
                 sql += " AND s.name = ?"
                 arguments += [serverName]
             }
             sql += " ORDER BY s.name, t.name"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            return try db.fetchAll(sql: sql, arguments: arguments).map { row in
                 let server = Server(
                     id: row["s_id"], name: row["s_name"], description: row["s_description"],
                     allowedHosts: (try? JSONValue.decode(row["s_allowed_hosts"]))?.strings ?? [],

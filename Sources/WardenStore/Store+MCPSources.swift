@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 public struct MCPSource: Codable, Equatable, Sendable {
@@ -41,8 +40,8 @@ extension Store {
         try await write { db in
             _ = try self.liveServer(db, serverId)
             let taken =
-                try Bool.fetchOne(
-                    db,
+                try db.fetchValue(
+                    Bool.self,
                     sql:
                         "SELECT EXISTS (SELECT 1 FROM mcp_sources WHERE server_id = ? AND name = ? AND deleted_at IS NULL)",
                     arguments: [serverId, name]) ?? false
@@ -67,8 +66,8 @@ extension Store {
     public func mcpSource(id: String) async throws -> MCPSource {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM mcp_sources WHERE id = ? AND deleted_at IS NULL", arguments: [id])
+                let row = try db.fetchOne(
+                    sql: "SELECT * FROM mcp_sources WHERE id = ? AND deleted_at IS NULL", arguments: [id])
             else {
                 throw DomainError.notFound("no MCP source with id \(id)")
             }
@@ -107,8 +106,7 @@ extension Store {
     public func passthroughBinding(toolId: String) async throws -> PassthroughBinding {
         try await read { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
+                let row = try db.fetchOne(
                     sql: """
                         SELECT s.*, t.upstream_name FROM tools t JOIN mcp_sources s ON s.id = t.source_id WHERE t.id = ?
                         """, arguments: [toolId])
@@ -148,14 +146,14 @@ extension Store {
     /// A server's live MCP sources, oldest first.
     public func mcpSources(serverId: String) async throws -> [MCPSource] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM mcp_sources WHERE server_id = ? AND deleted_at IS NULL ORDER BY created_at",
+            try db.fetchAll(
+                sql: "SELECT * FROM mcp_sources WHERE server_id = ? AND deleted_at IS NULL ORDER BY created_at",
                 arguments: [serverId]
             ).map(Self.mcpSource)
         }
     }
 
-    static func mcpSource(_ row: Row) -> MCPSource {
+    static func mcpSource(_ row: SQLRow) -> MCPSource {
         MCPSource(
             id: row["id"], serverId: row["server_id"], name: row["name"], url: row["url"],
             authSecret: row["auth_secret"],

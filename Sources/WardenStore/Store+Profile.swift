@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 extension Store {
@@ -7,8 +6,8 @@ extension Store {
     @discardableResult
     public func recordSandboxProfile(sha256: String, fileHashes: [String: String]) async throws -> Bool {
         try await write { db in
-            let lastDetails = try String.fetchOne(
-                db,
+            let lastDetails = try db.fetchValue(
+                String.self,
                 sql: """
                     SELECT details FROM audit_events WHERE type IN ('sandbox.profile_recorded', 'sandbox.profile_changed')
                     ORDER BY seq DESC LIMIT 1
@@ -34,6 +33,6 @@ extension Store {
     }
 
     public func auditEventCount() async throws -> Int {
-        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 }
+        try await read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 }
     }
 }

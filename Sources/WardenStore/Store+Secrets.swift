@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WardenDomain
 
 public struct SecretInfo: Codable, Equatable, Sendable {
@@ -23,8 +22,8 @@ extension Store {
             _ = try self.liveServer(db, serverId)
             let now = Timestamp.now()
             let sealed = try box.seal(value, serverId: serverId, name: name)
-            let existing = try String.fetchOne(
-                db, sql: "SELECT created_at FROM server_secrets WHERE server_id = ? AND name = ?",
+            let existing = try db.fetchValue(
+                String.self, sql: "SELECT created_at FROM server_secrets WHERE server_id = ? AND name = ?",
                 arguments: [serverId, name])
             try db.execute(
                 sql: """
@@ -41,8 +40,8 @@ extension Store {
     public func secrets(serverId: String) async throws -> [SecretInfo] {
         try await read { db in
             _ = try self.liveServer(db, serverId)
-            return try Row.fetchAll(
-                db, sql: "SELECT name, created_at, updated_at FROM server_secrets WHERE server_id = ? ORDER BY name",
+            return try db.fetchAll(
+                sql: "SELECT name, created_at, updated_at FROM server_secrets WHERE server_id = ? ORDER BY name",
                 arguments: [serverId]
             ).map { SecretInfo(name: $0["name"], createdAt: $0["created_at"], updatedAt: $0["updated_at"]) }
         }
@@ -51,9 +50,9 @@ extension Store {
     public func deleteSecret(serverId: String, name: String, by actor: String) async throws {
         try await write { db in
             _ = try self.liveServer(db, serverId)
-            try db.execute(
+            let deleted = try db.execute(
                 sql: "DELETE FROM server_secrets WHERE server_id = ? AND name = ?", arguments: [serverId, name])
-            guard db.changesCount == 1 else { throw DomainError.notFound("server \(serverId) has no secret \(name)") }
+            guard deleted == 1 else { throw DomainError.notFound("server \(serverId) has no secret \(name)") }
             try self.appendAudit(
                 db, type: "secret.deleted", actor: actor, subject: serverId, details: .object(["name": .string(name)]))
         }
@@ -62,8 +61,8 @@ extension Store {
     /// One server's secrets in plain text, for the one execution that needs them.
     public func secretValues(serverId: String, box: SecretBox) async throws -> [String: String] {
         let rows = try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId]
+            try db.fetchAll(
+                sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId]
             ).map { row in
                 (name: row["name"] as String, sealed: row["sealed"] as Data)
             }
@@ -79,7 +78,7 @@ extension Store {
     /// one. Checked at start-up, so a changed key is found before the first execution needs it.
     public func secretKeyCheck(box: SecretBox) async throws -> (total: Int, underOldKey: Int, unreadable: Int) {
         let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT server_id, name, sealed FROM server_secrets").map { row in
+            try db.fetchAll(sql: "SELECT server_id, name, sealed FROM server_secrets").map { row in
                 (serverId: row["server_id"] as String, name: row["name"] as String, sealed: row["sealed"] as Data)
             }
         }
@@ -98,7 +97,7 @@ extension Store {
     /// Re-seals every secret under the current key in one transaction; returns how many moved.
     public func rotateSecrets(box: SecretBox, by actor: String) async throws -> Int {
         try await write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT server_id, name, sealed FROM server_secrets")
+            let rows = try db.fetchAll(sql: "SELECT server_id, name, sealed FROM server_secrets")
             var moved = 0
             for row in rows {
                 let serverId: String = row["server_id"]

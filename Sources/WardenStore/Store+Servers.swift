@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 public struct ServerDraft: Sendable {
@@ -50,8 +49,7 @@ extension Store {
 
     public func servers(after cursor: PageCursor?, limit: Int) async throws -> Page<Server> {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
                 sql: """
                     SELECT * FROM servers WHERE deleted_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
                     """, arguments: [cursor?.after ?? 0, limit + 1])
@@ -93,8 +91,9 @@ extension Store {
         try await write { db in
             _ = try self.liveServer(db, id)
             let tools =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL", arguments: [id])
+                try db.fetchValue(
+                    Int.self, sql: "SELECT COUNT(*) FROM tools WHERE server_id = ? AND deleted_at IS NULL",
+                    arguments: [id])
                 ?? 0
             guard tools == 0 else {
                 throw DomainError.conflict("server still has \(tools) tool(s); delete them first")
@@ -104,25 +103,24 @@ extension Store {
         }
     }
 
-    func liveServer(_ db: GRDB.Database, _ id: String) throws -> Server {
+    func liveServer(_ db: any SQLConnection, _ id: String) throws -> Server {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM servers WHERE id = ? AND deleted_at IS NULL", arguments: [id])
+            let row = try db.fetchOne(sql: "SELECT * FROM servers WHERE id = ? AND deleted_at IS NULL", arguments: [id])
         else {
             throw DomainError.notFound("no server with id \(id)")
         }
         return Self.server(row)
     }
 
-    private func requireFreeServerName(_ db: GRDB.Database, _ name: String, except id: String?) throws {
-        let taken = try String.fetchOne(
-            db, sql: "SELECT id FROM servers WHERE name = ? AND deleted_at IS NULL", arguments: [name])
+    private func requireFreeServerName(_ db: any SQLConnection, _ name: String, except id: String?) throws {
+        let taken = try db.fetchValue(
+            String.self, sql: "SELECT id FROM servers WHERE name = ? AND deleted_at IS NULL", arguments: [name])
         if let taken, taken != id {
             throw DomainError.conflict("a server named \(name) already exists")
         }
     }
 
-    static func server(_ row: Row) -> Server {
+    static func server(_ row: SQLRow) -> Server {
         let hosts: [String] = row.json("allowed_hosts").strings
         return Server(
             id: row["id"], name: row["name"], description: row["description"], allowedHosts: hosts,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WardenDomain
 
 extension Store {
@@ -7,7 +6,7 @@ extension Store {
     /// ends the sessions made from it.
     public func principal(keyId: String, now: Date = Date()) async throws -> Principal {
         let key = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [keyId]).map(Self.apiKey)
+            try db.fetchOne(sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [keyId]).map(Self.apiKey)
         }
         guard let key else { throw CredentialError.unknown }
         if key.revokedAt != nil { throw CredentialError.revoked }
@@ -26,7 +25,8 @@ extension Store {
         try await write { db in
             try db.execute(sql: "DELETE FROM revoked_sessions WHERE expires_at < ?", arguments: [Timestamp.now()])
             try db.execute(
-                sql: "INSERT OR IGNORE INTO revoked_sessions (jti, key_id, expires_at) VALUES (?, ?, ?)",
+                sql:
+                    "INSERT INTO revoked_sessions (jti, key_id, expires_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING",
                 arguments: [jti, keyId, expiresAt])
             try self.appendAudit(db, type: "auth.logout", actor: "key:\(keyId)", subject: "session:\(jti)")
         }
@@ -34,7 +34,8 @@ extension Store {
 
     public func isSessionRevoked(jti: String) async throws -> Bool {
         try await read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)", arguments: [jti])
+            try db.fetchValue(
+                Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)", arguments: [jti])
                 ?? false
         }
     }

@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 /// A tool's versions: immutable, each with the whole definition it recorded.
@@ -6,8 +5,7 @@ extension Store {
     public func versions(toolId: String, after cursor: PageCursor?, limit: Int) async throws -> Page<ToolVersion> {
         try await read { db in
             _ = try self.anyTool(db, toolId)
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
                 sql: """
                     SELECT version AS seq, * FROM tool_versions WHERE tool_id = ? AND version > ? ORDER BY version LIMIT ?
                     """, arguments: [toolId, cursor?.after ?? 0, limit + 1])
@@ -20,8 +18,8 @@ extension Store {
         try await read { db in
             _ = try self.anyTool(db, toolId)
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?",
+                let row = try db.fetchOne(
+                    sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?",
                     arguments: [toolId, number])
             else {
                 throw DomainError.notFound("tool \(toolId) has no version \(number)")
@@ -34,8 +32,8 @@ extension Store {
     /// diffs; nil if none ever was.
     public func lastApprovedVersion(toolId: String) async throws -> Int? {
         try await read { db in
-            try Int.fetchOne(
-                db,
+            try db.fetchValue(
+                Int.self,
                 sql:
                     "SELECT version FROM approval_decisions WHERE tool_id = ? AND decision = 'approved' ORDER BY seq DESC LIMIT 1",
                 arguments: [toolId])
@@ -59,10 +57,10 @@ extension Store {
         var createdBy: String
     }
 
-    func storedVersion(_ db: GRDB.Database, _ toolId: String, _ number: Int) throws -> StoredVersion {
+    func storedVersion(_ db: any SQLConnection, _ toolId: String, _ number: Int) throws -> StoredVersion {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number])
+            let row = try db.fetchOne(
+                sql: "SELECT * FROM tool_versions WHERE tool_id = ? AND version = ?", arguments: [toolId, number])
         else {
             throw DomainError.notFound("tool \(toolId) has no version \(number)")
         }
@@ -71,7 +69,7 @@ extension Store {
             createdBy: row["created_by"])
     }
 
-    static func version(_ row: Row, withDefinition: Bool) -> ToolVersion {
+    static func version(_ row: SQLRow, withDefinition: Bool) -> ToolVersion {
         ToolVersion(
             version: row["version"], codeSha256: row["code_sha256"],
             source: VersionSource(rawValue: row["source"]) ?? .submit,
@@ -79,7 +77,7 @@ extension Store {
             definition: withDefinition ? definition(row) : nil)
     }
 
-    static func definition(_ row: Row) -> ToolDefinition {
+    static func definition(_ row: SQLRow) -> ToolDefinition {
         ToolDefinition(
             name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema")
         )

@@ -1,4 +1,3 @@
-import GRDB
 import WardenDomain
 
 /// A tool as submitted, after its code was analysed.
@@ -69,7 +68,7 @@ extension Store {
     }
 
     func insertTool(
-        _ db: GRDB.Database, serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind,
+        _ db: any SQLConnection, serverId: String, _ draft: ToolDraft, by actor: String, kind: ToolKind,
         source: (id: String, upstreamName: String)?
     ) throws -> Tool {
         _ = try self.liveServer(db, serverId)
@@ -121,7 +120,7 @@ extension Store {
             filtered.equals("approval_status", filter.approvalStatus?.rawValue)
             let sql = "SELECT * FROM tools WHERE \(filtered.sql) ORDER BY seq LIMIT ?"
             let arguments = filtered.arguments + [limit + 1]
-            return page(try Row.fetchAll(db, sql: sql, arguments: arguments), limit: limit, map: Self.tool)
+            return page(try db.fetchAll(sql: sql, arguments: arguments), limit: limit, map: Self.tool)
         }
     }
 
@@ -131,7 +130,8 @@ extension Store {
         try await write { db in try self.applyToolChanges(db, id: id, changes, by: actor) }
     }
 
-    func applyToolChanges(_ db: GRDB.Database, id: String, _ changes: ToolChanges, by actor: String) throws -> Tool {
+    func applyToolChanges(_ db: any SQLConnection, id: String, _ changes: ToolChanges, by actor: String) throws -> Tool
+    {
         var tool = try self.liveTool(db, id)
         let current = try self.storedVersion(db, id, tool.currentVersion)
         var next = current.definition
@@ -257,7 +257,7 @@ extension Store {
 
     private func judge(
         id: String, by actor: String, decision: String, text: String?,
-        rule: @escaping @Sendable (GRDB.Database, ToolState) throws -> Transition
+        rule: @escaping @Sendable (any SQLConnection, ToolState) throws -> Transition
     ) async throws -> Tool {
         try await write { db in
             var tool = try self.liveTool(db, id)
@@ -282,7 +282,7 @@ extension Store {
     }
 
     private func insertVersion(
-        _ db: GRDB.Database, toolId: String, _ version: NewVersion, _ definition: ToolDefinition,
+        _ db: any SQLConnection, toolId: String, _ version: NewVersion, _ definition: ToolDefinition,
         schemaExplicit: Bool, by actor: String, at now: String
     ) throws {
         try db.execute(
@@ -298,7 +298,7 @@ extension Store {
             ])
     }
 
-    private func saveToolRow(_ db: GRDB.Database, _ tool: Tool) throws {
+    private func saveToolRow(_ db: any SQLConnection, _ tool: Tool) throws {
         try db.execute(
             sql: """
                 UPDATE tools SET name = ?, description = ?, current_version = ?, approval_status = ?, approved_version = ?,
@@ -310,10 +310,10 @@ extension Store {
             ])
     }
 
-    private func versionCode(_ db: GRDB.Database, _ toolId: String, _ version: Int) throws -> String {
+    private func versionCode(_ db: any SQLConnection, _ toolId: String, _ version: Int) throws -> String {
         guard
-            let code = try String.fetchOne(
-                db, sql: "SELECT code FROM tool_versions WHERE tool_id = ? AND version = ?",
+            let code = try db.fetchValue(
+                String.self, sql: "SELECT code FROM tool_versions WHERE tool_id = ? AND version = ?",
                 arguments: [toolId, version])
         else {
             throw DomainError.notFound("tool \(toolId) has no version \(version)")
@@ -321,29 +321,31 @@ extension Store {
         return code
     }
 
-    func anyTool(_ db: GRDB.Database, _ id: String) throws -> Tool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tools WHERE id = ?", arguments: [id]) else {
+    func anyTool(_ db: any SQLConnection, _ id: String) throws -> Tool {
+        guard let row = try db.fetchOne(sql: "SELECT * FROM tools WHERE id = ?", arguments: [id]) else {
             throw DomainError.notFound("no tool with id \(id)")
         }
         return Self.tool(row)
     }
 
-    func liveTool(_ db: GRDB.Database, _ id: String) throws -> Tool {
+    func liveTool(_ db: any SQLConnection, _ id: String) throws -> Tool {
         let tool = try anyTool(db, id)
         guard tool.deletedAt == nil else { throw DomainError.notFound("tool \(id) was deleted") }
         return tool
     }
 
-    private func requireFreeToolName(_ db: GRDB.Database, serverId: String, _ name: String, except id: String?) throws {
-        let taken = try String.fetchOne(
-            db, sql: "SELECT id FROM tools WHERE server_id = ? AND name = ? AND deleted_at IS NULL",
+    private func requireFreeToolName(_ db: any SQLConnection, serverId: String, _ name: String, except id: String?)
+        throws
+    {
+        let taken = try db.fetchValue(
+            String.self, sql: "SELECT id FROM tools WHERE server_id = ? AND name = ? AND deleted_at IS NULL",
             arguments: [serverId, name])
         if let taken, taken != id {
             throw DomainError.conflict("server already has a tool named \(name)")
         }
     }
 
-    static func tool(_ row: Row) -> Tool {
+    static func tool(_ row: SQLRow) -> Tool {
         Tool(
             id: row["id"], serverId: row["server_id"], name: row["name"], description: row["description"],
             kind: ToolKind(rawValue: row["kind"]) ?? .python, currentVersion: row["current_version"],

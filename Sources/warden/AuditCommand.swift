@@ -23,7 +23,7 @@ struct Audit: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try await Installation.openStore(data)
             let result = try await store.verifyAuditChain(expectedHead: expectHead.flatMap(AuditHead.init))
             if result.ok {
                 print(

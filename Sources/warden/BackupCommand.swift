@@ -11,7 +11,7 @@ struct Backup: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOption
 
     func run() async throws {
-        let store = try Installation.openStore(dataDirectory: data.url)
+        let store = try await Installation.openStore(data)
         let manifest = try await store.backup(to: URL(fileURLWithPath: output), force: force)
         print(
             "backup written: \(output) (\(manifest.bytes) bytes, sha256 \(manifest.sha256), schema \(manifest.schemaVersion), \(manifest.auditEvents) audit events)"

@@ -22,7 +22,7 @@ struct Executions: AsyncParsableCommand {
 
         func run() async throws {
             let period = RetentionPeriod.parse(olderThan)!
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try await Installation.openStore(data)
             let cutoff = Timestamp.string(Date().addingTimeInterval(-TimeInterval(period.seconds)))
             let deleted = try await store.pruneExecutions(startedBefore: cutoff, by: "cli")
             print("pruned \(deleted) executions started before \(cutoff)")

@@ -27,6 +27,38 @@ enum Installation {
             && FileManager.default.fileExists(atPath: url.appendingPathComponent("sandbox-profiles").path)
     }
 
+    /// Opens the store: PostgreSQL when a database URL is given, else SQLite in the data folder.
+    static func openStore(
+        _ data: DataDirectoryOption, create: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger? = nil
+    ) async throws -> Store {
+        guard let url = try data.postgresURL(environment) else {
+            return try openStore(dataDirectory: data.url, create: create, environment: environment, logger: logger)
+        }
+        let home = try home(environment: environment)
+        // Every node signs the one chain: the key is given, never made up by one node.
+        let key = try KeyFile.load(
+            variable: "WARDEN_AUDIT_KEY", file: data.url.appendingPathComponent("audit.key"), environment: environment,
+            guarding:
+                "the audit chain every node signs (on PostgreSQL the key is always given, never made up by one node)"
+        ) { false }
+        let poolSize = Int(environment["WARDEN_DATABASE_POOL_SIZE"] ?? "") ?? 8
+        guard poolSize >= 1, poolSize <= 200 else {
+            throw ValidationFailure("WARDEN_DATABASE_POOL_SIZE must be a whole number from 1 to 200")
+        }
+        return try await Store.open(
+            databaseURL: url, poolSize: poolSize, migrationsDirectory: home.appendingPathComponent("migrations"),
+            signer: AuditSigner(keyBytes: key), nodeId: try nodeId(environment), logger: logger)
+    }
+
+    static func nodeId(_ environment: [String: String]) throws -> String? {
+        guard let id = environment["WARDEN_NODE_ID"] else { return nil }
+        guard !id.isEmpty, id.count <= 64,
+            id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { throw ValidationFailure("WARDEN_NODE_ID must be 1 to 64 letters, digits, '-', '_' or '.'") }
+        return id
+    }
+
     /// Opens the store in `dataDirectory`, loading (or creating, on a fresh database) the audit key.
     /// Only `serve` and the first `keys create` may start a new installation (`create`); every
     /// other command refuses a folder that holds no database, so a typo cannot look like an
@@ -53,7 +85,7 @@ enum Installation {
         }
         return try Store.open(
             dataDirectory: dataDirectory, migrationsDirectory: home.appendingPathComponent("migrations"),
-            signer: AuditSigner(keyBytes: key), logger: logger)
+            signer: AuditSigner(keyBytes: key), nodeId: try nodeId(environment), logger: logger)
     }
 }
 
@@ -66,8 +98,11 @@ extension Installation {
         let hasSecrets = try await store.hasSecrets()
         let current = try KeyFile.load(
             variable: "WARDEN_ENCRYPTION_KEY", file: dataDirectory.appendingPathComponent("encryption.key"),
-            environment: environment, guarding: "encrypted secrets that cannot be read without it"
-        ) { !hasSecrets }
+            environment: environment,
+            guarding: store.dialect == .sqlite
+                ? "encrypted secrets that cannot be read without it"
+                : "secrets every node must open with one key (on PostgreSQL the key is always given)"
+        ) { !hasSecrets && store.dialect == .sqlite }
         let old = try KeyFile.optional(variable: "WARDEN_ENCRYPTION_KEY_OLD", environment: environment)
         return SecretBox(currentKey: current, oldKey: old)
     }

@@ -29,7 +29,7 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url, create: true)  // the first admin key
+            let store = try await Installation.openStore(data, create: true)  // the first admin key
             let key = try await store.createAPIKey(
                 name: name, role: Role(rawValue: role)!, expiresInSeconds: expiresIn, by: "cli")
             print(key.key ?? "")
@@ -42,7 +42,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try await Installation.openStore(data)
             var cursor: PageCursor?
             repeat {
                 let page = try await store.apiKeys(after: cursor, limit: 500)
@@ -65,7 +65,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try await Installation.openStore(data)
             try await store.revokeAPIKey(id: id, by: "cli")
             print("revoked \(id)")
         }

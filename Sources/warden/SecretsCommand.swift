@@ -14,7 +14,7 @@ struct Secrets: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {
-            let store = try Installation.openStore(dataDirectory: data.url)
+            let store = try await Installation.openStore(data)
             let box = try await Installation.secretBox(dataDirectory: data.url, store: store)
             let moved = try await store.rotateSecrets(box: box, by: "cli")
             print("re-encrypted \(moved) secrets under the current key")

@@ -10,7 +10,8 @@ import WardenSandbox
 import WardenStore
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the supervisor on the embedded SQLite database.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the supervisor (SQLite in the data folder, or PostgreSQL with --database-url).")
 
     @OptionGroup var data: DataDirectoryOption
     @Option(help: "Address to listen on (default: $WARDEN_HOST or 127.0.0.1)") var host: String?
@@ -43,7 +44,7 @@ struct Serve: AsyncParsableCommand {
         let store: Store
         let secretBox: SecretBox
         do {
-            store = try Installation.openStore(dataDirectory: data.url, create: true, logger: logger)
+            store = try await Installation.openStore(data, create: true, logger: logger)
             secretBox = try await Installation.secretBox(dataDirectory: data.url, store: store)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
@@ -61,9 +62,12 @@ struct Serve: AsyncParsableCommand {
                 "\(keys.underOldKey) of \(keys.total) secrets are still sealed under WARDEN_ENCRYPTION_KEY_OLD: run `warden secrets rotate` to finish the rotation"
             )
         }
-        let interrupted = try await store.markInterruptedExecutions()
-        if interrupted > 0 {
-            logger.warning("marked executions cut off by a crash as interrupted", metadata: ["count": "\(interrupted)"])
+        let lease = NodeLeaseTask(store: store, seconds: settings.nodeLeaseSeconds, logger: logger)
+        do {
+            try await lease.start()
+        } catch {
+            logger.critical("cannot start: the node lease could not be taken", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
         }
 
         let home = try Installation.home()
@@ -87,8 +91,9 @@ struct Serve: AsyncParsableCommand {
         }
         let jwtKey = try KeyFile.load(
             variable: "WARDEN_JWT_SECRET", file: data.url.appendingPathComponent("jwt.key"),
-            environment: environment, guarding: "nothing lasting (sessions would end)"
-        ) { true }
+            environment: environment,
+            guarding: "sessions every node must accept (on PostgreSQL the key is always given)"
+        ) { store.dialect == .sqlite }
         if let encryption = environment["WARDEN_ENCRYPTION_KEY"], KeyFile.parse(encryption) == jwtKey {
             logger.warning("WARDEN_JWT_SECRET equals WARDEN_ENCRYPTION_KEY: give session signing its own key")
         }
@@ -153,8 +158,11 @@ struct Serve: AsyncParsableCommand {
         defer { checkpoints.cancel() }
         let sessionSweep = Task { await SessionSweepTask(store: store, logger: logger).run() }
         defer { sessionSweep.cancel() }
+        let leaseRenewal = Task { await lease.run() }
+        defer { leaseRenewal.cancel() }
         let app = try WardenApplication.make(services, host: host, port: port, logger: logger)
         try await app.runService()
         await sandbox.shutdown()
+        await store.close()
     }
 }

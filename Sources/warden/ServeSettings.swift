@@ -14,6 +14,8 @@ struct ServeSettings {
     var mcpAllowedOrigins: Set<String> = []
     var retention: RetentionPeriod?
     var sessionLifetime = SessionTokens.maximumLifetime
+    /// How long this node's lease lasts unrenewed; it is renewed every third of it.
+    var nodeLeaseSeconds: TimeInterval = 15
     var oidc: OIDCSettings?
     var tls: TLSSettings?
     var requireDistinctApprover = false
@@ -92,6 +94,12 @@ struct ServeSettings {
         logFormat = environment["WARDEN_LOG_FORMAT"] ?? "text"
         guard ["text", "json"].contains(logFormat) else {
             throw Invalid(description: "WARDEN_LOG_FORMAT must be text or json")
+        }
+        if let lease = try number("WARDEN_NODE_LEASE_SECONDS") {
+            guard lease >= 1, lease <= 3600 else {
+                throw Invalid(description: "WARDEN_NODE_LEASE_SECONDS must be from 1 to 3600")
+            }
+            nodeLeaseSeconds = lease
         }
         logLevel = environment["WARDEN_LOG_LEVEL"] ?? "info"
         guard Logger.Level(rawValue: logLevel) != nil else {

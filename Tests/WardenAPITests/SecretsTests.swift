@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Testing
 import WardenDomain
@@ -74,26 +73,18 @@ struct SecretsTests {
 
 @Suite("Secret storage")
 struct SecretStorageTests {
-    func makeStore() throws -> (Store, URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-sec-\(UUID().uuidString)")
-        return (
-            try Store.open(
-                dataDirectory: dir,
-                migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-                signer: AuditSigner(keyBytes: RandomBytes.make(32))), dir
-        )
-    }
-
-    @Test func ciphertextMovedToAnotherRowDoesNotDecrypt() async throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func ciphertextMovedToAnotherRowDoesNotDecrypt(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let box = SecretBox(currentKey: RandomBytes.make(32))
         let a = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
         let b = try await store.createServer(ServerDraft(name: "b", description: "", allowedHosts: []), by: "t")
         _ = try await store.putSecret(serverId: a.id, name: "ONE", value: "value-one", box: box, by: "t")
         _ = try await store.putSecret(serverId: b.id, name: "TWO", value: "value-two", box: box, by: "t")
         #expect(try await store.secretValues(serverId: a.id, box: box) == ["ONE": "value-one"])
-        try await store.pool.write { db in
+        try await store.database.write { db in
             try db.execute(
                 sql:
                     "UPDATE server_secrets SET sealed = (SELECT sealed FROM server_secrets WHERE name = 'ONE') WHERE name = 'TWO'"
@@ -102,11 +93,14 @@ struct SecretStorageTests {
         await #expect(throws: SecretError.cannotDecrypt(serverId: b.id, name: "TWO")) {
             _ = try await store.secretValues(serverId: b.id, box: box)
         }
+        await handle.cleanup()
     }
 
-    @Test func rotationMovesEverySecretAndTheServiceStillReadsThem() async throws {
-        let (store, dir) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func rotationMovesEverySecretAndTheServiceStillReadsThem(
+        _ database: TestDatabase
+    ) async throws {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let oldKey = RandomBytes.make(32)
         let newKey = RandomBytes.make(32)
         let server = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
@@ -123,6 +117,7 @@ struct SecretStorageTests {
             _ = try await store.secretValues(serverId: server.id, box: SecretBox(currentKey: oldKey))
         }
         #expect(try await store.verifyAuditChain().ok)
+        await handle.cleanup()
     }
 
     @Test func malformedKeysAreRefusedNamingTheVariable() throws {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import WardenDomain
 import WardenTestSupport
@@ -8,28 +7,31 @@ import WardenTestSupport
 
 @Suite("Audit chain")
 struct AuditChainTests {
-    func store(key: [UInt8] = Array(repeating: 7, count: 32), at directory: URL? = nil) throws -> (Store, URL) {
-        let dir =
-            directory
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("warden-audit-\(UUID().uuidString)")
-        let store = try Store.open(
-            dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-            signer: AuditSigner(keyBytes: key))
-        return (store, dir)
-    }
+    static let key: [UInt8] = Array(repeating: 7, count: 32)
 
-    func filled(_ count: Int) async throws -> (Store, URL) {
-        let (store, dir) = try store()
+    func filled(_ database: TestDatabase, _ count: Int) async throws -> TestStore.Handle {
+        let handle = try await TestStore.make(database, auditKey: Self.key)
         for i in 0..<count {
-            try await store.recordAudit(
+            try await handle.store.recordAudit(
                 type: "test.event", actor: "tester", subject: "s\(i)", details: .object(["i": .int(Int64(i))]))
         }
-        return (store, dir)
+        return handle
     }
 
-    @Test func concurrentWritersKeepOneChain() async throws {
-        let (store, dir) = try store()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// Another store on the same database, as another process (or node) would open it.
+    func reopened(_ handle: TestStore.Handle, key: [UInt8]) async throws -> Store {
+        if let url = handle.postgresURL {
+            return try await TestStore.secondNode(of: url, auditKey: key, nodeId: "other")
+        }
+        let file = try #require((handle.store.database as? SQLiteDatabase)?.pool.path)
+        return try Store.open(
+            dataDirectory: URL(fileURLWithPath: file).deletingLastPathComponent(),
+            migrationsDirectory: TestStore.migrations, signer: AuditSigner(keyBytes: key))
+    }
+
+    @Test(arguments: TestDatabase.all) func concurrentWritersKeepOneChain(_ database: TestDatabase) async throws {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<8 {
                 group.addTask {
@@ -43,63 +45,76 @@ struct AuditChainTests {
         let result = try await store.verifyAuditChain()
         #expect(result.ok)
         #expect(result.checked == 200)
+        await handle.cleanup()
     }
 
-    @Test func editedContentIsNamed() async throws {
-        let (store, dir) = try await filled(10)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try await store.pool.write { db in
-            try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 4")
+    /// Longer than one page of the verifier, so the walk across pages is checked too.
+    @Test(arguments: TestDatabase.all) func editedContentIsNamed(_ database: TestDatabase) async throws {
+        let handle = try await filled(database, AuditChainTests.pageCrossing)
+        try await handle.store.database.write { db in
+            try db.execute(
+                sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = ?", arguments: [Store.verifyPageSize + 4])
         }
-        let result = try await store.verifyAuditChain()
+        let result = try await handle.store.verifyAuditChain()
         #expect(!result.ok)
-        #expect(result.firstBreak == 4)
+        #expect(result.firstBreak == Int64(Store.verifyPageSize + 4))
+        #expect(result.checked == Int64(Store.verifyPageSize + 3))
         #expect(result.reason?.contains("changed") == true)
+        await handle.cleanup()
     }
 
-    @Test func deletedEntryIsNamed() async throws {
-        let (store, dir) = try await filled(10)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try await store.pool.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 6") }
-        let result = try await store.verifyAuditChain()
+    static let pageCrossing = Store.verifyPageSize + 10
+
+    @Test(arguments: TestDatabase.all) func deletedEntryIsNamed(_ database: TestDatabase) async throws {
+        let handle = try await filled(database, 10)
+        try await handle.store.database.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 6") }
+        let result = try await handle.store.verifyAuditChain()
         #expect(result.firstBreak == 6)
         #expect(result.reason?.contains("missing") == true)
+        await handle.cleanup()
     }
 
-    @Test func swappedEntriesAreNamed() async throws {
-        let (store, dir) = try await filled(10)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try await store.pool.write { db in
+    @Test(arguments: TestDatabase.all) func swappedEntriesAreNamed(_ database: TestDatabase) async throws {
+        let handle = try await filled(database, 10)
+        try await handle.store.database.write { db in
             try db.execute(sql: "UPDATE audit_events SET seq = -1 WHERE seq = 3")
             try db.execute(sql: "UPDATE audit_events SET seq = 3 WHERE seq = 5")
             try db.execute(sql: "UPDATE audit_events SET seq = 5 WHERE seq = -1")
         }
-        let result = try await store.verifyAuditChain()
+        let result = try await handle.store.verifyAuditChain()
         #expect(result.firstBreak == 3)
+        await handle.cleanup()
     }
 
-    @Test func wrongKeyFailsAtTheFirstEntry() async throws {
-        let (store, dir) = try await filled(3)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = store
-        let (other, _) = try self.store(key: Array(repeating: 9, count: 32), at: dir)
+    @Test(arguments: TestDatabase.all) func wrongKeyFailsAtTheFirstEntry(_ database: TestDatabase) async throws {
+        let handle = try await filled(database, 3)
+        let other = try await reopened(handle, key: Array(repeating: 9, count: 32))
         let result = try await other.verifyAuditChain()
         #expect(result.firstBreak == 1)
+        let same = try await reopened(handle, key: Self.key).verifyAuditChain()
+        #expect(same.ok && same.checked == 3)
+        await other.close()
+        await handle.cleanup()
     }
 
-    @Test func registryChangesAndTheirEventsCommitTogether() async throws {
-        let (store, dir) = try store()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func registryChangesAndTheirEventsCommitTogether(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         _ = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
         await #expect(throws: DomainError.self) {
             _ = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
         }
         #expect(try await store.auditEventCount() == 1)
+        await handle.cleanup()
     }
 
-    @Test func toolVersionsAreImmutableInTheDatabase() async throws {
-        let (store, dir) = try store()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func toolVersionsAreImmutableInTheDatabase(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let server = try await store.createServer(ServerDraft(name: "a", description: "", allowedHosts: []), by: "t")
         let tool = try await store.createTool(
             serverId: server.id,
@@ -107,35 +122,47 @@ struct AuditChainTests {
                 name: "t", description: "", code: "def main():\n    return 1\n", inputSchema: .object([:]),
                 schemaExplicit: true), by: "t")
         await #expect(throws: (any Error).self) {
-            try await store.pool.write { db in
+            try await store.database.write { db in
                 try db.execute(sql: "UPDATE tool_versions SET code = 'x' WHERE tool_id = ?", arguments: [tool.id])
             }
         }
         await #expect(throws: (any Error).self) {
-            try await store.pool.write { db in
+            try await store.database.write { db in
                 try db.execute(sql: "DELETE FROM tool_versions WHERE tool_id = ?", arguments: [tool.id])
             }
         }
+        let code = try await store.database.read { db in
+            try db.fetchValue(
+                String.self, sql: "SELECT code FROM tool_versions WHERE tool_id = ?", arguments: [tool.id])
+        }
+        #expect(code == "def main():\n    return 1\n")
+        await handle.cleanup()
     }
 
     /// Deleting the newest events leaves a chain that verifies on its own; the head recorded
-    /// earlier names the missing range. The rows are deleted with the sqlite3 shell, as an
-    /// intruder with the file would.
-    @Test func deletingTheTailIsCaughtAgainstARecordedHead() async throws {
-        let (store, dir) = try await filled(10)
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// earlier names the missing range. On SQLite the rows are deleted with the sqlite3 shell,
+    /// as an intruder with the file would; on PostgreSQL by a plain connection.
+    @Test(arguments: TestDatabase.all) func deletingTheTailIsCaughtAgainstARecordedHead(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await filled(database, 10)
+        let store = handle.store
         let before = try await store.verifyAuditChain()
         let head = try #require(before.head)
         let stored = try await store.auditHead()
         #expect(before.ok && head.seq == 10 && head == stored)
         #expect(AuditHead(head.description) == head)
 
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        shell.arguments = [dir.appendingPathComponent("warden.db").path, "DELETE FROM audit_events WHERE seq > 7;"]
-        try shell.run()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        if let sqlite = store.database as? SQLiteDatabase {
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            shell.arguments = [sqlite.pool.path, "DELETE FROM audit_events WHERE seq > 7;"]
+            try shell.run()
+            shell.waitUntilExit()
+            #expect(shell.terminationStatus == 0)
+        } else {
+            try await store.database.read { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq > 7") }
+        }
 
         let alone = try await store.verifyAuditChain()
         #expect(alone.ok && alone.checked == 7, "without a recorded head a truncated chain still verifies")
@@ -151,5 +178,6 @@ struct AuditChainTests {
         let rewritten = try await store.verifyAuditChain(expectedHead: head)
         #expect(!rewritten.ok && rewritten.firstBreak == 10, "\(rewritten)")
         #expect(AuditHead("10:abc") == nil && AuditHead("x:" + head.hash) == nil)
+        await handle.cleanup()
     }
 }

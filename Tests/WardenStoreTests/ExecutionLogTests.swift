@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import WardenDomain
 import WardenTestSupport
@@ -8,20 +7,6 @@ import WardenTestSupport
 
 @Suite("Execution log")
 struct ExecutionLogTests {
-    func makeStore() throws -> (Store, URL, Tool) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-exec-\(UUID().uuidString)")
-        let store = try Store.open(
-            dataDirectory: dir, migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-            signer: AuditSigner(keyBytes: RandomBytes.make(32)))
-        return (
-            store, dir,
-            Tool(
-                id: "", serverId: "", name: "", description: "", kind: .python, currentVersion: 1,
-                approvalStatus: .approved,
-                approvedVersion: 1, codeSha256: "", inputSchema: .null, createdAt: "", updatedAt: "", deletedAt: nil)
-        )
-    }
-
     func seedTool(_ store: Store) async throws -> Tool {
         let server = try await store.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "t")
         return try await store.createTool(
@@ -49,9 +34,11 @@ struct ExecutionLogTests {
         if execution.status != .running { try await store.finishExecution(execution) }
     }
 
-    @Test func newestFirstPagesStayCorrectWhileRowsArrive() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func newestFirstPagesStayCorrectWhileRowsArrive(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let tool = try await seedTool(store)
         var ids: [String] = []
         for n in 0..<20 {
@@ -68,11 +55,12 @@ struct ExecutionLogTests {
             cursor = try PageCursor.parse(page.nextCursor)
         } while cursor != nil
         #expect(seen == ids.reversed())
+        await handle.cleanup()
     }
 
-    @Test func filters() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func filters(_ database: TestDatabase) async throws {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let tool = try await seedTool(store)
         try await insert(
             store, record(tool, 1, status: .failed, caller: "key:x", startedAt: "2026-01-01T00:00:00.000Z"))
@@ -91,24 +79,67 @@ struct ExecutionLogTests {
         #expect(try await count(ExecutionFilter(toolId: tool.id, version: 1)) == 3)
         #expect(try await count(ExecutionFilter(toolId: "tool_other")) == 0)
         #expect(try await count(ExecutionFilter(version: 2)) == 0)
+        await handle.cleanup()
     }
 
-    @Test func unfinishedExecutionsBecomeInterrupted() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A node that stopped leaves `running` rows; the next node on the database (on SQLite: the
+    /// next process) marks them `interrupted`, once, and leaves its own alone.
+    @Test(arguments: TestDatabase.all) func executionsOfAGoneNodeBecomeInterrupted(_ database: TestDatabase)
+        async throws
+    {
+        let key = RandomBytes.make(32)
+        let handle = try await TestStore.make(database, auditKey: key, nodeId: "node-gone")
+        let store = handle.store
         let tool = try await seedTool(store)
         let cut = record(tool, 1, status: .running)
         try await insert(store, cut)
         try await insert(store, record(tool, 2))
-        #expect(try await store.markInterruptedExecutions() == 1)
-        #expect(try await store.execution(id: cut.id).status == .interrupted)
-        #expect(try await store.markInterruptedExecutions() == 0)
-        #expect(try await store.verifyAuditChain().ok)
+        let next: Store
+        if let url = handle.postgresURL {
+            next = try await TestStore.secondNode(of: url, auditKey: key, nodeId: "node-next")
+        } else {
+            let path = try #require((store.database as? SQLiteDatabase)?.pool.path)
+            next = try Store.open(
+                dataDirectory: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                migrationsDirectory: TestStore.migrations, signer: AuditSigner(keyBytes: key), nodeId: "node-next")
+        }
+        let own = record(tool, 3, status: .running)
+        try await insert(next, own)
+        #expect(try await next.interruptExecutionsOfLostNodes(everyOtherNode: true) == 1)
+        #expect(try await next.execution(id: cut.id).status == .interrupted)
+        #expect(try await next.execution(id: own.id).status == .running)
+        #expect(try await next.interruptExecutionsOfLostNodes(everyOtherNode: true) == 0)
+        let events = try await next.auditEvents(AuditFilter(type: "execution.interrupted"), after: nil, limit: 5).items
+        #expect(events.first?.details.objectValue?["nodes"] == .array([.string("node-gone")]))
+        #expect(try await next.verifyAuditChain().ok)
+        await next.close()
+        await handle.cleanup()
     }
 
-    @Test func pruneDeletesOnlyOldFinishedRowsAndIsAudited() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A node restarted under the same id takes over its predecessor's lease, so it must treat
+    /// its own `running` rows as left behind at start-up, and only then.
+    @Test(arguments: TestDatabase.all) func aRestartUnderTheSameIdInterruptsItsOwnEarlierRuns(
+        _ database: TestDatabase
+    ) async throws {
+        let handle = try await TestStore.make(database, nodeId: "node-same")
+        let store = handle.store
+        try await store.renewLease(seconds: 60)
+        let tool = try await seedTool(store)
+        let cut = record(tool, 1, status: .running)
+        try await insert(store, cut)
+        #expect(try await store.interruptExecutionsOfLostNodes() == 0)
+        #expect(try await store.interruptExecutionsOfLostNodes(everyOtherNode: true) == 0)
+        #expect(try await store.execution(id: cut.id).status == .running)
+        #expect(try await store.interruptExecutionsOfLostNodes(startingUp: true) == 1)
+        #expect(try await store.execution(id: cut.id).status == .interrupted)
+        await handle.cleanup()
+    }
+
+    @Test(arguments: TestDatabase.all) func pruneDeletesOnlyOldFinishedRowsAndIsAudited(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let tool = try await seedTool(store)
         try await insert(store, record(tool, 1, startedAt: "2020-01-01T00:00:00.000Z"))
         try await insert(store, record(tool, 2, status: .running, startedAt: "2020-01-01T00:00:00.000Z"))
@@ -118,11 +149,12 @@ struct ExecutionLogTests {
         let events = try await store.auditEvents(AuditFilter(type: "executions.pruned"), after: nil, limit: 5).items
         #expect(events.first?.details.objectValue?["deleted"] == .int(1))
         #expect(try await store.verifyAuditChain().ok)
+        await handle.cleanup()
     }
 
-    @Test func noEventForAChangeThatDidNotHappen() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func noEventForAChangeThatDidNotHappen(_ database: TestDatabase) async throws {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let tool = try await seedTool(store)
         let done = record(tool, 1)
         try await insert(store, done)
@@ -131,22 +163,27 @@ struct ExecutionLogTests {
         #expect(finished.count == 1)
         #expect(try await store.pruneExecutions(startedBefore: "2000-01-01T00:00:00.000Z", by: "test") == 0)
         #expect(try await store.auditEvents(AuditFilter(type: "executions.pruned"), after: nil, limit: 5).items.isEmpty)
+        await handle.cleanup()
     }
 
-    @Test func exportingAHundredThousandRowsPageByPageStaysBounded() async throws {
-        let (store, dir, _) = try makeStore()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func exportingAHundredThousandRowsPageByPageStaysBounded(
+        _ database: TestDatabase
+    ) async throws {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let tool = try await seedTool(store)
         let filler = String(repeating: "x", count: 2000)
-        try await store.pool.write { db in
-            let statement = try db.makeStatement(
+        // One statement in both dialects, so PostgreSQL's round trips do not dominate the test.
+        try await store.database.write { db in
+            try db.execute(
                 sql: """
-                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, stdout, started_at, finished_at)
-                    VALUES (?, ?, ?, 1, '', 'key:a', 'succeeded', '{}', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')
-                    """)
-            for n in 0..<100_000 {
-                try statement.execute(arguments: ["exe_bulk_\(n)", tool.id, tool.serverId, filler])
-            }
+                    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+                    INSERT INTO executions (id, tool_id, server_id, version, code_sha256, caller, status, arguments, stdout,
+                                            started_at, finished_at)
+                    SELECT 'exe_bulk_' || i, ?, ?, 1, '', 'key:a', 'succeeded', '{}', ?, '2026-01-01T00:00:00.000Z',
+                           '2026-01-01T00:00:00.000Z'
+                    FROM n
+                    """, arguments: [tool.id, tool.serverId, filler])
         }
         // About 200 MB of stdout in all; reading it a page at a time must not hold it.
         let before = residentKB()
@@ -161,6 +198,7 @@ struct ExecutionLogTests {
         } while cursor != nil
         #expect(rows == 100_000)
         #expect(peak - before < 80_000, "resident memory grew by \(peak - before) KiB")
+        await handle.cleanup()
     }
 
     private func residentKB() -> Int {

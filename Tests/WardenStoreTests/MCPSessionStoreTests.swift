@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import WardenDomain
 import WardenTestSupport
@@ -9,16 +8,19 @@ import WardenTestSupport
 /// MCP sessions do not grow without bound: client info is capped, idle and ended sessions are
 /// deleted, and sessions starting and ending are in the audit trail.
 @Suite struct MCPSessionStoreTests {
-    @Test func capsClientInfoExpiresIdleSessionsAndAuditsBoth() async throws {
-        let (store, dir) = try TestStore.make()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    @Test(arguments: TestDatabase.all) func capsClientInfoExpiresIdleSessionsAndAuditsBoth(_ database: TestDatabase)
+        async throws
+    {
+        let handle = try await TestStore.make(database)
+        let store = handle.store
         let huge = JSONValue.object([
             "name": "client", "version": "1", "padding": .string(String(repeating: "x", count: 900_000)),
         ])
         let big = try await store.createMCPSession(
             owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: huge)
-        let kept = try await store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT client_info FROM mcp_sessions WHERE id = ?", arguments: [big.id])
+        let kept = try await store.database.read { db in
+            try db.fetchValue(
+                String.self, sql: "SELECT client_info FROM mcp_sessions WHERE id = ?", arguments: [big.id])
         }
         #expect((kept?.utf8.count ?? .max) <= Store.clientInfoBytes)
         #expect(kept?.contains("\"truncated\":true") == true)
@@ -27,7 +29,7 @@ import WardenTestSupport
             owner: "key:a", serverFilter: nil, protocolVersion: "2025-11-25", clientInfo: .null)
         #expect(try await store.endMCPSession(id: ended.id, owner: "key:a"))
         #expect(try await !store.endMCPSession(id: ended.id, owner: "key:a"), "ending twice changes nothing")
-        try await store.pool.write { db in
+        try await store.database.write { db in
             try db.execute(
                 sql: "UPDATE mcp_sessions SET last_seen_at = '2020-01-01T00:00:00.000Z' WHERE id = ?",
                 arguments: [big.id])
@@ -43,5 +45,6 @@ import WardenTestSupport
         #expect(types.filter { $0 == "mcp.session_ended" }.count == 1)
         #expect(types.filter { $0 == "mcp.sessions_expired" }.count == 1)
         #expect(try await store.verifyAuditChain().ok)
+        await handle.cleanup()
     }
 }

@@ -51,6 +51,7 @@ public struct TestServer: Sendable {
             dataDirectory: directory,
             migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
             signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        try await store.renewLease(seconds: 3600)
         var services = WardenServices(
             store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)),
             sessions: await SessionTokens(secret: sessionSecret, lifetime: sessionLifetime))

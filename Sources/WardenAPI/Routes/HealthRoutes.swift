@@ -2,7 +2,8 @@ import Hummingbird
 import WardenDomain
 import WardenStore
 
-/// Liveness, and readiness: the database answers and the sandbox self-test passed.
+/// Liveness, and readiness: the database answers, this node holds its lease and the sandbox
+/// self-test passed.
 struct HealthRoutes {
     let store: Store
     let readiness: Readiness
@@ -14,11 +15,20 @@ struct HealthRoutes {
         router.get("readyz") { _, _ in
             let database = await store.ping()
             let sandbox = await readiness.sandboxReport()
-            let ready = database && sandbox.ok
+            // Past its lease, other nodes may already have interrupted this node's executions.
+            let lease = database ? try? await store.currentLease() : nil
+            let leaseHeld = lease.map { $0.expiresAt >= Timestamp.now() } ?? false
+            let ready = database && sandbox.ok && leaseHeld
             var body: [String: JSONValue] = [
                 "status": .string(ready ? "ready" : "not_ready"),
                 "database": .string(database ? "ok" : "unavailable"),
+                "database_kind": .string(store.dialect.rawValue),
                 "sandbox": .string(sandbox.ok ? "ok" : sandbox.detail),
+                "node": .object([
+                    "id": .string(store.nodeId),
+                    "lease_expires_at": lease.map { .string($0.expiresAt) } ?? .null,
+                    "lease": .string(leaseHeld ? "held" : "lost"),
+                ]),
             ]
             if let hint = sandbox.hint { body["hint"] = .string(hint) }
             if let cgroup = readiness.cgroupKind { body["cgroup"] = .string(cgroup) }

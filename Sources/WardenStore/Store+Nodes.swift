@@ -1,0 +1,82 @@
+import Foundation
+import WardenDomain
+
+/// A supervisor's lease on the shared database: while it holds, no other node touches its
+/// running executions (docs/design.md §11.3).
+public struct NodeLease: Sendable, Equatable {
+    public var nodeId: String
+    public var expiresAt: String
+}
+
+extension Store {
+    /// Takes or renews this node's lease for `seconds` from now.
+    @discardableResult
+    public func renewLease(seconds: TimeInterval) async throws -> NodeLease {
+        let now = Date()
+        let lease = NodeLease(nodeId: nodeId, expiresAt: Timestamp.string(now.addingTimeInterval(seconds)))
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO nodes (id, started_at, lease_expires_at) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET lease_expires_at = excluded.lease_expires_at
+                    """, arguments: [lease.nodeId, Timestamp.string(now), lease.expiresAt])
+        }
+        return lease
+    }
+
+    /// This node's lease as the database holds it.
+    public func currentLease() async throws -> NodeLease? {
+        try await read { [nodeId] db in
+            try db.fetchValue(String.self, sql: "SELECT lease_expires_at FROM nodes WHERE id = ?", arguments: [nodeId])
+                .map { NodeLease(nodeId: nodeId, expiresAt: $0) }
+        }
+    }
+
+    /// Marks `interrupted` the running executions of nodes whose lease expired (and of nodes
+    /// that never held one), never those of a live node, and forgets those nodes. With
+    /// `everyOtherNode` (one process owns an SQLite file), every other node counts as gone.
+    /// With `startingUp`, so do this node's own earlier runs: a process that has just started
+    /// runs nothing yet, so rows under its id were left by a predecessor with the same
+    /// `WARDEN_NODE_ID`.
+    @discardableResult
+    public func interruptExecutionsOfLostNodes(everyOtherNode: Bool = false, startingUp: Bool = false)
+        async throws -> Int
+    {
+        let now = Timestamp.now()
+        return try await write { [nodeId] db in
+            let live: Set<String> =
+                everyOtherNode
+                ? [nodeId]
+                : Set(
+                    try db.fetchValues(
+                        String.self, sql: "SELECT id FROM nodes WHERE lease_expires_at >= ? OR id = ?",
+                        arguments: [now, nodeId]))
+            let running = try db.fetchAll(sql: "SELECT id, node_id FROM executions WHERE status = 'running'")
+            let lost = running.filter { row in
+                guard let node = row["node_id"] as String? else { return true }
+                return !live.contains(node) || (startingUp && node == nodeId)
+            }
+            let lostNodes = Set(lost.compactMap { $0["node_id"] as String? }).sorted()
+            for row in lost {
+                try db.execute(
+                    sql:
+                        "UPDATE executions SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
+                    arguments: [now, row["id"] as String])
+            }
+            if everyOtherNode {
+                try db.execute(sql: "DELETE FROM nodes WHERE id != ?", arguments: [nodeId])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM nodes WHERE lease_expires_at < ? AND id != ?", arguments: [now, nodeId])
+            }
+            guard !lost.isEmpty else { return 0 }
+            try self.appendAudit(
+                db, type: "execution.interrupted", actor: "system", subject: "executions",
+                details: .object([
+                    "count": .int(Int64(lost.count)), "nodes": .array(lostNodes.map(JSONValue.string)),
+                    "by_node": .string(nodeId),
+                ]))
+            return lost.count
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import WardenStore
+
+/// Keeps this node's lease and, on each renewal, hands the running executions of nodes whose
+/// lease ran out to `interrupted` (docs/design.md §11.3).
+struct NodeLeaseTask {
+    let store: Store
+    let seconds: TimeInterval
+    let logger: Logger
+
+    /// At start-up: the lease first, then the executions earlier nodes left running. One
+    /// process owns an SQLite file, so there every earlier node is gone.
+    func start() async throws {
+        try await store.renewLease(seconds: seconds)
+        try await recover(everyOtherNode: store.dialect == .sqlite, startingUp: true)
+        logger.info("node lease taken", metadata: ["node": "\(store.nodeId)", "lease_seconds": "\(seconds)"])
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(seconds / 3))
+            } catch {
+                return  // shutting down
+            }
+            do {
+                try await store.renewLease(seconds: seconds)
+                try await recover(everyOtherNode: false, startingUp: false)
+            } catch {
+                logger.error("node lease renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func recover(everyOtherNode: Bool, startingUp: Bool) async throws {
+        let interrupted = try await store.interruptExecutionsOfLostNodes(
+            everyOtherNode: everyOtherNode, startingUp: startingUp)
+        if interrupted > 0 {
+            logger.warning(
+                "marked executions of nodes that stopped (crash or lost lease) as interrupted",
+                metadata: ["count": "\(interrupted)"])
+        }
+    }
+}
