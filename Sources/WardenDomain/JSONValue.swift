@@ -63,14 +63,17 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
 
     /// Compact JSON text with sorted keys: stable for hashing and storage.
     public func encodedString() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
+        String(decoding: JSONWriter.bytes(self), as: UTF8.self)
     }
 
+    /// Parses JSON text with the strict parser the sandbox frames use (no recursion, duplicate
+    /// keys refused), which is also several times faster than `JSONDecoder` for stored values.
     public static func decode(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        var text = text
+        return try text.withUTF8 { bytes in try storedJSON.parse(bytes) }
     }
+
+    private static let storedJSON = BoundedJSON(maxDepth: 512, maxElements: .max, maxStringBytes: .max)
 }
 
 extension JSONValue: ExpressibleByStringLiteral {

@@ -5,9 +5,8 @@ extension Store {
     /// The principal behind a key id, if the key is still live: revoking or expiring a key also
     /// ends the sessions made from it.
     public func principal(keyId: String, now: Date = Date()) async throws -> Principal {
-        let key = try await read { db in
-            try db.fetchOne(sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [keyId]).map(Self.apiKey)
-        }
+        let key = try await database.fetchOne(sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [keyId])
+            .map(Self.apiKey)
         guard let key else { throw CredentialError.unknown }
         if key.revokedAt != nil { throw CredentialError.revoked }
         if let expires = key.expiresAt, expires <= Timestamp.string(now) { throw CredentialError.expired }
@@ -33,10 +32,6 @@ extension Store {
     }
 
     public func isSessionRevoked(jti: String) async throws -> Bool {
-        try await read { db in
-            try db.fetchValue(
-                Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?)", arguments: [jti])
-                ?? false
-        }
+        try await database.fetchOne(sql: "SELECT 1 FROM revoked_sessions WHERE jti = ?", arguments: [jti]) != nil
     }
 }

@@ -109,7 +109,10 @@ extension Store {
 
     /// A tool by id, deleted or not: history stays readable.
     public func tool(id: String) async throws -> Tool {
-        try await read { db in try self.anyTool(db, id) }
+        guard let row = try await database.fetchOne(sql: "SELECT * FROM tools WHERE id = ?", arguments: [id]) else {
+            throw DomainError.notFound("no tool with id \(id)")
+        }
+        return Self.tool(row)
     }
 
     public func tools(_ filter: ToolFilter, after cursor: PageCursor?, limit: Int) async throws -> Page<Tool> {

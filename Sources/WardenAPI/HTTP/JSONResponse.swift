@@ -6,12 +6,10 @@ import WardenDomain
 /// time; lists as `{items, next_cursor}`.
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        let data = try encoder.encode(value)
+        let bytes = JSONWriter.bytes(try JSONValueEncoder.encode(value))
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func list<Item: Encodable & Sendable>(_ page: Page<Item>) throws -> Response {

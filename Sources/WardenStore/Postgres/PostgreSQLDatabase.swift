@@ -65,6 +65,21 @@ public final class PostgreSQLDatabase: SQLDatabase {
         }
     }
 
+    public func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow] {
+        let query = try PostgreSQLConnection.query(sql, arguments)
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            var rows: [SQLRow] = []
+            var columns: SQLColumns?
+            for try await row in try await connection.query(query, logger: logger) {
+                let names = columns ?? SQLColumns(row.map(\.columnName))
+                columns = names
+                rows.append(SQLRow(columns: names, values: try row.map(PostgreSQLConnection.value)))
+            }
+            return rows
+        }
+    }
+
     public func close() async throws {
         runner.cancel()
     }

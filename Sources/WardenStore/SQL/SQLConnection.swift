@@ -57,5 +57,14 @@ public protocol SQLDatabase: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
     /// A read from one consistent snapshot, for walks over many rows.
     func snapshotRead<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
+    /// One statement's rows, without a transaction body: the hot reads (a key, a tool) take
+    /// this path, which on PostgreSQL stays async end to end (no thread waits for the answer).
+    func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow]
     func close() async throws
+}
+
+extension SQLDatabase {
+    public func fetchOne(sql: String, arguments: SQLArguments = []) async throws -> SQLRow? {
+        try await fetchAll(sql: sql, arguments: arguments).first
+    }
 }

@@ -5,6 +5,7 @@ import GRDB
 public final class SQLiteDatabase: SQLDatabase {
     public var dialect: SQLDialect { .sqlite }
     let pool: DatabasePool
+    private let inline: InlineReaders
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -14,12 +15,16 @@ public final class SQLiteDatabase: SQLDatabase {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        inline = try InlineReaders(path: path, count: ProcessInfo.processInfo.activeProcessorCount + 1)
     }
 
-    /// GRDB's async paths only: its blocking `read` would park a cooperative thread on a
-    /// semaphore (with two cores, two such waits deadlock the server).
+    /// A read runs on the calling thread when an inline connection is free (no thread switch,
+    /// which is most of a small read's cost), else on GRDB's async path. Never GRDB's blocking
+    /// `read`, which parks a cooperative thread on a semaphore (with two cores, two such waits
+    /// deadlock the server).
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteConnection(db: db)) }
+        if let done = try inline.read(body) { return done.value }
+        return try await pool.read { db in try body(SQLiteConnection(db: db)) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
@@ -33,8 +38,63 @@ public final class SQLiteDatabase: SQLDatabase {
         try await read(body)
     }
 
+    public func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow] {
+        if let done = try inline.statement({ db in try db.fetchAll(sql: sql, arguments: arguments) }) {
+            return done.value
+        }
+        return try await pool.read { db in try SQLiteConnection(db: db).fetchAll(sql: sql, arguments: arguments) }
+    }
+
     public func close() async throws {
+        try inline.close()
         try pool.close()
+    }
+}
+
+/// Read-only connections checked out without waiting: a read takes a free one or none. A queue
+/// that no one else is using runs its work on the caller's thread, so the read never blocks.
+final class InlineReaders: @unchecked Sendable {
+    private let queues: [DatabaseQueue]
+    private var free: [Int]
+    private let lock = NSLock()
+
+    init(path: String, count: Int) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        queues = try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: configuration) }
+        free = Array(queues.indices)
+    }
+
+    struct Done<T> {
+        let value: T
+    }
+
+    /// A read transaction (one snapshot); nil when every connection is in use.
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> Done<T>? {
+        try withFree { queue in try queue.read { db in try body(SQLiteConnection(db: db)) } }
+    }
+
+    /// One statement, which is its own snapshot: no BEGIN and COMMIT around it.
+    func statement<T>(_ body: (any SQLConnection) throws -> T) throws -> Done<T>? {
+        try withFree { queue in try queue.inDatabase { db in try body(SQLiteConnection(db: db)) } }
+    }
+
+    private func withFree<T>(_ body: (DatabaseQueue) throws -> T) throws -> Done<T>? {
+        lock.lock()
+        let index = free.popLast()
+        lock.unlock()
+        guard let index else { return nil }
+        defer {
+            lock.lock()
+            free.append(index)
+            lock.unlock()
+        }
+        return Done(value: try body(queues[index]))
+    }
+
+    func close() throws {
+        for queue in queues { try queue.close() }
     }
 }
 
@@ -44,7 +104,13 @@ struct SQLiteConnection: SQLConnection {
     var dialect: SQLDialect { .sqlite }
 
     func execute(sql: String, arguments: SQLArguments) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.grdb(arguments))
+        guard !arguments.values.isEmpty else {
+            try db.execute(sql: sql)
+            return db.changesCount
+        }
+        let statement = try db.cachedStatement(sql: sql)
+        statement.setUncheckedArguments(Self.grdb(arguments))
+        try statement.execute()
         return db.changesCount
     }
 
@@ -63,7 +129,7 @@ struct SQLiteConnection: SQLConnection {
 
     func forEach(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Bool) throws {
         let statement = try db.cachedStatement(sql: sql)
-        statement.arguments = Self.grdb(arguments)
+        statement.setUncheckedArguments(Self.grdb(arguments))
         let columns = SQLColumns(statement.columnNames)
         let cursor = try GRDB.Row.fetchCursor(statement)
         while let row = try cursor.next() {
@@ -85,15 +151,16 @@ struct SQLiteConnection: SQLConnection {
     }
 
     static func grdb(_ arguments: SQLArguments) -> StatementArguments {
-        StatementArguments(
-            arguments.values.map { value -> DatabaseValue in
-                switch value {
-                case .null: .null
-                case .integer(let number): number.databaseValue
-                case .real(let number): number.databaseValue
-                case .text(let text): text.databaseValue
-                case .blob(let data): data.databaseValue
-                }
-            })
+        var converted = StatementArguments()
+        for value in arguments.values {
+            switch value {
+            case .null: converted += [nil]
+            case .integer(let number): converted += [number]
+            case .real(let number): converted += [number]
+            case .text(let text): converted += [text]
+            case .blob(let data): converted += [data]
+            }
+        }
+        return converted
     }
 }
