@@ -102,10 +102,8 @@ extension Store {
     public func authenticate(apiKey: String, now: Date = Date()) async throws -> Principal {
         guard APIKeyFormat.isWellFormed(apiKey) else { throw CredentialError.malformed }
         let presented = APIKeyFormat.hash(apiKey)
-        let found = try await database.fetchOne(
-            sql: "SELECT * FROM api_keys WHERE key_hash = ?", arguments: [presented]
-        )
-        .map { row in (key: Self.apiKey(row), hash: row["key_hash"] as String) }
+        let found = try await database.fetchOne(.apiKeyByHash, arguments: [presented])
+            .map { row in (key: Self.apiKey(row), hash: row["key_hash"] as String) }
         guard let found, constantTimeEqual(found.hash, presented) else { throw CredentialError.unknown }
         let key = found.key
         if key.revokedAt != nil { throw CredentialError.revoked }

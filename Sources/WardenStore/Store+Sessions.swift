@@ -5,7 +5,7 @@ extension Store {
     /// The principal behind a key id, if the key is still live: revoking or expiring a key also
     /// ends the sessions made from it.
     public func principal(keyId: String, now: Date = Date()) async throws -> Principal {
-        let key = try await database.fetchOne(sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [keyId])
+        let key = try await database.fetchOne(.apiKeyByID, arguments: [keyId])
             .map(Self.apiKey)
         guard let key else { throw CredentialError.unknown }
         if key.revokedAt != nil { throw CredentialError.revoked }
@@ -32,6 +32,6 @@ extension Store {
     }
 
     public func isSessionRevoked(jti: String) async throws -> Bool {
-        try await database.fetchOne(sql: "SELECT 1 FROM revoked_sessions WHERE jti = ?", arguments: [jti]) != nil
+        try await database.fetchOne(.revokedSession, arguments: [jti]) != nil
     }
 }

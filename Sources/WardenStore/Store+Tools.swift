@@ -109,7 +109,7 @@ extension Store {
 
     /// A tool by id, deleted or not: history stays readable.
     public func tool(id: String) async throws -> Tool {
-        guard let row = try await database.fetchOne(sql: "SELECT * FROM tools WHERE id = ?", arguments: [id]) else {
+        guard let row = try await database.fetchOne(.toolByID, arguments: [id]) else {
             throw DomainError.notFound("no tool with id \(id)")
         }
         return Self.tool(row)

@@ -1,17 +1,19 @@
-import Dispatch
 import Foundation
 import Logging
 import PostgresNIO
 
 /// A shared PostgreSQL database through postgres-nio's connection pool. The store's transaction
-/// bodies are synchronous (as GRDB's are), so each runs on a Dispatch thread that holds one
-/// pooled connection and waits for its statements there, never on the cooperative pool.
+/// bodies are synchronous (as GRDB's are), so each runs on a thread of its own pool, holding one
+/// pooled connection and waiting for its statements there. Not on Dispatch's global queue:
+/// on Linux that shares its threads with Swift's cooperative pool, which a few waiting bodies
+/// would then starve.
 public final class PostgreSQLDatabase: SQLDatabase {
     public var dialect: SQLDialect { .postgresql }
     /// The key of the transaction-scoped advisory lock every write takes (docs/design.md §11.2).
     static let writeLockKey: Int64 = 0x5741_5244_454e
     let client: PostgresClient
     let logger: Logger
+    private let bodies: NIOThreadPool
     private let runner: Task<Void, Never>
 
     public init(url: DatabaseURL, poolSize: Int = 8, logger: Logger = Logger(label: "warden.postgres")) {
@@ -28,6 +30,8 @@ public final class PostgreSQLDatabase: SQLDatabase {
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         self.logger = logger
+        bodies = NIOThreadPool(numberOfThreads: max(1, poolSize))
+        bodies.start()
         runner = Task { await client.run() }
     }
 
@@ -80,21 +84,22 @@ public final class PostgreSQLDatabase: SQLDatabase {
         }
     }
 
+    public func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow] {
+        try await rows(read, try PostgreSQLConnection.bindings(arguments))
+    }
+
     public func close() async throws {
         runner.cancel()
+        try await bodies.shutdownGracefully()
     }
 
     private func onConnection<T: Sendable>(_ body: @escaping @Sendable (PostgreSQLConnection) throws -> T)
         async throws -> T
     {
         let logger = self.logger
+        let bodies = self.bodies
         return try await client.withConnection { connection in
-            try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(
-                        with: Result { try body(PostgreSQLConnection(connection: connection, logger: logger)) })
-                }
-            }
+            try await bodies.runIfActive { try body(PostgreSQLConnection(connection: connection, logger: logger)) }
         }
     }
 }
@@ -141,6 +146,10 @@ struct PostgreSQLConnection: SQLConnection {
     }
 
     static func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQuery {
+        PostgresQuery(unsafeSQL: PlaceholderTranslation.numbered(sql), binds: try bindings(arguments))
+    }
+
+    static func bindings(_ arguments: SQLArguments) throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: arguments.values.count)
         for value in arguments.values {
             switch value {
@@ -151,7 +160,7 @@ struct PostgreSQLConnection: SQLConnection {
             case .blob(let data): try bindings.append(data)
             }
         }
-        return PostgresQuery(unsafeSQL: PlaceholderTranslation.numbered(sql), binds: bindings)
+        return bindings
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {

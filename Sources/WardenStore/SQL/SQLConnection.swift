@@ -60,11 +60,16 @@ public protocol SQLDatabase: Sendable {
     /// One statement's rows, without a transaction body: the hot reads (a key, a tool) take
     /// this path, which on PostgreSQL stays async end to end (no thread waits for the answer).
     func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow]
+    func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow]
     func close() async throws
 }
 
 extension SQLDatabase {
     public func fetchOne(sql: String, arguments: SQLArguments = []) async throws -> SQLRow? {
         try await fetchAll(sql: sql, arguments: arguments).first
+    }
+
+    public func fetchOne(_ read: HotRead, arguments: SQLArguments) async throws -> SQLRow? {
+        try await fetchAll(read, arguments: arguments).first
     }
 }

@@ -45,6 +45,11 @@ public final class SQLiteDatabase: SQLDatabase {
         return try await pool.read { db in try SQLiteConnection(db: db).fetchAll(sql: sql, arguments: arguments) }
     }
 
+    /// SQLite keeps every statement prepared already (GRDB's statement cache).
+    public func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow] {
+        try await fetchAll(sql: read.sql, arguments: arguments)
+    }
+
     public func close() async throws {
         try inline.close()
         try pool.close()
