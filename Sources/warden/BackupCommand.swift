@@ -11,6 +11,9 @@ struct Backup: AsyncParsableCommand {
     @OptionGroup var data: DataDirectoryOption
 
     func run() async throws {
+        guard try data.postgresURL(ProcessInfo.processInfo.environment) == nil else {
+            throw ValidationFailure(BackupError.notSQLite.description)
+        }
         let store = try await Installation.openStore(data)
         let manifest = try await store.backup(to: URL(fileURLWithPath: output), force: force)
         print(

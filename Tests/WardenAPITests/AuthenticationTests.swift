@@ -63,6 +63,22 @@ struct AuthenticationTests {
             let ready = try await client.request(.get, "/readyz")
             #expect(ready.status == 200, "\(ready.body)")
             #expect(ready.string("sandbox") == "ok")
+            #expect(ready.string("database_kind") == "sqlite")
+            let node = ready.json.objectValue?["node"]?.objectValue
+            #expect(node?["id"]?.stringValue == server.store.nodeId)
+            #expect(node?["lease"]?.stringValue == "held")
+        }
+    }
+
+    /// A node whose lease lapsed (it could not renew) says so and is not ready: other nodes may
+    /// already have interrupted its executions.
+    @Test func aLapsedLeaseIsNotReady() async throws {
+        let server = try await TestServer.make()
+        try await server.store.renewLease(seconds: -1)
+        try await server.run { client in
+            let ready = try await client.request(.get, "/readyz")
+            #expect(ready.status == 503, "\(ready.body)")
+            #expect(ready.json.objectValue?["node"]?.objectValue?["lease"]?.stringValue == "lost")
         }
     }
 }

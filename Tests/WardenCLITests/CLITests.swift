@@ -52,6 +52,37 @@ import WardenTestSupport
         #expect(try Self.run(["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == wardenVersion)
     }
 
+    /// `warden migrate` applies what is pending and says where the schema is; on SQLite it needs
+    /// an installation, on PostgreSQL it prepares an empty database, after which the other
+    /// commands work there with the keys given in the environment and nowhere else.
+    @Test func migrateOnEachDatabase() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("warden-mig-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let refused = try Self.run(["migrate", "--data-dir", folder])
+        #expect(refused.status != 0 && refused.output.contains("holds no Warden database"), "\(refused.output)")
+        #expect(try Self.run(["keys", "create", "--role", "admin", "--name", "a", "--data-dir", folder]).status == 0)
+        let current = try Self.run(["migrate", "--data-dir", folder])
+        #expect(current.status == 0 && current.output.contains("sqlite schema at version 12"), "\(current.output)")
+        #expect(!current.output.contains("applied "), "nothing was pending")
+
+        guard TestDatabase.all.contains(.postgresql) else { return }
+        let url = try await TestDatabase.freshPostgres()
+        let address = "postgres://\(url.user)@\(url.host):\(url.port)/\(url.database)"
+        let migrated = try Self.run(["migrate", "--database-url", address])
+        #expect(migrated.status == 0, "\(migrated.output)")
+        #expect(migrated.output.contains("applied 0001_schema.sql"), "\(migrated.output)")
+        #expect(try Self.run(["migrate", "--database-url", address]).output.contains("postgresql schema at version 1"))
+        // No node makes up a key for a shared database.
+        let keyless = try Self.run([
+            "keys", "create", "--role", "admin", "--name", "a", "--database-url", address, "--data-dir",
+            folder + "-none",
+        ])
+        #expect(keyless.status != 0 && keyless.output.contains("WARDEN_AUDIT_KEY"), "\(keyless.output)")
+        #expect(
+            try Self.run(["backup", "--output", folder + ".db", "--database-url", address]).output.contains("pg_dump"))
+    }
+
     @Test func textLogsEscapeControlCharacters() {
         #expect(TextLogHandler.escaped("alice\n2026-01-01 critical forged") == "alice\\n2026-01-01 critical forged")
         #expect(
