@@ -66,7 +66,9 @@ final class InlineReaders: @unchecked Sendable {
     init(path: String, count: Int) throws {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(10)
+        // Never wait on a lock on the caller's (cooperative) thread: a busy database sends the
+        // read to GRDB's async path instead.
+        configuration.busyMode = .immediateError
         queues = try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: configuration) }
         free = Array(queues.indices)
     }
@@ -85,6 +87,7 @@ final class InlineReaders: @unchecked Sendable {
         try withFree { queue in try queue.inDatabase { db in try body(SQLiteConnection(db: db)) } }
     }
 
+    /// Nil when no connection is free or the database is busy (the caller then takes the async path).
     private func withFree<T>(_ body: (DatabaseQueue) throws -> T) throws -> Done<T>? {
         lock.lock()
         let index = free.popLast()
@@ -95,7 +98,11 @@ final class InlineReaders: @unchecked Sendable {
             free.append(index)
             lock.unlock()
         }
-        return Done(value: try body(queues[index]))
+        do {
+            return Done(value: try body(queues[index]))
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return nil
+        }
     }
 
     func close() throws {
