@@ -134,16 +134,18 @@ extension Store {
     /// (recorded earlier), also that the chain still holds that entry unchanged, so a deleted
     /// tail is caught. One consistent snapshot, read in pages by `seq`, so memory stays flat.
     public func verifyAuditChain(expectedHead: AuditHead? = nil) async throws -> ChainVerification {
+        try await verifyAuditChain(expectedHead: expectedHead, pageSize: 5000)
+    }
+
+    func verifyAuditChain(expectedHead: AuditHead?, pageSize: Int) async throws -> ChainVerification {
         let signer = self.signer
         return try await database.snapshotRead { db in
-            try Self.verifyChain(db, signer: signer, expectedHead: expectedHead)
+            try Self.verifyChain(db, signer: signer, expectedHead: expectedHead, pageSize: pageSize)
         }
     }
 
-    static let verifyPageSize = 5000
-
-    static func verifyChain(_ db: any SQLConnection, signer: AuditSigner, expectedHead: AuditHead?) throws
-        -> ChainVerification
+    static func verifyChain(_ db: any SQLConnection, signer: AuditSigner, expectedHead: AuditHead?, pageSize: Int)
+        throws -> ChainVerification
     {
         var expectedSeq: Int64 = 1
         var previous = Array(AuditSigner.genesisHash.utf8)
@@ -158,7 +160,7 @@ extension Store {
                 sql: """
                     SELECT seq, at, type, actor, subject, details, prev_hash, hash FROM audit_events
                     WHERE seq > ? ORDER BY seq LIMIT ?
-                    """, arguments: [after, verifyPageSize])
+                    """, arguments: [after, pageSize])
             for row in rows {
                 let seq: Int64 = row[0]
                 if seq != expectedSeq { return broken(expectedSeq, "entry \(expectedSeq) is missing") }
@@ -184,7 +186,7 @@ extension Store {
                 head = AuditHead(seq: seq, hash: String(decoding: recorded, as: UTF8.self))
                 expectedSeq = seq + 1
             }
-            guard rows.count == verifyPageSize, let last = rows.last else { break }
+            guard rows.count == pageSize, let last = rows.last else { break }
             after = last[0]
         }
         if let expectedHead, expectedHead.seq >= expectedSeq {

@@ -8,20 +8,46 @@ public struct NodeLease: Sendable, Equatable {
     public var expiresAt: String
 }
 
+extension SQLDialect {
+    /// The database's own clock, `?` seconds from now, as `Timestamp` writes times (RFC 3339
+    /// UTC with milliseconds). Leases are written and compared on this one clock, so the nodes'
+    /// clocks need not agree.
+    var clockPlusSeconds: String {
+        switch self {
+        case .sqlite: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', ?))"
+        case .postgresql:
+            """
+            to_char((clock_timestamp() + make_interval(secs => ?)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+            """
+        }
+    }
+}
+
 extension Store {
-    /// Takes or renews this node's lease for `seconds` from now.
+    /// Takes or renews this node's lease for `seconds` from now, by the database's clock.
     @discardableResult
     public func renewLease(seconds: TimeInterval) async throws -> NodeLease {
-        let now = Date()
-        let lease = NodeLease(nodeId: nodeId, expiresAt: Timestamp.string(now.addingTimeInterval(seconds)))
-        try await write { db in
-            try db.execute(
+        let clock = dialect.clockPlusSeconds
+        let expiresAt = try await write { [nodeId] db in
+            try db.fetchValue(
+                String.self,
                 sql: """
-                    INSERT INTO nodes (id, started_at, lease_expires_at) VALUES (?, ?, ?)
+                    INSERT INTO nodes (id, started_at, lease_expires_at) VALUES (?, \(clock), \(clock))
                     ON CONFLICT (id) DO UPDATE SET lease_expires_at = excluded.lease_expires_at
-                    """, arguments: [lease.nodeId, Timestamp.string(now), lease.expiresAt])
+                    RETURNING lease_expires_at
+                    """, arguments: [nodeId, 0.0, seconds])
         }
-        return lease
+        return NodeLease(nodeId: nodeId, expiresAt: expiresAt ?? "")
+    }
+
+    /// Whether this node's lease still holds, by the database's clock.
+    public func holdsLease() async throws -> Bool {
+        let clock = dialect.clockPlusSeconds
+        return try await read { [nodeId] db in
+            try db.fetchOne(
+                sql: "SELECT 1 FROM nodes WHERE id = ? AND lease_expires_at >= \(clock)", arguments: [nodeId, 0.0])
+                != nil
+        }
     }
 
     /// This node's lease as the database holds it.
@@ -43,14 +69,15 @@ extension Store {
         async throws -> Int
     {
         let now = Timestamp.now()
+        let clock = dialect.clockPlusSeconds
         return try await write { [nodeId] db in
             let live: Set<String> =
                 everyOtherNode
                 ? [nodeId]
                 : Set(
                     try db.fetchValues(
-                        String.self, sql: "SELECT id FROM nodes WHERE lease_expires_at >= ? OR id = ?",
-                        arguments: [now, nodeId]))
+                        String.self, sql: "SELECT id FROM nodes WHERE lease_expires_at >= \(clock) OR id = ?",
+                        arguments: [0.0, nodeId]))
             let running = try db.fetchAll(sql: "SELECT id, node_id FROM executions WHERE status = 'running'")
             let lost = running.filter { row in
                 guard let node = row["node_id"] as String? else { return true }
@@ -67,7 +94,7 @@ extension Store {
                 try db.execute(sql: "DELETE FROM nodes WHERE id != ?", arguments: [nodeId])
             } else {
                 try db.execute(
-                    sql: "DELETE FROM nodes WHERE lease_expires_at < ? AND id != ?", arguments: [now, nodeId])
+                    sql: "DELETE FROM nodes WHERE lease_expires_at < \(clock) AND id != ?", arguments: [0.0, nodeId])
             }
             guard !lost.isEmpty else { return 0 }
             try self.appendAudit(

@@ -48,22 +48,20 @@ struct AuditChainTests {
         await handle.cleanup()
     }
 
-    /// Longer than one page of the verifier, so the walk across pages is checked too.
+    /// Pages of four, so the walk across pages (and a break past the first) is checked too.
     @Test(arguments: TestDatabase.all) func editedContentIsNamed(_ database: TestDatabase) async throws {
-        let handle = try await filled(database, AuditChainTests.pageCrossing)
+        let handle = try await filled(database, 14)
         try await handle.store.database.write { db in
-            try db.execute(
-                sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = ?", arguments: [Store.verifyPageSize + 4])
+            try db.execute(sql: "UPDATE audit_events SET actor = 'mallory' WHERE seq = 10")
         }
-        let result = try await handle.store.verifyAuditChain()
-        #expect(!result.ok)
-        #expect(result.firstBreak == Int64(Store.verifyPageSize + 4))
-        #expect(result.checked == Int64(Store.verifyPageSize + 3))
-        #expect(result.reason?.contains("changed") == true)
+        let intact = try await handle.store.verifyAuditChain(expectedHead: nil, pageSize: 4)
+        #expect(!intact.ok)
+        #expect(intact.firstBreak == 10)
+        #expect(intact.checked == 9)
+        #expect(intact.reason?.contains("changed") == true)
+        #expect(try await handle.store.verifyAuditChain().firstBreak == 10, "the same with the default page")
         await handle.cleanup()
     }
-
-    static let pageCrossing = Store.verifyPageSize + 10
 
     @Test(arguments: TestDatabase.all) func deletedEntryIsNamed(_ database: TestDatabase) async throws {
         let handle = try await filled(database, 10)

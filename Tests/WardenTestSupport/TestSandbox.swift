@@ -19,7 +19,9 @@ public enum TestSandbox {
                 "warden-test-\(UUID().uuidString)")
             var (profile, configuration) = try SandboxSetup.configure(
                 profileDirectory: repositoryRoot.appendingPathComponent("sandbox-profiles"), runtimeDirectory: runtime)
-            configuration.maxActiveWorkers = 4
+            // Every sandbox suite shares these slots; several hold one for a whole wall-clock
+            // timeout, so fewer would queue the rest past their clients' read timeouts.
+            configuration.maxActiveWorkers = 8
             configuration.warmWorkers = 2
             configuration.queueTimeout = .seconds(60)
             var logger = Logger(label: "warden-test")

@@ -17,7 +17,7 @@ struct HealthRoutes {
             let sandbox = await readiness.sandboxReport()
             // Past its lease, other nodes may already have interrupted this node's executions.
             let lease = database ? try? await store.currentLease() : nil
-            let leaseHeld = lease.map { $0.expiresAt >= Timestamp.now() } ?? false
+            let leaseHeld = lease == nil ? false : (try? await store.holdsLease()) == true
             let ready = database && sandbox.ok && leaseHeld
             var body: [String: JSONValue] = [
                 "status": .string(ready ? "ready" : "not_ready"),
