@@ -8,12 +8,14 @@ import WardenDomain
 /// Resolves a host name to every address it has, off the cooperative pool. The proxy checks
 /// all of them and connects to the one it checked, so a second lookup cannot change the answer.
 enum Resolver {
-    private static let queue = DispatchQueue(label: "warden.egress.resolve", attributes: .concurrent)
+    /// A serial queue per lookup runs on Dispatch's overcommitting threads, so slow lookups do
+    /// not queue behind each other about one per core (see BlockingIO in WardenSandbox).
+    private static func queue() -> DispatchQueue { DispatchQueue(label: "warden.egress.resolve") }
 
     static func resolve(_ host: String) async -> [IPAddress] {
         if let literal = IPAddress(host) { return [literal] }
         return await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: lookup(host)) }
+            queue().async { continuation.resume(returning: lookup(host)) }
         }
     }
 

@@ -1,13 +1,16 @@
 import Dispatch
 
 /// Runs blocking work (spawning, polling pipes, waitpid) on Dispatch threads so Swift's
-/// cooperative pool never blocks.
+/// cooperative pool never blocks. Each piece gets a serial queue of its own: serial queues run
+/// on Dispatch's overcommitting threads, which grow as work blocks. A concurrent queue runs on
+/// the non-overcommitting ones, about one per core, so two executions waiting on their workers
+/// held up every other spawn and pipe read in the process (BlockingIOTests).
 enum BlockingIO {
-    private static let queue = DispatchQueue(label: "warden.sandbox.io", attributes: .concurrent)
+    static func queue() -> DispatchQueue { DispatchQueue(label: "warden.sandbox.io") }
 
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
+            queue().async { continuation.resume(with: Result { try work() }) }
         }
     }
 

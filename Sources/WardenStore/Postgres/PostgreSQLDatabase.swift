@@ -4,9 +4,9 @@ import PostgresNIO
 
 /// A shared PostgreSQL database through postgres-nio's connection pool. The store's transaction
 /// bodies are synchronous (as GRDB's are), so each runs on a thread of its own pool, holding one
-/// pooled connection and waiting for its statements there. Not on Dispatch's global queue:
-/// on Linux that shares its threads with Swift's cooperative pool, which a few waiting bodies
-/// would then starve.
+/// pooled connection and waiting for its statements there. Not on Dispatch's global queue: it
+/// runs about one thread per core, so a few bodies waiting there held up everything else
+/// queued on it.
 public final class PostgreSQLDatabase: SQLDatabase {
     public var dialect: SQLDialect { .postgresql }
     /// The key of the transaction-scoped advisory lock every write takes (docs/design.md §11.2).
