@@ -40,21 +40,17 @@ extension Store {
         return NodeLease(nodeId: nodeId, expiresAt: expiresAt ?? "")
     }
 
-    /// Whether this node's lease still holds, by the database's clock.
-    public func holdsLease() async throws -> Bool {
+    /// This node's lease as the database holds it, and whether it still holds by the
+    /// database's clock.
+    public func currentLease() async throws -> (lease: NodeLease, holds: Bool)? {
         let clock = dialect.clockPlusSeconds
         return try await read { [nodeId] db in
             try db.fetchOne(
-                sql: "SELECT 1 FROM nodes WHERE id = ? AND lease_expires_at >= \(clock)", arguments: [nodeId, 0.0])
-                != nil
-        }
-    }
-
-    /// This node's lease as the database holds it.
-    public func currentLease() async throws -> NodeLease? {
-        try await read { [nodeId] db in
-            try db.fetchValue(String.self, sql: "SELECT lease_expires_at FROM nodes WHERE id = ?", arguments: [nodeId])
-                .map { NodeLease(nodeId: nodeId, expiresAt: $0) }
+                sql: """
+                    SELECT lease_expires_at, CASE WHEN lease_expires_at >= \(clock) THEN 1 ELSE 0 END AS holds
+                    FROM nodes WHERE id = ?
+                    """, arguments: [0.0, nodeId]
+            ).map { row in (NodeLease(nodeId: nodeId, expiresAt: row["lease_expires_at"]), row["holds"] as Bool) }
         }
     }
 

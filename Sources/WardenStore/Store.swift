@@ -84,11 +84,6 @@ extension Store {
     public func hasSecrets() async throws -> Bool {
         try await read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM server_secrets") ?? 0 } > 0
     }
-
-    /// Whether the audit chain has begun: then the audit key must not change unnoticed.
-    public func hasAuditEvents() async throws -> Bool {
-        try await read { db in try db.fetchValue(Int.self, sql: "SELECT COUNT(*) FROM audit_events") ?? 0 } > 0
-    }
 }
 
 extension SQLRow {

@@ -36,19 +36,26 @@ enum Installation {
             return try openStore(dataDirectory: data.url, create: create, environment: environment, logger: logger)
         }
         let home = try home(environment: environment)
+        // Settings first, so a typo is named before anything is opened.
+        let poolSize = try poolSize(environment)
+        let node = try nodeId(environment)
         // Every node signs the one chain: the key is given, never made up by one node.
         let key = try KeyFile.load(
             variable: "WARDEN_AUDIT_KEY", file: data.url.appendingPathComponent("audit.key"), environment: environment,
             guarding:
                 "the audit chain every node signs (on PostgreSQL the key is always given, never made up by one node)"
         ) { false }
-        let poolSize = Int(environment["WARDEN_DATABASE_POOL_SIZE"] ?? "") ?? 8
-        guard poolSize >= 1, poolSize <= 200 else {
-            throw ValidationFailure("WARDEN_DATABASE_POOL_SIZE must be a whole number from 1 to 200")
-        }
         return try await Store.open(
             databaseURL: url, poolSize: poolSize, migrationsDirectory: home.appendingPathComponent("migrations"),
-            signer: AuditSigner(keyBytes: key), nodeId: try nodeId(environment), logger: logger)
+            signer: AuditSigner(keyBytes: key), nodeId: node, logger: logger)
+    }
+
+    static func poolSize(_ environment: [String: String]) throws -> Int {
+        guard let text = environment["WARDEN_DATABASE_POOL_SIZE"] else { return 8 }
+        guard let size = Int(text), (1...200).contains(size) else {
+            throw ValidationFailure("WARDEN_DATABASE_POOL_SIZE must be a whole number from 1 to 200")
+        }
+        return size
     }
 
     static func nodeId(_ environment: [String: String]) throws -> String? {

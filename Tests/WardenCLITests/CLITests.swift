@@ -83,6 +83,20 @@ import WardenTestSupport
             try Self.run(["backup", "--output", folder + ".db", "--database-url", address]).output.contains("pg_dump"))
     }
 
+    /// Node settings that cannot be right stop the command with the variable's name.
+    @Test func nodeSettingsAreCheckedBeforeAnythingOpens() throws {
+        #expect(try Installation.poolSize([:]) == 8)
+        #expect(try Installation.poolSize(["WARDEN_DATABASE_POOL_SIZE": "16"]) == 16)
+        for bad in ["lots", "0", "201", ""] {
+            #expect(throws: ValidationFailure.self) { try Installation.poolSize(["WARDEN_DATABASE_POOL_SIZE": bad]) }
+        }
+        #expect(try Installation.nodeId(["WARDEN_NODE_ID": "warden-a.1"]) == "warden-a.1")
+        #expect(try Installation.nodeId([:]) == nil)
+        for bad in ["", "a b", "a/b", String(repeating: "n", count: 65), "nöde"] {
+            #expect(throws: ValidationFailure.self) { try Installation.nodeId(["WARDEN_NODE_ID": bad]) }
+        }
+    }
+
     @Test func textLogsEscapeControlCharacters() {
         #expect(TextLogHandler.escaped("alice\n2026-01-01 critical forged") == "alice\\n2026-01-01 critical forged")
         #expect(

@@ -39,14 +39,6 @@ public enum TestDatabase: String, Sendable, CaseIterable, CustomStringConvertibl
 public enum TestStore {
     public static let migrations = TestSandbox.repositoryRoot.appendingPathComponent("migrations")
 
-    public static func make(auditKey: [UInt8] = RandomBytes.make(32)) throws -> (store: Store, directory: URL) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "warden-store-\(UUID().uuidString)")
-        let store = try Store.open(
-            dataDirectory: directory, migrationsDirectory: migrations, signer: AuditSigner(keyBytes: auditKey))
-        return (store, directory)
-    }
-
     /// A store on `database`, its PostgreSQL URL (for a second node), and what removes it.
     public struct Handle: Sendable {
         public let store: Store

@@ -16,8 +16,9 @@ struct HealthRoutes {
             let database = await store.ping()
             let sandbox = await readiness.sandboxReport()
             // Past its lease, other nodes may already have interrupted this node's executions.
-            let lease = database ? try? await store.currentLease() : nil
-            let leaseHeld = lease == nil ? false : (try? await store.holdsLease()) == true
+            let current = database ? try? await store.currentLease() : nil
+            let lease = current?.lease
+            let leaseHeld = current?.holds == true
             let ready = database && sandbox.ok && leaseHeld
             var body: [String: JSONValue] = [
                 "status": .string(ready ? "ready" : "not_ready"),

@@ -69,21 +69,6 @@ public final class PostgreSQLDatabase: SQLDatabase {
         }
     }
 
-    public func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow] {
-        let query = try PostgreSQLConnection.query(sql, arguments)
-        let logger = self.logger
-        return try await client.withConnection { connection in
-            var rows: [SQLRow] = []
-            var columns: SQLColumns?
-            for try await row in try await connection.query(query, logger: logger) {
-                let names = columns ?? SQLColumns(row.map(\.columnName))
-                columns = names
-                rows.append(SQLRow(columns: names, values: try row.map(PostgreSQLConnection.value)))
-            }
-            return rows
-        }
-    }
-
     public func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow] {
         try await rows(read, try PostgreSQLConnection.bindings(arguments))
     }
@@ -133,11 +118,6 @@ struct PostgreSQLConnection: SQLConnection {
         guard let first = result.rows.first else { return [] }
         let columns = SQLColumns(first.map(\.columnName))
         return try result.rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
-    }
-
-    /// Pages by the caller's own keyset when it needs flat memory; one result here.
-    func forEach(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Bool) throws {
-        for row in try fetchAll(sql: sql, arguments: arguments) where try !body(row) { return }
     }
 
     /// Several statements (a migration file), one at a time.

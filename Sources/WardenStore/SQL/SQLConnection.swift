@@ -13,8 +13,6 @@ public protocol SQLConnection {
     @discardableResult
     func execute(sql: String, arguments: SQLArguments) throws -> Int
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
-    /// Streams rows to `body` until it returns false, for results too large to hold at once.
-    func forEach(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Bool) throws
     /// Several statements without arguments (a migration file).
     func executeScript(_ sql: String) throws
 }
@@ -57,18 +55,13 @@ public protocol SQLDatabase: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
     /// A read from one consistent snapshot, for walks over many rows.
     func snapshotRead<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
-    /// One statement's rows, without a transaction body: the hot reads (a key, a tool) take
-    /// this path, which on PostgreSQL stays async end to end (no thread waits for the answer).
-    func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow]
+    /// One of the reads nearly every request makes, without a transaction body: prepared once
+    /// per connection on PostgreSQL and async end to end (no thread waits for the answer).
     func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow]
     func close() async throws
 }
 
 extension SQLDatabase {
-    public func fetchOne(sql: String, arguments: SQLArguments = []) async throws -> SQLRow? {
-        try await fetchAll(sql: sql, arguments: arguments).first
-    }
-
     public func fetchOne(_ read: HotRead, arguments: SQLArguments) async throws -> SQLRow? {
         try await fetchAll(read, arguments: arguments).first
     }

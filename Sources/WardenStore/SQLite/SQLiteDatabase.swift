@@ -38,16 +38,13 @@ public final class SQLiteDatabase: SQLDatabase {
         try await read(body)
     }
 
-    public func fetchAll(sql: String, arguments: SQLArguments) async throws -> [SQLRow] {
+    /// One statement, its own snapshot, prepared once by GRDB's statement cache.
+    public func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow] {
+        let sql = read.sql
         if let done = try inline.statement({ db in try db.fetchAll(sql: sql, arguments: arguments) }) {
             return done.value
         }
         return try await pool.read { db in try SQLiteConnection(db: db).fetchAll(sql: sql, arguments: arguments) }
-    }
-
-    /// SQLite keeps every statement prepared already (GRDB's statement cache).
-    public func fetchAll(_ read: HotRead, arguments: SQLArguments) async throws -> [SQLRow] {
-        try await fetchAll(sql: read.sql, arguments: arguments)
     }
 
     public func close() async throws {
@@ -131,25 +128,18 @@ struct SQLiteConnection: SQLConnection {
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
-        var rows: [SQLRow] = []
-        try forEach(sql: sql, arguments: arguments) { row in
-            rows.append(row)
-            return true
-        }
-        return rows
-    }
-
-    func forEach(sql: String, arguments: SQLArguments, _ body: (SQLRow) throws -> Bool) throws {
         let statement = try db.cachedStatement(sql: sql)
         statement.setUncheckedArguments(Self.grdb(arguments))
         let columns = SQLColumns(statement.columnNames)
+        var rows: [SQLRow] = []
         let cursor = try GRDB.Row.fetchCursor(statement)
         while let row = try cursor.next() {
             var values: [SQLValue] = []
             values.reserveCapacity(row.count)
             for dbValue in row.databaseValues { values.append(Self.value(dbValue)) }
-            guard try body(SQLRow(columns: columns, values: values)) else { return }
+            rows.append(SQLRow(columns: columns, values: values))
         }
+        return rows
     }
 
     static func value(_ dbValue: DatabaseValue) -> SQLValue {
