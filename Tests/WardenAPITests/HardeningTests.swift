@@ -39,7 +39,8 @@ struct HardeningTests {
     @Test func requestsPerKeyAreLimitedWith429AndRetryAfter() async throws {
         var limits = RateLimits()
         limits.requestsBurst = 5
-        limits.requestsPerSecond = 0.2
+        // One token per 100 s: a loaded machine cannot refill the bucket between the calls.
+        limits.requestsPerSecond = 0.01
         let server = try await TestServer.make(rateLimits: limits)
         let agent = try await server.key(.agent)
         let other = try await server.key(.agent, name: "other")
