@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "WardenAPITests",
             dependencies: [
-                "WardenTestSupport", "WardenAPI", "WardenStore", "WardenDomain",
+                "WardenTestSupport", "WardenAPI", "WardenStore", "WardenSandbox", "WardenDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -129,11 +129,13 @@ let package = Package(
         .testTarget(
             name: "WardenStoreTests",
             dependencies: [
-                "WardenTestSupport", "WardenStore", "WardenDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                "WardenTestSupport", "WardenStore", "WardenSandbox", "WardenDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "WardenSandboxTests", dependencies: ["WardenTestSupport", "WardenSandbox", "WardenDomain"]),
         .testTarget(
-            name: "WardenCLITests", dependencies: ["warden", "WardenTestSupport", "WardenStore", "WardenDomain"]),
+            name: "WardenCLITests",
+            dependencies: ["warden", "WardenTestSupport", "WardenStore", "WardenSandbox", "WardenDomain"]),
     ]
 )

@@ -17,7 +17,8 @@ int warden_socketpair_cloexec(int fds[2]) {
     return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
 }
 
-int warden_spawn(const char *path, char *const argv[], const int *child_fds, int count, pid_t *pid) {
+int warden_spawn(const char *path, char *const argv[], char *const envp[], const int *child_fds, int count,
+                 pid_t *pid) {
     posix_spawn_file_actions_t actions;
     int rc = posix_spawn_file_actions_init(&actions);
     if (rc != 0) return rc;
@@ -46,7 +47,7 @@ int warden_spawn(const char *path, char *const argv[], const int *child_fds, int
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attributes, &all);
     if (rc == 0) rc = posix_spawnattr_setpgroup(&attributes, 0);
     char *const empty_env[] = { NULL };
-    if (rc == 0) rc = posix_spawn(pid, path, &actions, &attributes, argv, empty_env);
+    if (rc == 0) rc = posix_spawn(pid, path, &actions, &attributes, argv, envp ? envp : empty_env);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return rc;

@@ -187,7 +187,8 @@ struct EgressTests {
             #expect(reply.string("status") == "succeeded", "\(reply.body)")
             #expect(
                 reply["result"]?.objectValue?["refused"]?.stringValue?.contains("timed out") == true, "\(reply.body)")
-            #expect(elapsed < .seconds(6), "the 2 s limit held the whole request: \(elapsed)")
+            // The trickle would take 60 s; 2 s plus starting a worker on a loaded machine is far less.
+            #expect(elapsed < .seconds(20), "the 2 s limit held the whole request: \(elapsed)")
         }
     }
 }

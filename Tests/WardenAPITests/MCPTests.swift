@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import WardenDomain
+import WardenSandbox
 import WardenTestSupport
 
 /// MCP over Streamable HTTP, checked by header/session rules here and by the official Python SDK.
@@ -159,14 +160,8 @@ enum PythonClient {
     /// `WARDEN_TEST_PYTHON` (set by scripts/test.sh), else `python3` on PATH, if it can import the official SDK.
     static func interpreter() -> String? {
         let python = ProcessInfo.processInfo.environment["WARDEN_TEST_PYTHON"] ?? "python3"
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = [python, "-c", "import mcp.client.streamable_http"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return nil }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0 ? python : nil
+        let probe = try? ChildProcess.run(["/usr/bin/env", python, "-c", "import mcp.client.streamable_http"])
+        return probe?.status == 0 ? python : nil
     }
 
     static func run(_ python: String, url: String, key: String, wrongKey: String, adminKey: String) async throws
@@ -177,23 +172,11 @@ enum PythonClient {
 
     /// Runs one of the Python checks and decodes the JSON report it prints.
     static func run(_ python: String, script: String, arguments: [String]) async throws -> JSONValue {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        async let reading = PipeReader.readToEnd(output.fileHandleForReading)
-        async let readingErrors = PipeReader.readToEnd(errors.fileHandleForReading)
-        let (data, stderr) = await (reading, readingErrors)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try await ChildProcess.run(["/usr/bin/env", python, script] + arguments)
+        guard result.status == 0 else {
             throw SandboxUnavailable(
-                "\(script) failed (\(process.terminationStatus)): \(String(decoding: stderr.suffix(3000), as: UTF8.self))"
-            )
+                "\(script) failed (\(result.status)): \(String(decoding: result.errors.suffix(3000), as: UTF8.self))")
         }
-        return try JSONValue.decode(String(decoding: data, as: UTF8.self))
+        return try JSONValue.decode(result.text)
     }
 }

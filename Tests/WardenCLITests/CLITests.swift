@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenSandbox
 import WardenTestSupport
 
 @testable import warden
@@ -10,19 +11,12 @@ import WardenTestSupport
         .appendingPathComponent("warden").path
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "WARDEN_HOME": TestSandbox.repositoryRoot.path
-        ]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let result = try ChildProcess.run(
+            [binary] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging([
+                "WARDEN_HOME": TestSandbox.repositoryRoot.path
+            ]) { $1 }, errors: .merged)
+        return (result.status, result.text)
     }
 
     @Test func commandsOtherThanServeRefuseAFolderWithoutADatabase() throws {

@@ -18,47 +18,20 @@ struct CgroupPolicyTests {
         _ command: [String], environment: [String: String] = [:], stopWhen: String? = nil,
         within seconds: Double = 60
     ) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments =
+        let process = try ChildProcess.start(
             [
-                "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
                 "mount -t tmpfs none /sys/fs/cgroup && exec \"$@\"", "sh",
-            ] + command
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        var text = Data()
-        let deadline = Date().addingTimeInterval(seconds)
-        let handle = output.fileHandleForReading
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text.append(chunk)
-            if let stopWhen, String(decoding: text, as: UTF8.self).contains(stopWhen) {
-                process.terminate()
-                break
-            }
-        }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+            ] + command, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, errors: .merged)
+        let result = process.finish(stopWhen: { text in stopWhen.map(text.contains) ?? false }, withinSeconds: seconds)
+        return (result.status, result.text)
     }
 
     @Test func theLauncherFindsNoCgroupAndRefusesToRunWithoutOne() throws {
         let launcher = Self.binaries.appendingPathComponent("warden-launcher").path
         let probe = try Self.withoutCgroups([launcher, "cgroup-probe", "--cgroup-name", "w\(getpid())-nocg"])
         #expect(probe.output.split(separator: "\n").last == "none", "\(probe.output)")
-        let withThem = Process()
-        withThem.executableURL = URL(fileURLWithPath: launcher)
-        withThem.arguments = ["cgroup-probe", "--cgroup-name", "w\(getpid())-withcg"]
-        let said = Pipe()
-        withThem.standardOutput = said
-        try withThem.run()
-        let kind = String(decoding: said.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        withThem.waitUntilExit()
+        let kind = try ChildProcess.run([launcher, "cgroup-probe", "--cgroup-name", "w\(getpid())-withcg"]).text
         #expect(["v1\n", "v2\n"].contains(kind), "this host has cgroups: the probe must find them (\(kind))")
 
         let sandbox = try #require(TestSandbox.shared)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenDomain
+import WardenSandbox
 import WardenTestSupport
 
 @testable import WardenStore
@@ -152,12 +153,9 @@ struct AuditChainTests {
         #expect(AuditHead(head.description) == head)
 
         if let sqlite = store.database as? SQLiteDatabase {
-            let shell = Process()
-            shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            shell.arguments = [sqlite.pool.path, "DELETE FROM audit_events WHERE seq > 7;"]
-            try shell.run()
-            shell.waitUntilExit()
-            #expect(shell.terminationStatus == 0)
+            let shell = try await ChildProcess.run(
+                ["/usr/bin/sqlite3", sqlite.pool.path, "DELETE FROM audit_events WHERE seq > 7;"])
+            #expect(shell.status == 0, "\(shell.errorText)")
         } else {
             try await store.database.read { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq > 7") }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import WardenDomain
+import WardenSandbox
 
 /// A Python helper server for a test: started with /usr/bin/python3, it prints one JSON line when
 /// ready and stops when its standard input closes.
@@ -8,27 +9,18 @@ public struct HelperProcess: Sendable {
     private let stopAction: @Sendable () -> Void
 
     public static func start(_ script: String, arguments: [String] = []) throws -> HelperProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [TestSandbox.repositoryRoot.appendingPathComponent(script).path] + arguments
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            line.append(byte)
-        }
+        let process = try ChildProcess.start(
+            ["/usr/bin/python3", TestSandbox.repositoryRoot.appendingPathComponent(script).path] + arguments,
+            input: .pipe)
+        let line = process.readLine()
         guard let ready = (try? JSONValue.decode(String(decoding: line, as: UTF8.self)))?.objectValue else {
             process.terminate()
+            process.wait()
             throw SandboxUnavailable("\(script) did not start")
         }
         return HelperProcess(ready: ready) {
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            process.closeInput()
+            process.wait()
         }
     }
 

@@ -10,14 +10,7 @@ import WardenDomain
 enum LauncherProcess {
     /// posix_spawn with an empty environment; `descriptors[i]` becomes descriptor i, all others close.
     static func spawn(_ arguments: [String], descriptors: [Int32]) throws -> pid_t {
-        var pid: pid_t = 0
-        let rc = withCStrings(arguments) { argv in
-            descriptors.withUnsafeBufferPointer { fds in
-                warden_spawn(arguments[0], argv, fds.baseAddress, Int32(fds.count), &pid)
-            }
-        }
-        guard rc == 0 else { throw SandboxError.spawn("posix_spawn \(arguments[0]): \(errnoText(rc))") }
-        return pid
+        try ChildProcess.spawn(arguments, environment: nil, descriptors: descriptors)
     }
 
     /// Waits up to `withinMs` for the process to end (it was asked to), then SIGKILLs and reaps it.
@@ -59,14 +52,5 @@ enum LauncherProcess {
 
     static func errnoText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
-    }
-
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R)
-        -> R
-    {
-        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-        pointers.append(nil)
-        defer { pointers.forEach { free($0) } }
-        return body(&pointers)
     }
 }

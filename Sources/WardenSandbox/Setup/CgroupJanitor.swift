@@ -11,15 +11,13 @@ enum CgroupJanitor {
     /// cgroups go to: the launcher readies this process's cgroup (moving this process into a
     /// leaf beside the workers-to-be), then creates, joins, leaves and removes one. Blocking.
     static func probe(launcher: String) -> (kind: String, parent: String?) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = ["cgroup-probe", "--cgroup-name", "w\(getpid())-probe", "--supervisor", String(getpid())]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return ("none", nil) }
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let arguments = [
+            launcher, "cgroup-probe", "--cgroup-name", "w\(getpid())-probe", "--supervisor", String(getpid()),
+        ]
+        guard let probe = try? ChildProcess.run(arguments, environment: [:], errors: .null) else {
+            return ("none", nil)
+        }
+        let said = probe.text
         let words = said.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1).map(
             String.init)
         guard let kind = words.first, ["v1", "v2"].contains(kind) else { return ("none", nil) }

@@ -36,18 +36,12 @@ public enum SandboxSetup {
         let output = directory.appendingPathComponent(
             "seccomp-\(profile.sha256.prefix(16))\(forkServer ? "-fork-server" : "").bpf"
         ).path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments =
-            ["compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
-            + (forkServer ? ["--zygote"] : [])
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SandboxError.setup("seccomp policy \(profile.seccompPolicy.path) did not compile: \(message)")
+        let compiled = try ChildProcess.run(
+            [launcher, "compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
+                + (forkServer ? ["--zygote"] : []), environment: [:])
+        guard compiled.status == 0 else {
+            throw SandboxError.setup(
+                "seccomp policy \(profile.seccompPolicy.path) did not compile: \(compiled.errorText)")
         }
         return output
     }
