@@ -76,8 +76,8 @@ struct TenantIsolationTests {
     }
 
     /// A child leaves files with a distinctive name; then the fork server's own memory, read from
-    /// outside as root, holds no trace of it (so no later child can inherit it), and the next child
-    /// finds an empty /tmp.
+    /// outside as root, holds no trace of it (so no later child can inherit it) while its janitor's,
+    /// which emptied /tmp, does; and the next child finds an empty /tmp.
     @Test func nothingAChildLeavesReachesTheForkServer() async throws {
         let sandbox = try await Self.sandbox(uidBase: 234_000, idleServers: 1)
         defer { Task { await sandbox.shutdown() } }
@@ -87,6 +87,9 @@ struct TenantIsolationTests {
         let memory = try ProcessMemory.contains(pid: server, Array(mark.utf8))
         #expect(memory.scanned > 1 << 20, "read \(memory.scanned) bytes of the fork server")
         #expect(!memory.found, "the fork server's memory holds the name a child left in /tmp")
+        // The janitor listed /tmp: it is where the name went, which shows the scan can find it.
+        let janitor = try #require(ProcessMemory.janitor(of: server, hostUidRange: 234_000..<234_010), "no janitor")
+        #expect(try ProcessMemory.contains(pid: janitor, Array(mark.utf8)).found, "the janitor's memory holds the name")
         let next = try await Self.run(sandbox, tenant: "a")
         #expect(next["dev"] == first["dev"] && next["pid"] != first["pid"], "the same fork server, a new child")
         #expect(next["tmp"] == .array([]))
@@ -115,21 +118,34 @@ struct TenantIsolationTests {
 
 /// Reads another process's memory as root, through /proc, to look for a byte string.
 enum ProcessMemory {
-    /// The pid of a fork server (`runner.py --fork-server`) running as one of these host uids.
-    static func forkServer(hostUidRange: Range<Int>) -> pid_t? {
+    /// Processes running `runner.py --fork-server` as one of these host uids: fork servers and
+    /// their janitors (forked from them); each with its parent's pid.
+    static func forkServerProcesses(hostUidRange: Range<Int>) -> [(pid: pid_t, parent: pid_t)] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries {
+        return entries.compactMap { entry in
             guard let pid = pid_t(entry),
                 let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
                 String(decoding: cmdline, as: UTF8.self).contains("--fork-server"),
-                let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-                let uid = uidLine.split(separator: "\t").dropFirst().first.flatMap({ Int($0) }),
-                hostUidRange.contains(uid)
-            else { continue }
-            return pid
+                let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            else { return nil }
+            let lines = status.split(separator: "\n")
+            func field(_ name: String) -> Int? {
+                lines.first(where: { $0.hasPrefix(name) })?.split(separator: "\t").dropFirst().first.flatMap { Int($0) }
+            }
+            guard let uid = field("Uid:"), hostUidRange.contains(uid), let parent = field("PPid:") else { return nil }
+            return (pid, pid_t(parent))
         }
-        return nil
+    }
+
+    /// The fork server itself: the one whose parent is not a fork server too.
+    static func forkServer(hostUidRange: Range<Int>) -> pid_t? {
+        let found = forkServerProcesses(hostUidRange: hostUidRange)
+        return found.first { process in !found.contains { $0.pid == process.parent } }?.pid
+    }
+
+    /// The janitor the fork server forked before its first child.
+    static func janitor(of server: pid_t, hostUidRange: Range<Int>) -> pid_t? {
+        forkServerProcesses(hostUidRange: hostUidRange).first { $0.parent == server }?.pid
     }
 
     static func contains(pid: pid_t, _ needle: [UInt8]) throws -> (found: Bool, scanned: Int) {

@@ -1,8 +1,9 @@
 """`runner.py --fork-server`: a confined interpreter that never runs tool code. It waits on the
 control socket (fd 0) for the descriptors of one execution, forks, and the child becomes an
 ordinary worker: its descriptors at 0-3 and 5, the strict filter stacked over the server's
-wider one (which alone allows fork), then the runner's main. The server reaps the child, empties
-/tmp, and reports the child's status as one JSON line. One child at a time, each used once."""
+wider one (which alone allows fork), then the runner's main. The server reaps the child, has
+its janitor empty /tmp, and reports the child's status as one JSON line. One child at a time,
+each used once."""
 import os
 import sys
 
@@ -27,12 +28,13 @@ def _read_fd(fd):
         chunks.append(b)
 
 
-def _become_worker(control, fds, load_strict_filter, _signal, main, exit_=os._exit):
+def _become_worker(control, fds, janitor, load_strict_filter, _signal, main, exit_=os._exit):
     """In the child: nothing of the server's may stay reachable, and the strict filter must be
     in place, before the request is even read. The child never returns into the server's loop:
     `exit_` is bound when this function is defined, so a tool rebinding `_exit` cannot change it."""
     try:
         control.detach()
+        janitor.forget()
         # 0-3 are held by the server, so no received descriptor is one a dup2 below overwrites
         # first; 5 may be received, and is written last, after it has been copied to its target.
         if min(fds) < 4:
@@ -56,21 +58,47 @@ def _become_worker(control, fds, load_strict_filter, _signal, main, exit_=os._ex
         exit_(70)
 
 
-def _empty_tmp(exit_=os._exit):
-    """Empties /tmp from a short-lived process of its own: the names a child left are read into
-    that process's memory, never the server's, so no later child can find them in what it
-    inherits. True once /tmp is empty. Tools cannot make directories, links or special files:
-    /tmp holds only their regular files (at most the mount's nr_inodes)."""
-    pid = os.fork()
-    if pid == 0:
+class Janitor:
+    """Empties /tmp between children from a process of its own, forked before any child exists
+    and never forking itself: the names a child left are read into the janitor's memory only,
+    never the server's, so no later child (forked from the server) inherits them. Tools cannot
+    make directories, links or special files: /tmp holds only their regular files (at most the
+    mount's nr_inodes). One byte asks, one byte answers; a janitor that is gone answers nothing,
+    and the server then retires rather than hand a dirty /tmp to the next child."""
+
+    def __init__(self, _socket, exit_=os._exit):
+        # A socket pair, not a pipe: the server's filter allows socketpair (asyncio needs it), not pipe2.
+        self.channel, theirs = (end.detach() for end in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _close(CONTROL_FD)   # the supervisor's channel is the server's alone
+                _close(self.channel)
+                while _read(theirs, 1):
+                    try:
+                        for name in os.listdir("/tmp"):
+                            os.unlink("/tmp/" + name)
+                        ok = not os.listdir("/tmp")
+                    except OSError:
+                        ok = False
+                    os.write(theirs, b"1" if ok else b"0")
+            except BaseException:
+                exit_(1)
+            exit_(0)   # the server has gone: its end of the channel closed
+        _close(theirs)
+
+    def empty_tmp(self):
+        """True once the janitor says /tmp is empty."""
         try:
-            for name in os.listdir("/tmp"):
-                os.unlink("/tmp/" + name)
-        except BaseException:
-            exit_(1)
-        exit_(0)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            os.write(self.channel, b"x")
+            return _read(self.channel, 1) == b"1"
+        except OSError:
+            return False
+
+    def forget(self):
+        """In a child: the janitor's channel must not be reachable from tool code, which could
+        otherwise ask for cleanups ahead and leave stale answers for the server to read."""
+        _close(self.channel)
 
 
 # A server retires (the pool starts a fresh one) after this many children, or once it has used
@@ -79,12 +107,12 @@ def _empty_tmp(exit_=os._exit):
 _SERVER_MAX_CHILDREN = 500
 
 
-def _serve_one(control, fds, load_strict_filter, _signal, main):
+def _serve_one(control, fds, janitor, load_strict_filter, _signal, main):
     """One child, start to end, in its own frame: once it returns nothing of this execution stays
     reachable from the server's loop, so the next child cannot find it through frames."""
     pid = os.fork()
     if pid == 0:
-        _become_worker(control, fds, load_strict_filter, _signal, main)
+        _become_worker(control, fds, janitor, load_strict_filter, _signal, main)
     for fd in fds:
         _close(fd)
     _, status, usage = unguarded(os.wait4, pid, 0)   # it imports `resource`, through the guard
@@ -100,11 +128,7 @@ def _serve_one(control, fds, load_strict_filter, _signal, main):
         "oom_killed": signal == 9,
         "error": None,
     }
-    try:
-        emptied = _empty_tmp()
-    except OSError:
-        emptied = False
-    if not emptied:
+    if not janitor.empty_tmp():
         diag("fork server: cannot empty /tmp; stopping")
         report["retire"] = True
     return report
@@ -125,6 +149,7 @@ def serve(main):
     # Everything alive now is the server's: keep the collector off it, so children do not copy
     # pages just to scan them.
     real_import("gc").freeze()
+    janitor = Janitor(_socket)
     control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
     control.sendall(b"ready\n")
     room = _socket.CMSG_LEN(5 * 4)
@@ -139,7 +164,7 @@ def serve(main):
         if msg != b"R" or len(fds) != 5 or flags & _socket.MSG_CTRUNC:
             diag("fork server: malformed request from the supervisor")
             _exit(70)
-        report = _serve_one(control, fds, load_strict_filter, _signal, main)
+        report = _serve_one(control, fds, janitor, load_strict_filter, _signal, main)
         dirty = report.get("retire", False)
         if served == _SERVER_MAX_CHILDREN or (cpu_budget > 0 and process_time() >= cpu_budget):
             report["retire"] = True
