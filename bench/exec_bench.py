@@ -63,11 +63,62 @@ def request(port, method, path, key, body=None):
     return response.status, json.loads(data) if data else None
 
 
-def rest_latencies(ports, key, tools, total, concurrency):
+def busy_cpu_seconds():
+    """CPU seconds this machine spent on anything but idling, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU seconds of one process (all its threads), from /proc/<pid>/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CPUMeter:
+    """Where the machine's CPU went during one measurement: the supervisors, this load generator,
+    and the rest (launchers, fork servers, confined children, the kernel's work for them)."""
+
+    def __init__(self, pids):
+        self.pids = pids
+
+    def __enter__(self):
+        self.start = (busy_cpu_seconds(), time.process_time(), sum(map(process_cpu_seconds, self.pids)))
+        return self
+
+    def __exit__(self, *exc):
+        end = (busy_cpu_seconds(), time.process_time(), sum(map(process_cpu_seconds, self.pids)))
+        self.busy, self.client, self.supervisor = (b - a for a, b in zip(self.start, end))
+
+    def per_execution(self, count):
+        """Milliseconds of CPU per execution: (total, supervisor, client, rest)."""
+        if not count:
+            return None
+        total, supervisor, client = (1000 * v / count for v in (self.busy, self.supervisor, self.client))
+        return total, supervisor, client, total - supervisor - client
+
+
+def workers_started(ports, key):
+    """The supervisors' count of workers started (cold interpreters), summed over nodes."""
+    total = 0
+    for port in ports:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + key})
+        for line in conn.getresponse().read().decode().splitlines():
+            if line.startswith("warden_workers_started_total"):
+                total += int(float(line.split()[-1]))
+        conn.close()
+    return total
+
+
+def rest_latencies(ports, key, tools, total, concurrency, pids=()):
     """`total` executions from `concurrency` threads; each thread calls `tools` round-robin,
     starting at its own offset. With several ports (nodes), thread i sends to port i mod n, or, with
     fewer threads than ports, each thread alternates between them per request.
-    Returns (samples, errors, wall seconds, successes per port)."""
+    Returns (samples, errors, wall seconds, successes per port, CPU per execution or None)."""
     samples, errors, lock = [], [], threading.Lock()
     per_port = [0] * len(ports)
     per_thread = total // concurrency
@@ -94,12 +145,16 @@ def rest_latencies(ports, key, tools, total, concurrency):
             conn.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return samples, errors, time.perf_counter() - began, per_port
+    started = workers_started(ports, key)
+    with CPUMeter(pids) as cpu:
+        began = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - began
+    cpu.workers_started = workers_started(ports, key) - started
+    return samples, errors, wall, per_port, cpu
 
 
 def worker_env(mode):
@@ -118,17 +173,17 @@ def bench_tools(port, key, mode):
     return tools
 
 
-def rest_measure(ports, key, tools, requests):
-    """The REST measurements against one or more nodes; returns [(label, (samples, errors, wall, per port))]."""
+def rest_measure(ports, key, tools, requests, pids=()):
+    """The REST measurements against one or more nodes; returns [(label, (samples, errors, wall, per port, cpu))]."""
     for port in ports:
         rest_latencies([port], key, tools, 64, 8)  # warm-up: every tenant gets its servers on every node
-    return [("1 tenant, concurrency 1", rest_latencies(ports, key, tools[:1], requests // 2, 1)),
-            ("1 tenant, concurrency 8", rest_latencies(ports, key, tools[:1], requests, 8)),
-            ("8 tenants, concurrency 8", rest_latencies(ports, key, tools, requests, 8))]
+    return [("1 tenant, concurrency 1", rest_latencies(ports, key, tools[:1], requests // 2, 1, pids)),
+            ("1 tenant, concurrency 8", rest_latencies(ports, key, tools[:1], requests, 8, pids)),
+            ("8 tenants, concurrency 8", rest_latencies(ports, key, tools, requests, 8, pids))]
 
 
 def rest_run(warden, data, key, mode, requests):
-    """A fresh `warden serve` in one worker mode; returns [(label, (samples, errors, wall, per port))]."""
+    """A fresh `warden serve` in one worker mode; returns [(label, (samples, errors, wall, per port, cpu))]."""
     port = free_port()
     # Rate limits would measure the limiter, not the sandbox: lift them for the benchmark.
     env = dict(os.environ, **worker_env(mode), **NO_RATE_LIMITS)
@@ -142,7 +197,7 @@ def rest_run(warden, data, key, mode, requests):
             except OSError:
                 time.sleep(0.1)
         time.sleep(0.5)
-        return rest_measure([port], key, bench_tools(port, key, mode), requests)
+        return rest_measure([port], key, bench_tools(port, key, mode), requests, [server.pid])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -170,7 +225,8 @@ def postgres_runs(warden, scratch, modes, requests, url):
                             node.wait_healthy()
                         key = installation.admin_key
                         tools = bench_tools(nodes[0].port, key, mode)  # made and approved on A, run on every node
-                        results[(mode, topology)] = rest_measure([node.port for node in nodes], key, tools, requests)
+                        results[(mode, topology)] = rest_measure([node.port for node in nodes], key, tools, requests,
+                                                                [node.process.pid for node in nodes])
                     except Exception as exc:
                         logs = "".join("\n--- %s log (last lines) ---\n%s" % (node.name, node.log_tail()) for node in nodes)
                         results[(mode, topology)] = "%s: %s%s" % (type(exc).__name__, exc, logs)
@@ -185,7 +241,7 @@ def postgres_runs(warden, scratch, modes, requests, url):
 
 
 def comparison_cell(run):
-    samples, errors, wall, per_port = run
+    samples, errors, wall, per_port, _ = run
     if not samples:
         return "no successes (%d errors)" % len(errors)
     cell = "%6.2f / %6.2f ms %5.0f/s" % (percentile(samples, 50), percentile(samples, 99), len(samples) / wall)
@@ -270,12 +326,15 @@ def main():
         print("launcher, same program (confined) p50 %7.2f ms  p99 %7.2f ms  ratio %.2fx bare" %
               (confined_p50, percentile(confined, 99), confined_p50 / bare_p50))
         for mode, runs in rest.items():
-            for label, (samples, errors, wall, _) in runs:
+            for label, (samples, errors, wall, _, cpu) in runs:
                 name = "REST %s, %s" % (mode, label)
                 if samples:
                     print("%-40s p50 %7.2f ms  p99 %7.2f ms  %6.0f exec/s  ratio p50 %.2fx bare  (n=%d, errors=%d)" %
                           (name, percentile(samples, 50), percentile(samples, 99), len(samples) / wall,
                            percentile(samples, 50) / bare_p50, len(samples), len(errors)))
+                    split = cpu.per_execution(len(samples) + len(errors))
+                    print("%-40s CPU per execution %5.2f ms = supervisor %.2f + load generator %.2f + workers "
+                          "and kernel %.2f; %d workers started" % (("",) + split + (cpu.workers_started,)))
                 else:
                     print("%-40s no successful requests; errors: %s" % (name, errors[:3]))
         print("goals: confinement <= 1.3x bare; REST p50 <= 5 ms at concurrency 1; >= 500 exec/s and p99 <= 40 ms "

@@ -11,17 +11,16 @@ import WardenDomain
 /// A fork server belongs to the tenant (server id) whose request it first served, for the rest of
 /// its life: its children share its layout, hash seed and /tmp, so it never serves another tenant.
 /// Workers that have served nobody yet are tenant-free spares. Idle fork servers are kept per
-/// tenant up to a bound; past it the least recently used one is ended.
+/// tenant up to a bound; past it the least recently used one of a tenant that has more than one
+/// is ended (ending a tenant's only server would cost its next request a cold start).
 actor WorkerPool {
     private let configuration: SandboxConfiguration
     private let profile: SandboxProfile
     private let logger: Logger
     /// Started workers that have served no one: any tenant may take one.
     private var spares: [any Worker] = []
-    /// Fork servers back from a request, each waiting for its own tenant's next one.
-    private var idle: [String: [any Worker]] = [:]
-    /// When each tenant with idle servers last finished a request (a tick, for LRU eviction).
-    private var lastUsed: [String: UInt64] = [:]
+    /// Fork servers back from a request, each waiting for its own tenant's next one, oldest first.
+    private var idle: [String: [IdleServer]] = [:]
     private var tick: UInt64 = 0
     private var starting = 0
     private var active = 0
@@ -72,9 +71,8 @@ actor WorkerPool {
     /// the bound is free again.
     func finished(_ worker: any Worker, tenant: String) {
         if worker.reusable && !closed {
-            idle[tenant, default: []].append(worker)
             tick += 1
-            lastUsed[tenant] = tick
+            idle[tenant, default: []].append(IdleServer(worker: worker, returned: tick))
             while idleCount > configuration.idleServers, let victim = leastRecentlyUsedIdle() {
                 retire(victim)
             }
@@ -92,11 +90,8 @@ actor WorkerPool {
     private var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
     private func takeIdle(tenant: String) -> (any Worker)? {
-        while let worker = idle[tenant]?.popLast() {
-            if idle[tenant]?.isEmpty == true {
-                idle[tenant] = nil
-                lastUsed[tenant] = nil
-            }
+        while let worker = idle[tenant]?.popLast()?.worker {
+            if idle[tenant]?.isEmpty == true { idle[tenant] = nil }
             if worker.available { return worker }
             retire(worker)  // a fork server that ended while idle
         }
@@ -111,19 +106,16 @@ actor WorkerPool {
         return nil
     }
 
-    /// Removes the idle server of the tenant that has waited longest, if any.
+    /// The idle server to end: the least recently returned one among tenants that have more than
+    /// one; when every tenant has a single one, the least recently returned of all.
     private func leastRecentlyUsedIdle() -> (any Worker)? {
-        guard let tenant = lastUsed.min(by: { $0.value < $1.value })?.key, var servers = idle[tenant], !servers.isEmpty
-        else {
-            return nil
-        }
-        let victim = servers.removeFirst()
-        if servers.isEmpty {
-            idle[tenant] = nil
-            lastUsed[tenant] = nil
-        } else {
-            idle[tenant] = servers
-        }
+        let crowded = idle.filter { $0.value.count > 1 }
+        guard
+            let tenant = (crowded.isEmpty ? idle : crowded).min(by: { $0.value[0].returned < $1.value[0].returned })?
+                .key
+        else { return nil }
+        let victim = idle[tenant]?.removeFirst().worker
+        if idle[tenant]?.isEmpty == true { idle[tenant] = nil }
         return victim
     }
 
@@ -154,10 +146,9 @@ actor WorkerPool {
 
     func shutdown() async {
         closed = true
-        let waiting = spares + idle.values.joined()
+        let waiting = spares + idle.values.joined().map(\.worker)
         spares.removeAll()
         idle.removeAll()
-        lastUsed.removeAll()
         for worker in waiting {
             _ = try? await BlockingIO.run { worker.discard() }
         }
@@ -192,6 +183,8 @@ actor WorkerPool {
         let arguments = configuration.launcherArguments(
             profile: profile, slot: slot,
             cgroupName: "w\(ProcessInfo.processInfo.processIdentifier)-\(number)")
+        // Each start costs a cold, confined interpreter: a climbing count means churn.
+        Counter(label: "warden_workers_started_total").increment()
         do {
             if configuration.forkServerFilterPath != nil {
                 return try await BlockingIO.run { try ForkServer.spawn(arguments: arguments, slot: slot) }
@@ -230,4 +223,10 @@ actor WorkerPool {
         active += 1
         waiters.removeFirst().continuation.resume()
     }
+}
+
+/// A fork server waiting for its tenant, and when it came back (a tick of the pool's clock).
+private struct IdleServer {
+    let worker: any Worker
+    let returned: UInt64
 }

@@ -30,7 +30,7 @@ public struct SandboxConfiguration: Sendable {
     public init(
         launcherPath: String, pythonPath: String, seccompFilterPath: String, readOnlyBinds: [String] = ["/usr"],
         uidBase: Int = 200_000, maxActiveWorkers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2),
-        warmWorkers: Int = 2, idleServers: Int = 16, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true,
+        warmWorkers: Int = 2, idleServers: Int = 32, queueTimeout: Duration = .seconds(5), useCgroups: Bool = true,
         requireCgroup: Bool = true
     ) {
         self.launcherPath = launcherPath
