@@ -30,11 +30,20 @@ actor WorkerPool {
     /// Per process, not per pool: cgroup names must not repeat across sandboxes in one process.
     private static let spawned = Atomic<UInt64>(0)
     private var closed = false
+    /// Starts a confined worker in a slot, given the launcher's arguments (blocking).
+    typealias Starter = @Sendable (_ arguments: [String], _ slot: Int) throws -> any Worker
+    private let start: Starter
 
-    init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger) {
+    init(configuration: SandboxConfiguration, profile: SandboxProfile, logger: Logger, start: Starter? = nil) {
         self.configuration = configuration
         self.profile = profile
         self.logger = logger
+        let forkServers = configuration.forkServerFilterPath != nil
+        self.start =
+            start ?? { arguments, slot -> any Worker in
+                if forkServers { return try ForkServer.spawn(arguments: arguments, slot: slot) }
+                return try WorkerProcess.spawn(arguments: arguments, slot: slot)
+            }
         // One spare slot: a worker being ended still holds its slot (and host uid) until it is gone.
         let slots = configuration.maxActiveWorkers + configuration.idleServers + configuration.warmWorkers + 1
         self.freeSlots = Array((0..<slots).reversed())
@@ -186,10 +195,7 @@ actor WorkerPool {
         // Each start costs a cold, confined interpreter: a climbing count means churn.
         Counter(label: "warden_workers_started_total").increment()
         do {
-            if configuration.forkServerFilterPath != nil {
-                return try await BlockingIO.run { try ForkServer.spawn(arguments: arguments, slot: slot) }
-            }
-            return try await BlockingIO.run { try WorkerProcess.spawn(arguments: arguments, slot: slot) }
+            return try await BlockingIO.run { [start] in try start(arguments, slot) }
         } catch {
             freeSlots.append(slot)
             logger.error("worker spawn failed", metadata: ["error": "\(error)"])
