@@ -23,7 +23,25 @@ public struct ExecutionFilter: Sendable {
     }
 }
 
+/// What an execution needs, from one snapshot: the approved version (its code checked against
+/// the approved hash), the tool's server (its egress hosts) and that server's sealed secrets.
+public struct ExecutionContext: Sendable {
+    public let executable: ExecutableTool
+    public let server: Server
+    public let secrets: SealedSecrets
+}
+
 extension Store {
+    public func executionContext(toolId: String) async throws -> ExecutionContext {
+        try await read { db in
+            let executable = try self.executableTool(db, toolId)
+            let serverId = executable.tool.serverId
+            return ExecutionContext(
+                executable: executable, server: try self.liveServer(db, serverId),
+                secrets: try self.sealedSecrets(db, serverId))
+        }
+    }
+
     /// Written before the worker starts, with this node's id, so a crash leaves a `running` row
     /// that another node (or this one's next start) marks `interrupted` once the lease is gone.
     public func beginExecution(_ execution: Execution) async throws {

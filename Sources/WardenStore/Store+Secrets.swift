@@ -60,18 +60,13 @@ extension Store {
 
     /// One server's secrets in plain text, for the one execution that needs them.
     public func secretValues(serverId: String, box: SecretBox) async throws -> [String: String] {
-        let rows = try await read { db in
-            try db.fetchAll(
-                sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId]
-            ).map { row in
-                (name: row["name"] as String, sealed: row["sealed"] as Data)
-            }
-        }
-        var values: [String: String] = [:]
-        for row in rows {
-            values[row.name] = try box.open(row.sealed, serverId: serverId, name: row.name).value
-        }
-        return values
+        try await read { db in try self.sealedSecrets(db, serverId) }.open(with: box)
+    }
+
+    func sealedSecrets(_ db: any SQLConnection, _ serverId: String) throws -> SealedSecrets {
+        let rows = try db.fetchAll(
+            sql: "SELECT name, sealed FROM server_secrets WHERE server_id = ?", arguments: [serverId])
+        return SealedSecrets(serverId: serverId, sealed: rows.map { ($0["name"], $0["sealed"]) })
     }
 
     /// How the stored secrets open with `box`: all of them, under the current key or the old
@@ -114,5 +109,17 @@ extension Store {
                 details: .object(["moved": .int(Int64(moved)), "total": .int(Int64(rows.count))]))
             return moved
         }
+    }
+}
+
+/// One server's secrets as stored: opened only when an execution is sure to run.
+public struct SealedSecrets: Sendable {
+    let serverId: String
+    let sealed: [(name: String, value: Data)]
+
+    public func open(with box: SecretBox) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in sealed { values[name] = try box.open(value, serverId: serverId, name: name).value }
+        return values
     }
 }

@@ -246,16 +246,17 @@ extension Store {
     /// The approved version's code, refused unless the tool may run and the stored code still
     /// matches the hash that was approved.
     public func executableTool(id: String) async throws -> ExecutableTool {
-        try await read { db in
-            let tool = try self.liveTool(db, id)
-            let version = try ApprovalRules.executableVersion(tool.state)
-            let code = try self.versionCode(db, id, version)
-            guard Digest.sha256Hex(code) == tool.codeSha256 else {
-                throw DomainError.toolNotApproved(
-                    "the stored code of version \(version) does not match its approved hash")
-            }
-            return ExecutableTool(tool: tool, version: version, code: code, codeSha256: tool.codeSha256)
+        try await read { db in try self.executableTool(db, id) }
+    }
+
+    func executableTool(_ db: any SQLConnection, _ id: String) throws -> ExecutableTool {
+        let tool = try liveTool(db, id)
+        let version = try ApprovalRules.executableVersion(tool.state)
+        let code = try versionCode(db, id, version)
+        guard Digest.sha256Hex(code) == tool.codeSha256 else {
+            throw DomainError.toolNotApproved("the stored code of version \(version) does not match its approved hash")
         }
+        return ExecutableTool(tool: tool, version: version, code: code, codeSha256: tool.codeSha256)
     }
 
     private func judge(

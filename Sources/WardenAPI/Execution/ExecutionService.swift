@@ -15,12 +15,12 @@ public struct ExecutionService: Sendable {
     let limits: Limits
 
     public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
-        let executable = try await store.executableTool(id: toolId)
+        let context = try await store.executionContext(toolId: toolId)
+        let (executable, server) = (context.executable, context.server)
         try requireValid(arguments, schema: executable.tool.inputSchema)
         try await limiter.execution(serverId: executable.tool.serverId)
         // Only this tool's server's secrets, decrypted for this execution alone.
-        let secrets = try await store.secretValues(serverId: executable.tool.serverId, box: secretBox)
-        let server = try await store.server(id: executable.tool.serverId)
+        let secrets = try context.secrets.open(with: secretBox)
         var upstream: (MCPUpstream, String)?
         if executable.tool.kind == .mcpPassthrough {
             upstream = try await pinnedUpstream(executable, server: server, secrets: secrets)
