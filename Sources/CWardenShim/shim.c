@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int warden_pipe_cloexec(int fds[2]) {
@@ -74,4 +75,10 @@ int warden_send_fds(int sock, const int *fds, int count)
     ssize_t n;
     do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
     return n == 1 ? 0 : (n < 0 ? errno : EIO);
+}
+
+int warden_has_exited(pid_t pid) {
+    siginfo_t info = { 0 };
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | WNOHANG) != 0) return errno == ECHILD;
+    return info.si_pid == pid;
 }

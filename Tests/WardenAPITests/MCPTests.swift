@@ -160,7 +160,9 @@ enum PythonClient {
     /// `WARDEN_TEST_PYTHON` (set by scripts/test.sh), else `python3` on PATH, if it can import the official SDK.
     static func interpreter() -> String? {
         let python = ProcessInfo.processInfo.environment["WARDEN_TEST_PYTHON"] ?? "python3"
-        let probe = try? ChildProcess.run(["/usr/bin/env", python, "-c", "import mcp.client.streamable_http"])
+        let probe = try? ChildProcess.run(
+            ["/usr/bin/env", python, "-c", "import mcp.client.streamable_http"],
+            environment: ProcessInfo.processInfo.environment)
         return probe?.status == 0 ? python : nil
     }
 
@@ -172,7 +174,8 @@ enum PythonClient {
 
     /// Runs one of the Python checks and decodes the JSON report it prints.
     static func run(_ python: String, script: String, arguments: [String]) async throws -> JSONValue {
-        let result = try await ChildProcess.run(["/usr/bin/env", python, script] + arguments)
+        let result = try await ChildProcess.run(
+            ["/usr/bin/env", python, script] + arguments, environment: ProcessInfo.processInfo.environment)
         guard result.status == 0 else {
             throw SandboxUnavailable(
                 "\(script) failed (\(result.status)): \(String(decoding: result.errors.suffix(3000), as: UTF8.self))")

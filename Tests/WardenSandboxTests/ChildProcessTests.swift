@@ -25,11 +25,21 @@ import WardenDomain
         #expect(result.status == 128 + SIGTERM)
     }
 
-    @Test func theEnvironmentIsTheOneGiven() throws {
+    @Test func theEnvironmentIsTheOneGivenAndNoneByDefault() throws {
         let result = try ChildProcess.run(["/usr/bin/env"], environment: ["ONLY": "this"])
         #expect(result.text == "ONLY=this\n")
-        let inherited = try ChildProcess.run(["/usr/bin/env"])
+        #expect(try ChildProcess.run(["/usr/bin/env"]).text == "", "the supervisor's environment is not passed on")
+        let inherited = try ChildProcess.run(["/usr/bin/env"], environment: ProcessInfo.processInfo.environment)
         #expect(inherited.text.contains("PATH="))
+    }
+
+    /// A command that ignores SIGTERM is killed two seconds after it was asked to stop.
+    @Test func aCommandIgnoringTermIsKilled() throws {
+        let stubborn = try ChildProcess.start(["/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"])
+        let start = ContinuousClock.now
+        let result = stubborn.finish(stopWhen: { $0.contains("ready") })
+        #expect(result.status == 128 + SIGKILL)
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     /// Thousands of open descriptors: none reaches the child, and starting it still works.

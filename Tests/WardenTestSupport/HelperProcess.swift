@@ -11,7 +11,7 @@ public struct HelperProcess: Sendable {
     public static func start(_ script: String, arguments: [String] = []) throws -> HelperProcess {
         let process = try ChildProcess.start(
             ["/usr/bin/python3", TestSandbox.repositoryRoot.appendingPathComponent(script).path] + arguments,
-            input: .pipe)
+            environment: ProcessInfo.processInfo.environment, input: .pipe, errors: .inherit)
         let line = process.readLine()
         guard let ready = (try? JSONValue.decode(String(decoding: line, as: UTF8.self)))?.objectValue else {
             process.terminate()

@@ -63,37 +63,47 @@ class Janitor:
     and never forking itself: the names a child left are read into the janitor's memory only,
     never the server's, so no later child (forked from the server) inherits them. Tools cannot
     make directories, links or special files: /tmp holds only their regular files (at most the
-    mount's nr_inodes). One byte asks, one byte answers; a janitor that is gone answers nothing,
-    and the server then retires rather than hand a dirty /tmp to the next child."""
+    mount's nr_inodes). One byte asks, one byte answers: emptied, emptied but retire (the
+    janitor has used half its own CPU limit, which children filling /tmp can drive up), or not.
+    A janitor that is gone answers nothing, and the server then retires rather than hand a dirty
+    /tmp to the next child."""
 
-    def __init__(self, _socket, exit_=os._exit):
+    CLEAN, CLEAN_RETIRE, DIRTY = b"1", b"2", b"0"
+
+    def __init__(self, _socket, cpu_budget, process_time, exit_=os._exit):
         # A socket pair, not a pipe: the server's filter allows socketpair (asyncio needs it), not pipe2.
         self.channel, theirs = (end.detach() for end in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
         pid = os.fork()
         if pid == 0:
             try:
-                _close(CONTROL_FD)   # the supervisor's channel is the server's alone
-                _close(self.channel)
+                for fd in (CONTROL_FD, 1, 2, 3, self.channel):   # the supervisor's channel and pipes are the server's
+                    try:
+                        _close(fd)
+                    except OSError:
+                        pass
                 while _read(theirs, 1):
                     try:
                         for name in os.listdir("/tmp"):
                             os.unlink("/tmp/" + name)
-                        ok = not os.listdir("/tmp")
+                        answer = self.DIRTY if os.listdir("/tmp") else self.CLEAN
                     except OSError:
-                        ok = False
-                    os.write(theirs, b"1" if ok else b"0")
+                        answer = self.DIRTY
+                    if answer == self.CLEAN and cpu_budget > 0 and process_time() >= cpu_budget:
+                        answer = self.CLEAN_RETIRE
+                    os.write(theirs, answer)
             except BaseException:
                 exit_(1)
             exit_(0)   # the server has gone: its end of the channel closed
         _close(theirs)
 
     def empty_tmp(self):
-        """True once the janitor says /tmp is empty."""
+        """The janitor's answer: CLEAN, CLEAN_RETIRE or DIRTY (also when it is gone)."""
         try:
             os.write(self.channel, b"x")
-            return _read(self.channel, 1) == b"1"
+            answer = _read(self.channel, 1)
         except OSError:
-            return False
+            return self.DIRTY
+        return answer if answer in (self.CLEAN, self.CLEAN_RETIRE) else self.DIRTY
 
     def forget(self):
         """In a child: the janitor's channel must not be reachable from tool code, which could
@@ -128,8 +138,11 @@ def _serve_one(control, fds, janitor, load_strict_filter, _signal, main):
         "oom_killed": signal == 9,
         "error": None,
     }
-    if not janitor.empty_tmp():
+    answer = janitor.empty_tmp()
+    if answer == Janitor.DIRTY:
         diag("fork server: cannot empty /tmp; stopping")
+        report["dirty"] = True
+    if answer != Janitor.CLEAN:
         report["retire"] = True
     return report
 
@@ -149,7 +162,7 @@ def serve(main):
     # Everything alive now is the server's: keep the collector off it, so children do not copy
     # pages just to scan them.
     real_import("gc").freeze()
-    janitor = Janitor(_socket)
+    janitor = Janitor(_socket, cpu_budget, process_time)
     control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
     control.sendall(b"ready\n")
     room = _socket.CMSG_LEN(5 * 4)
@@ -165,7 +178,7 @@ def serve(main):
             diag("fork server: malformed request from the supervisor")
             _exit(70)
         report = _serve_one(control, fds, janitor, load_strict_filter, _signal, main)
-        dirty = report.get("retire", False)
+        dirty = report.pop("dirty", False)
         if served == _SERVER_MAX_CHILDREN or (cpu_budget > 0 and process_time() >= cpu_budget):
             report["retire"] = True
         control.sendall(dumps(report).encode("ascii") + b"\n")

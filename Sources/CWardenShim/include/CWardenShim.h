@@ -20,4 +20,8 @@ int warden_spawn(const char *path, char *const argv[], char *const envp[], const
 /// Returns 0 or an errno value.
 int warden_send_fds(int sock, const int *fds, int count);
 
+/// Whether the child `pid` has ended (or is not ours to wait for), without reaping it: its pid
+/// stays reserved until the caller reaps it.
+int warden_has_exited(pid_t pid);
+
 #endif

@@ -13,14 +13,17 @@ import WardenDomain
 /// All methods block: from async code use `run(...) async`, which waits on a Dispatch thread.
 public final class ChildProcess: @unchecked Sendable {
     public enum Input: Sendable { case null, pipe }
-    public enum Errors: Sendable { case null, separate, merged }
+    /// Standard error: discarded, read apart from the output, merged into it, or this process's own.
+    public enum Errors: Sendable { case null, separate, merged, inherit }
 
     public let pid: pid_t
     /// Our end of the child's standard input, with `Input.pipe`; closing it ends the input.
     public private(set) var input: Int32?
     private let output: Int32
     private let errors: Int32?
+    /// Set once the process is reaped, under `lock`: after that its pid may belong to another.
     private var exitStatus: Int32?
+    private let lock = NSLock()
 
     /// What a finished command said. `status` is the exit code, or 128 + the signal that ended it.
     public struct Result: Sendable {
@@ -40,11 +43,16 @@ public final class ChildProcess: @unchecked Sendable {
 
     deinit {
         [input, output, errors].compactMap { $0 }.forEach { close($0) }
+        if exitStatus == nil {  // dropped while running: end it rather than leave a zombie
+            kill(pid, SIGKILL)
+            wait()
+        }
     }
 
-    /// Starts `arguments[0]` (an absolute path). `environment` nil passes this process's own.
+    /// Starts `arguments[0]` (an absolute path) with exactly `environment` (none by default: a
+    /// helper gets only what it is given, never the supervisor's keys).
     public static func start(
-        _ arguments: [String], environment: [String: String]? = nil, input: Input = .null,
+        _ arguments: [String], environment: [String: String] = [:], input: Input = .null,
         errors: Errors = .separate
     ) throws -> ChildProcess {
         var pipes: [[Int32]] = []
@@ -63,8 +71,9 @@ public final class ChildProcess: @unchecked Sendable {
         case .null: stderr = devNull
         case .separate: stderr = pipes[2][1]
         case .merged: stderr = pipes[1][1]
+        case .inherit: stderr = STDERR_FILENO
         }
-        let variables = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let variables = environment.map { "\($0.key)=\($0.value)" }
         let pid = try spawn(arguments, environment: variables, descriptors: [stdin, pipes[1][1], stderr])
         let child = ChildProcess(
             pid: pid, input: input == .pipe ? pipes[0][1] : nil, output: pipes[1][0],
@@ -79,14 +88,14 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts, reads everything the command writes, and waits for it to end.
     public static func run(
-        _ arguments: [String], environment: [String: String]? = nil, errors: Errors = .separate
+        _ arguments: [String], environment: [String: String] = [:], errors: Errors = .separate
     ) throws -> Result {
         try start(arguments, environment: environment, errors: errors).finish()
     }
 
     /// `run` from async code: the reading and waiting happen on a Dispatch thread of their own.
     public static func run(
-        _ arguments: [String], environment: [String: String]? = nil, errors: Errors = .separate
+        _ arguments: [String], environment: [String: String] = [:], errors: Errors = .separate
     ) async throws -> Result {
         try await BlockingIO.run { try run(arguments, environment: environment, errors: errors) }
     }
@@ -121,7 +130,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Reads standard output and standard error until both close, or until `stopWhen` accepts
-    /// the output so far or `withinSeconds` passes (the command is then sent SIGTERM); then waits.
+    /// the output so far or `withinSeconds` passes (the command is then stopped); then waits.
     public func finish(stopWhen: ((String) -> Bool)? = nil, withinSeconds: Double = 600) -> Result {
         closeInput()
         var collected: [Int32: [UInt8]] = [:]
@@ -138,7 +147,10 @@ public final class ChildProcess: @unchecked Sendable {
             var entries = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&entries, nfds_t(entries.count), Int32(min((deadline - now) / 1_000_000 + 1, 1000)))
             if ready < 0 && errno == EINTR { continue }
-            guard ready >= 0 else { break }
+            guard ready >= 0 else {
+                stopped = true
+                break
+            }
             for entry in entries where entry.revents != 0 {
                 let n = read(entry.fd, &chunk, chunk.count)
                 if n < 0 && errno == EINTR { continue }
@@ -153,7 +165,7 @@ public final class ChildProcess: @unchecked Sendable {
                 break
             }
         }
-        if stopped { kill(pid, SIGTERM) }
+        if stopped { stop() }
         return Result(
             status: wait(), output: collected[output] ?? [], errors: errors.flatMap { collected[$0] } ?? [])
     }
@@ -166,18 +178,38 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits for the command to end; its exit code, or 128 + the signal that ended it.
     @discardableResult
     public func wait() -> Int32 {
-        if let exitStatus { return exitStatus }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { return -1 }
+        var info = siginfo_t()
+        // Wait without reaping, so the pid stays ours until the reap and its record happen together.
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        return lock.withLock {
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                guard errno == EINTR else { return -1 }
+            }
+            let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
+            exitStatus = code
+            return code
         }
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
-        exitStatus = code
-        return code
     }
 
+    /// SIGTERM, unless it has already been reaped (its pid may be another process's by then).
     public func terminate() {
-        if exitStatus == nil { kill(pid, SIGTERM) }
+        lock.withLock {
+            if exitStatus == nil { _ = kill(pid, SIGTERM) }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it is still there after two seconds.
+    private func stop() {
+        terminate()
+        for _ in 0..<200 {
+            if warden_has_exited(pid) != 0 { return }
+            usleep(10_000)
+        }
+        lock.withLock {
+            if exitStatus == nil { _ = kill(pid, SIGKILL) }
+        }
     }
 
     static func errnoText(_ code: Int32 = errno) -> String {
