@@ -1,5 +1,6 @@
-"""Shared by the benchmarks: starting `warden serve` (SQLite or PostgreSQL nodes) and a PostgreSQL
-database to run against. Not a benchmark itself; imported by bench/read_bench.py and bench/exec_bench.py.
+"""Shared by the benchmarks and the two-node check: starting `warden serve` (SQLite or PostgreSQL
+nodes) and a PostgreSQL database to run against. Not a benchmark itself; imported by
+bench/read_bench.py, bench/exec_bench.py and Tests/multinode/two_nodes_check.py.
 
 Everything is bounded: processes get timeouts and are stopped (then killed) by whoever started them.
 """

@@ -65,14 +65,19 @@ struct SharedDatabaseTests {
         await nodes.close()
     }
 
-    @Test(.enabled(if: enabled, "needs WARDEN_TEST_POSTGRES_URL")) func approvedOnOneNodeRunsOnTheOther() async throws {
-        let nodes = try await twoNodes()
-        let server = try await nodes.a.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "op")
-        let tool = try await nodes.a.createTool(
+    /// A server with one tool, version 1 awaiting review, made on `node`.
+    static func unapprovedTool(on node: Store) async throws -> Tool {
+        let server = try await node.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "op")
+        return try await node.createTool(
             serverId: server.id,
             ToolDraft(
                 name: "t", description: "", code: "def main():\n    return 1\n", inputSchema: .object([:]),
                 schemaExplicit: true), by: "op")
+    }
+
+    @Test(.enabled(if: enabled, "needs WARDEN_TEST_POSTGRES_URL")) func approvedOnOneNodeRunsOnTheOther() async throws {
+        let nodes = try await twoNodes()
+        let tool = try await Self.unapprovedTool(on: nodes.a)
         await #expect(throws: DomainError.self) { _ = try await nodes.b.executableTool(id: tool.id) }
         _ = try await nodes.a.approveTool(id: tool.id, version: 1, note: nil, by: "admin")
         #expect(try await nodes.b.executableTool(id: tool.id).version == 1)
@@ -86,15 +91,11 @@ struct SharedDatabaseTests {
     {
         let nodes = try await twoNodes()
         try await nodes.b.renewLease(seconds: 60)
-        let server = try await nodes.a.createServer(ServerDraft(name: "s", description: "", allowedHosts: []), by: "op")
-        let tool = try await nodes.a.createTool(
-            serverId: server.id,
-            ToolDraft(
-                name: "t", description: "", code: "def main():\n    return 1\n", inputSchema: .object([:]),
-                schemaExplicit: true), by: "op")
+        let tool = try await Self.unapprovedTool(on: nodes.a)
         func running(_ id: String) -> Execution {
             Execution(
-                id: id, toolId: tool.id, serverId: server.id, version: 1, codeSha256: tool.codeSha256, caller: "key:a",
+                id: id, toolId: tool.id, serverId: tool.serverId, version: 1, codeSha256: tool.codeSha256,
+                caller: "key:a",
                 status: .running, arguments: .object([:]), startedAt: Timestamp.now(), finishedAt: nil)
         }
         try await nodes.a.beginExecution(running("exe_a"))

@@ -14,7 +14,6 @@ Tests/multinode/mcp_list_changed.py in WARDEN_TEST_PYTHON (a Python with the `mc
 """
 import argparse
 import datetime
-import glob
 import http.client
 import json
 import os
@@ -22,16 +21,17 @@ import queue
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from bench_support import Warden, call, psql, with_database  # noqa: E402  (the same harness the benchmarks use)
+
 LEASE_SECONDS = 3
 failures = []
 
@@ -42,83 +42,22 @@ def report(check, ok, detail):
         failures.append(check)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Node(Warden):
+    """One node: `warden serve` on the shared database, with its own id and a short lease."""
 
-
-def psql(url, sql):
-    binary = shutil.which("psql") or sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))[-1]
-    done = subprocess.run([binary, url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True,
-                          timeout=60, env=dict(os.environ, PGCONNECT_TIMEOUT="10"))
-    if done.returncode != 0:
-        raise RuntimeError("psql %s: %s" % (sql, done.stderr.strip()))
-
-
-def with_database(url, name):
-    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/" + name))
-
-
-class Node:
     def __init__(self, name, binary, env, data, database_url):
-        self.name, self.binary, self.data, self.port = name, binary, data, free_port()
         self.node_id = "node-" + name.lower()
-        self.env = dict(env, WARDEN_DATABASE_URL=database_url, WARDEN_NODE_ID=self.node_id,
-                        WARDEN_NODE_LEASE_SECONDS=str(LEASE_SECONDS))
-        self.log = os.path.join(data, "serve.log")
-        self.process = None
-
-    def start(self):
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([self.binary, "serve", "--data-dir", self.data, "--port", str(self.port), "--log-level", "notice"],
-                                            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_healthy(self, seconds=60):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("node %s exited with %s:\n%s" % (self.name, self.process.returncode, self.log_tail()))
-            try:
-                if self.call("GET", "/healthz", None, None, timeout=5)[0] == 200:
-                    return
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("node %s did not answer /healthz within %d s:\n%s" % (self.name, seconds, self.log_tail()))
+        super().__init__(binary, data, dict(env, WARDEN_DATABASE_URL=database_url, WARDEN_NODE_ID=self.node_id,
+                                            WARDEN_NODE_LEASE_SECONDS=str(LEASE_SECONDS)),
+                         name=name, log_level="notice")
 
     def kill(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines=30):
-        try:
-            with open(self.log, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return ""
-
     def call(self, method, path, key, body, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Content-Type": "application/json"}
-        if key:
-            headers["Authorization"] = "Bearer " + key
-        try:
-            conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        return response.status, (json.loads(data) if data else None)
+        return call(self.port, method, path, key, body, timeout)
 
     def expect(self, status, method, path, key, body=None):
         got, answer = self.call(method, path, key, body)
