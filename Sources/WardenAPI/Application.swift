@@ -19,6 +19,7 @@ public struct WardenServices: Sendable {
     public var corsOrigins: Set<String> = []
     public var egressSettings = EgressSettings()
     public var rateLimits = RateLimits()
+    public var connectionLimits = ConnectionLimits()
     public var sessions: SessionTokens
     /// Set when the process bootstrapped swift-metrics with a Prometheus registry.
     public var metricsRegistry: PrometheusCollectorRegistry?
@@ -47,7 +48,9 @@ public struct WardenServices: Sendable {
 
 public enum WardenApplication {
     /// The HTTP/1 server Warden runs (tests start theirs the same way).
-    public static var http1: HTTPServerBuilder { .http1(configuration: .warden) }
+    public static func http1(_ limits: ConnectionLimits) -> HTTPServerBuilder {
+        .http1(configuration: .warden(limits, counts: ConnectionCounts()))
+    }
 
     public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
@@ -109,9 +112,12 @@ public enum WardenApplication {
         _ services: WardenServices, host: String, port: Int, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let configuration = HTTP1Channel.Configuration.warden(services.connectionLimits, counts: ConnectionCounts())
         let server: HTTPServerBuilder =
-            try services.tls.map { try .tls(.http1(configuration: .warden), tlsConfiguration: $0.configuration()) }
-            ?? .http1(configuration: .warden)
+            try services.tls.map {
+                try .tls(.http1(configuration: configuration), tlsConfiguration: $0.configuration())
+            }
+            ?? .http1(configuration: configuration)
         return Application(
             router: router(services), server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "warden"),

@@ -1,108 +1,203 @@
 /// Checks tool arguments against the tool's input schema before any worker starts.
 /// Supports the JSON Schema subset Warden derives from signatures: type (one or a list),
 /// properties, required, additionalProperties, items, enum, minimum/maximum, minLength/maxLength.
+///
+/// Cost is linear in the arguments plus the schema (docs/design.md, cost budget): the schema is
+/// compiled once per call (enums into hash sets), each argument value is visited once, and the
+/// walk stops at the tenth problem. Messages are short: they never quote an enum or a long name.
 public enum ArgumentValidator {
+    public static let reportedProblems = 10
+
     public static func validate(_ arguments: JSONValue, against schema: JSONValue) throws {
         guard case .object = arguments else {
             throw DomainError.invalidArguments("arguments must be a JSON object")
         }
+        var walk = Walk()
+        walk.check(arguments, CompiledSchema(schema))
+        if !walk.problems.isEmpty {
+            throw DomainError.invalidArguments(walk.problems.joined(separator: "; "))
+        }
+    }
+
+    /// One validation's state: where it is (rendered only for a problem) and what it found.
+    private struct Walk {
+        enum Step {
+            case member(String)
+            case index(Int)
+        }
+        var path: [Step] = []
         var problems: [String] = []
-        check(arguments, schema, path: "arguments", problems: &problems)
-        if !problems.isEmpty {
-            throw DomainError.invalidArguments(problems.prefix(10).joined(separator: "; "))
-        }
-    }
+        var full: Bool { problems.count >= ArgumentValidator.reportedProblems }
 
-    private static func check(_ value: JSONValue, _ schema: JSONValue, path: String, problems: inout [String]) {
-        guard let rules = schema.objectValue else {
-            if schema == .bool(false) { problems.append("\(path) is not allowed") }
-            return
+        mutating func report(_ text: String) {
+            guard !full else { return }
+            var location = "arguments"
+            for step in path {
+                switch step {
+                case .member(let name): location += "." + Self.shortened(name)
+                case .index(let index): location += "[\(index)]"
+                }
+            }
+            problems.append("\(location) \(text)")
         }
-        if let types = allowedTypes(rules["type"]), !types.contains(where: { matches(value, $0) }) {
-            problems.append("\(path) must be \(types.joined(separator: " or ")), got \(typeName(value))")
-            return
+
+        static func shortened(_ name: String) -> String {
+            name.utf8.count <= 64 ? name : String(decoding: name.utf8.prefix(60), as: UTF8.self) + "…"
         }
-        if case .array(let options)? = rules["enum"], !options.contains(value) {
-            problems.append("\(path) must be one of \(JSONValue.array(options).encodedString())")
-        }
-        switch value {
-        case .object(let members):
-            checkObject(members, rules, path: path, problems: &problems)
-        case .array(let elements):
-            if let itemSchema = rules["items"] {
+
+        mutating func check(_ value: JSONValue, _ schema: CompiledSchema) {
+            guard !full else { return }
+            if schema.rejectsAll {
+                report("is not allowed")
+                return
+            }
+            if let types = schema.types, !types.contains(where: { Self.matches(value, $0) }) {
+                report("must be \(types.joined(separator: " or ")), got \(Self.typeName(value))")
+                return
+            }
+            if let options = schema.options, !options.contains(value) {
+                let shown = schema.optionsShown
+                report(
+                    options.count <= 5
+                        ? "must be one of \(shown)"
+                        : "must be one of the \(options.count) allowed values, such as \(shown)")
+            }
+            switch value {
+            case .object(let members): checkObject(members, schema)
+            case .array(let elements):
+                guard let items = schema.items else { return }
                 for (index, element) in elements.enumerated() {
-                    check(element, itemSchema, path: "\(path)[\(index)]", problems: &problems)
+                    guard !full else { return }
+                    path.append(.index(index))
+                    check(element, items)
+                    path.removeLast()
+                }
+            case .string(let text):
+                guard schema.minLength != nil || schema.maxLength != nil else { return }
+                // JSON Schema counts code points.
+                let length = Double(text.unicodeScalars.count)
+                if let min = schema.minLength, length < min { report("must have at least \(min) characters") }
+                if let max = schema.maxLength, length > max { report("must have at most \(max) characters") }
+            case .int, .double:
+                let x = CompiledSchema.number(value)!
+                if let min = schema.minimum, x < min { report("must be ≥ \(min)") }
+                if let max = schema.maximum, x > max { report("must be ≤ \(max)") }
+            default:
+                break
+            }
+        }
+
+        mutating func checkObject(_ members: [String: JSONValue], _ schema: CompiledSchema) {
+            if !schema.required.isEmpty {
+                // Counting present names costs O(members); the list is walked only when one is missing.
+                let present = members.keys.reduce(0) { $0 + (schema.requiredSet.contains($1) ? 1 : 0) }
+                if present < schema.requiredSet.count {
+                    for name in schema.required where members[name] == nil {
+                        guard !full else { return }
+                        path.append(.member(name))
+                        report("is required")
+                        path.removeLast()
+                    }
                 }
             }
-        case .string(let text):
-            if let min = number(rules["minLength"]), Double(text.count) < min {
-                problems.append("\(path) must have at least \(min) characters")
-            }
-            if let max = number(rules["maxLength"]), Double(text.count) > max {
-                problems.append("\(path) must have at most \(max) characters")
-            }
-        case .int, .double:
-            let x = number(value)!
-            if let min = number(rules["minimum"]), x < min { problems.append("\(path) must be ≥ \(min)") }
-            if let max = number(rules["maximum"]), x > max { problems.append("\(path) must be ≤ \(max)") }
-        default:
-            break
-        }
-    }
-
-    private static func checkObject(
-        _ members: [String: JSONValue], _ rules: [String: JSONValue], path: String, problems: inout [String]
-    ) {
-        let properties = rules["properties"]?.objectValue ?? [:]
-        if case .array(let required)? = rules["required"] {
-            for case .string(let name) in required where members[name] == nil {
-                problems.append("\(path).\(name) is required")
-            }
-        }
-        for (name, member) in members.sorted(by: { $0.key < $1.key }) {
-            if let propertySchema = properties[name] {
-                check(member, propertySchema, path: "\(path).\(name)", problems: &problems)
-            } else if let extra = rules["additionalProperties"] {
-                if extra == .bool(false) {
-                    problems.append("\(path).\(name) is not a parameter of this tool")
+            for (name, member) in members.sorted(by: { $0.key < $1.key }) {
+                guard !full else { return }
+                path.append(.member(name))
+                defer { path.removeLast() }
+                if let propertySchema = schema.properties[name] {
+                    check(member, propertySchema)
                 } else {
-                    check(member, extra, path: "\(path).\(name)", problems: &problems)
+                    switch schema.additional {
+                    case .allowed: break
+                    case .forbidden: report("is not a parameter of this tool")
+                    case .schema(let extra): check(member, extra)
+                    }
                 }
             }
         }
-    }
 
-    private static func allowedTypes(_ type: JSONValue?) -> [String]? {
-        switch type {
-        case .string(let one)?: return [one]
-        case .array(let many)?: return many.compactMap(\.stringValue)
-        default: return nil
+        static func matches(_ value: JSONValue, _ type: String) -> Bool {
+            switch (type, value) {
+            case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object):
+                return true
+            case ("integer", .int), ("number", .int), ("number", .double): return true
+            case ("integer", .double(let x)): return x.rounded() == x
+            default: return false
+            }
+        }
+
+        static func typeName(_ value: JSONValue) -> String {
+            switch value {
+            case .null: "null"
+            case .bool: "boolean"
+            case .int: "integer"
+            case .double: "number"
+            case .string: "string"
+            case .array: "array"
+            case .object: "object"
+            }
         }
     }
+}
 
-    private static func matches(_ value: JSONValue, _ type: String) -> Bool {
-        switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object):
-            return true
-        case ("integer", .int), ("number", .int), ("number", .double): return true
-        case ("integer", .double(let x)): return x.rounded() == x
-        default: return false
-        }
+/// A schema made ready for checking many values: sets instead of lists, children compiled once.
+final class CompiledSchema {
+    enum Additional {
+        case allowed
+        case forbidden
+        case schema(CompiledSchema)
     }
 
-    private static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "boolean"
-        case .int: "integer"
-        case .double: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
+    let rejectsAll: Bool
+    let types: [String]?
+    let options: Set<JSONValue>?
+    /// A few allowed values for the message, in the schema's order, each cut short.
+    let optionsShown: String
+    let properties: [String: CompiledSchema]
+    let required: [String]
+    let requiredSet: Set<String>
+    let additional: Additional
+    let items: CompiledSchema?
+    let minLength, maxLength, minimum, maximum: Double?
+
+    init(_ schema: JSONValue) {
+        let rules = schema.objectValue ?? [:]
+        rejectsAll = schema == .bool(false)
+        switch rules["type"] {
+        case .string(let one)?: types = [one]
+        case .array(let many)?: types = many.compactMap(\.stringValue)
+        default: types = nil
         }
+        if case .array(let values)? = rules["enum"] {
+            options = Set(values)
+            optionsShown = values.prefix(5).map { value -> String in
+                let text = value.encodedString()
+                return text.utf8.count <= 40 ? text : String(decoding: text.utf8.prefix(36), as: UTF8.self) + "…"
+            }.joined(separator: ", ")
+        } else {
+            options = nil
+            optionsShown = ""
+        }
+        properties = (rules["properties"]?.objectValue ?? [:]).mapValues(CompiledSchema.init)
+        if case .array(let names)? = rules["required"] {
+            required = names.compactMap(\.stringValue)
+        } else {
+            required = []
+        }
+        requiredSet = Set(required)
+        switch rules["additionalProperties"] {
+        case nil, .bool(true)?: additional = .allowed
+        case .bool(false)?: additional = .forbidden
+        case let extra?: additional = .schema(CompiledSchema(extra))
+        }
+        items = rules["items"].map(CompiledSchema.init)
+        minLength = Self.number(rules["minLength"])
+        maxLength = Self.number(rules["maxLength"])
+        minimum = Self.number(rules["minimum"])
+        maximum = Self.number(rules["maximum"])
     }
 
-    private static func number(_ value: JSONValue?) -> Double? {
+    static func number(_ value: JSONValue?) -> Double? {
         switch value {
         case .int(let x)?: Double(x)
         case .double(let x)?: x

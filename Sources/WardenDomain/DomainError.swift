@@ -9,6 +9,8 @@ public enum DomainError: Error, Equatable, Sendable {
     case upstreamUnavailable(String)
     case invalidArguments(String)
     case invalidCode(String)
+    /// An input schema past the size or nesting bounds (docs/design.md, cost budget).
+    case invalidSchema(String)
     case payloadTooLarge(String)
     case forbidden(String)
 }

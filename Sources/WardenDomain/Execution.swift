@@ -15,6 +15,8 @@ public enum KillReason: String, Codable, Sendable {
     case cpu
     case output
     case signal
+    /// The tool broke the egress protocol or went past its request quota.
+    case egress
 }
 
 public struct ExecutionError: Codable, Equatable, Sendable {

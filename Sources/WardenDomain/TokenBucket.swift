@@ -21,9 +21,18 @@ public struct TokenBucket: Sendable {
         min(capacity, tokens + max(0, now - last) * perSecond) < 1
     }
 
-    /// Gives back a token taken for an attempt that turned out not to count.
-    public mutating func refund() {
-        tokens = min(capacity, tokens + 1)
+    /// Seconds until a token is available (0 when one is).
+    public func wait(now: Double) -> Double {
+        let available = min(capacity, tokens + max(0, now - last) * perSecond)
+        guard available < 1 else { return 0 }
+        return perSecond > 0 ? (1 - available) / perSecond : .infinity
+    }
+
+    /// Takes one token for something that already happened, going into debt (down to one whole
+    /// bucket) if there is none: attempts admitted together are all paid for afterwards.
+    public mutating func charge(now: Double) {
+        tokens = max(-capacity, min(capacity, tokens + max(0, now - last) * perSecond) - 1)
+        last = now
     }
 
     /// Takes one token, or says how many seconds until one is available.

@@ -19,8 +19,18 @@ public protocol WorkerEgress: Sendable {
     /// The largest request frame this execution may send: anything larger stops the worker
     /// before a byte of it is decoded.
     var frameLimit: Int { get }
+    /// How many request frames one execution may send; the next one ends the worker.
+    var requestQuota: Int { get }
     /// `budget` is what is left of the execution's wall clock; the answer must come within it.
-    func handle(_ request: JSONValue, within budget: Duration) async -> [UInt8]
+    func handle(_ request: JSONValue, within budget: Duration) async -> EgressAnswer
+}
+
+/// What the egress proxy makes of one request frame.
+public enum EgressAnswer: Sendable, Equatable {
+    /// The reply frame's body, sent back to the worker.
+    case reply([UInt8])
+    /// The frame broke the protocol (it is not a request at all): the worker is ended with this reason.
+    case endWorker(String)
 }
 
 /// The sandbox self-test behind `/readyz`: whether a trivial tool ran confined.

@@ -36,15 +36,24 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
     /// A request's body (JSON-escaped at worst twice its size) and its method, URL and headers.
     public var frameLimit: Int { 2 * settings.maxRequestBodyBytes + 64 << 10 }
 
-    public func handle(_ request: JSONValue, within budget: Duration) async -> [UInt8] {
+    public var requestQuota: Int { settings.maxRequestsPerExecution }
+
+    public func handle(_ request: JSONValue, within budget: Duration) async -> EgressAnswer {
+        // Not a request at all, or one too many: no record, the worker ends (docs/design.md, cost budget).
+        guard let object = request.objectValue, object["method"]?.stringValue != nil,
+            object["url"]?.stringValue != nil
+        else { return .endWorker("it sent an egress frame that is not a request (method and url)") }
+        guard lock.withLock({ records.count }) < settings.maxRequestsPerExecution else {
+            return .endWorker("it sent more than \(settings.maxRequestsPerExecution) egress requests, the limit")
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         var record = EgressRecord(
             method: "?", host: "?", port: 0, address: nil, status: nil, bytes: 0, error: nil, durationMs: 0)
         let reply: JSONValue
         do {
-            reply = try await perform(request, budget: budget, &record)
+            reply = try await perform(object, budget: budget, &record)
         } catch let denial as EgressDenial {
-            record.error = denial.message
+            record.error = EgressRecord.capped(denial.message)
             reply = .object(["error": .object(["type": .string("EgressError"), "message": .string(denial.message)])])
         } catch {
             record.error = "request failed"
@@ -57,24 +66,25 @@ public final class EgressSession: WorkerEgress, @unchecked Sendable {
             label: "warden_egress_requests_total", dimensions: [("outcome", record.error == nil ? "sent" : "refused")]
         ).increment()
         lock.withLock { records.append(record) }
-        return Array(reply.encodedString().utf8)
+        return .reply(Array(reply.encodedString().utf8))
     }
 
-    private func perform(_ frame: JSONValue, budget: Duration, _ record: inout EgressRecord) async throws -> JSONValue {
-        let count = lock.withLock { records.count }
-        guard count < settings.maxRequestsPerExecution else {
-            throw EgressDenial("this execution already made \(settings.maxRequestsPerExecution) requests, the limit")
-        }
-        guard let object = frame.objectValue,
-            let method = object["method"]?.stringValue?.uppercased(), let url = object["url"]?.stringValue
-        else {
-            throw EgressDenial("malformed egress request")
-        }
+    private func perform(_ object: [String: JSONValue], budget: Duration, _ record: inout EgressRecord)
+        async throws -> JSONValue
+    {
+        let method = (object["method"]?.stringValue ?? "").uppercased()
+        let url = object["url"]?.stringValue ?? ""
         guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else {
-            throw EgressDenial("method \(method) is not allowed")
+            throw EgressDenial("method \(EgressRecord.capped(method, to: 16)) is not allowed")
         }
         record.method = method
+        guard url.utf8.count <= EgressRecord.maxURLBytes else {
+            throw EgressDenial("the URL is longer than \(EgressRecord.maxURLBytes) bytes")
+        }
         if let target = try? EgressTarget.parse(url) {
+            guard target.host.utf8.count <= EgressRecord.maxHostBytes else {
+                throw EgressDenial("the host name is longer than \(EgressRecord.maxHostBytes) characters")
+            }
             record.host = target.host
             record.port = target.port
         }

@@ -9,6 +9,7 @@ import WardenSandbox
 struct ServeSettings {
     var allowLoopbackEgress = false
     var rateLimits = RateLimits()
+    var connectionLimits = ConnectionLimits()
     var metricsAccess = MetricsAccess.key
     var corsOrigins: Set<String> = []
     var mcpAllowedOrigins: Set<String> = []
@@ -54,6 +55,17 @@ struct ServeSettings {
             rateLimits.authFailuresPerSecond = perMinute / 60
             rateLimits.authFailuresBurst = perMinute
         }
+        if let seconds = try number("WARDEN_HTTP_HEADER_TIMEOUT_SECONDS") {
+            connectionLimits.headerTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds = try number("WARDEN_HTTP_IDLE_TIMEOUT_SECONDS") {
+            connectionLimits.idleTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds = try number("WARDEN_HTTP_BODY_TIMEOUT_SECONDS") {
+            connectionLimits.bodyTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        connectionLimits.maxConnections = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS") ?? 4096)
+        connectionLimits.maxConnectionsPerAddress = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS_PER_ADDRESS") ?? 256)
         guard let access = MetricsAccess(rawValue: environment["WARDEN_METRICS"] ?? "key") else {
             throw Invalid(description: "WARDEN_METRICS must be off, public or key")
         }
@@ -200,6 +212,7 @@ struct ServeSettings {
     func apply(to services: inout WardenServices) {
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
+        services.connectionLimits = connectionLimits
         services.metricsAccess = metricsAccess
         services.corsOrigins = corsOrigins
         services.mcpAllowedOrigins = mcpAllowedOrigins

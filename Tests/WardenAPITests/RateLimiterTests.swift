@@ -15,32 +15,43 @@ import Testing
 
     @Test func aFullTableNeverForgetsALimitingBucket() async throws {
         let limiter = RateLimiter(limits: Self.limits(authBurst: 2), capacity: 50)
-        try await limiter.reserveAuthAttempt(address: "203.0.113.7")
-        try await limiter.reserveAuthAttempt(address: "203.0.113.7")
-        await #expect(throws: APIError.self) { try await limiter.reserveAuthAttempt(address: "203.0.113.7") }
+        await limiter.chargeAuthFailure(address: "203.0.113.7")
+        try await limiter.admitAuthAttempt(address: "203.0.113.7")
+        await limiter.chargeAuthFailure(address: "203.0.113.7")
+        await #expect(throws: APIError.self) { try await limiter.admitAuthAttempt(address: "203.0.113.7") }
         // Thousands of other identities fill the table far past its capacity.
         for n in 0..<2_000 { try await limiter.request(identity: "key:\(n)") }
         #expect(await limiter.bucketCount <= 60)
         await #expect(throws: APIError.self, "the lockout survived the flood") {
-            try await limiter.reserveAuthAttempt(address: "203.0.113.7")
+            try await limiter.admitAuthAttempt(address: "203.0.113.7")
         }
     }
 
-    @Test func concurrentGuessesCannotExceedTheBudget() async throws {
+    @Test func concurrentGuessesArePaidForAfterwards() async throws {
         let limiter = RateLimiter(limits: Self.limits(authBurst: 5))
+        // Fifty guesses admitted before any of them failed; then all fail: each is charged, into debt.
+        for _ in 0..<50 { try await limiter.admitAuthAttempt(address: "198.51.100.1") }
+        for _ in 0..<50 { await limiter.chargeAuthFailure(address: "198.51.100.1") }
+        // The debt is one whole burst: the address waits for 6 tokens at 0.001/s.
+        do {
+            try await limiter.admitAuthAttempt(address: "198.51.100.1")
+            Issue.record("the address was admitted after spending its budget")
+        } catch let error as APIError {
+            let retry = Int(error.headers[.retryAfter] ?? "") ?? 0
+            #expect(retry > 5_000, "retry after \(retry) s")
+        }
+    }
+
+    @Test func validCredentialsAreNeverChargedHoweverMany() async throws {
+        let limiter = RateLimiter(limits: Self.limits(authBurst: 2))
+        // Sixty requests that authenticate, at once: admission spends nothing.
         let admitted = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<50 {
-                group.addTask { (try? await limiter.reserveAuthAttempt(address: "198.51.100.1")) != nil }
+            for _ in 0..<60 {
+                group.addTask { (try? await limiter.admitAuthAttempt(address: "198.51.100.2")) != nil }
             }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
-        #expect(admitted == 5)
-        // A caller that authenticates gives its reservation back.
-        let fresh = RateLimiter(limits: Self.limits(authBurst: 1))
-        for _ in 0..<5 {
-            try await fresh.reserveAuthAttempt(address: "198.51.100.2")
-            await fresh.refundAuthAttempt(address: "198.51.100.2")
-        }
+        #expect(admitted == 60)
     }
 
     @Test func ipv6ClientsShareOneBudgetPerSlash64() async throws {
@@ -50,8 +61,8 @@ import Testing
         #expect(RateLimiter.clientKey("203.0.113.9") == "203.0.113.9")
         #expect(RateLimiter.clientKey("::ffff:203.0.113.9") == "203.0.113.9")
         let limiter = RateLimiter(limits: Self.limits(authBurst: 1))
-        try await limiter.reserveAuthAttempt(address: "2001:db8:1:2::1")
-        await #expect(throws: APIError.self) { try await limiter.reserveAuthAttempt(address: "2001:db8:1:2::2") }
+        await limiter.chargeAuthFailure(address: "2001:db8:1:2::1")
+        await #expect(throws: APIError.self) { try await limiter.admitAuthAttempt(address: "2001:db8:1:2::2") }
     }
 
     @Test func aFloodOfFailuresAddsOneAuditRowPerWindow() async {

@@ -14,12 +14,13 @@ struct FrameBoundsTests {
     /// Counts the egress requests that got through decoding; answers each with an error.
     final class CountingEgress: WorkerEgress, @unchecked Sendable {
         let frameLimit = 2 << 20 + 64 << 10
+        let requestQuota = 20
         private let lock = NSLock()
         private var count = 0
         var handled: Int { lock.withLock { count } }
-        func handle(_ request: JSONValue, within budget: Duration) async -> [UInt8] {
+        func handle(_ request: JSONValue, within budget: Duration) async -> EgressAnswer {
             lock.withLock { count += 1 }
-            return Array(#"{"error":{"type":"EgressError","message":"test"}}"#.utf8)
+            return .reply(Array(#"{"error":{"type":"EgressError","message":"test"}}"#.utf8))
         }
     }
 
@@ -94,7 +95,8 @@ struct FrameBoundsTests {
         let (outcome, cpu) = try Self.runMeasured(
             Self.bomb(fd: 5, size: egress.frameLimit - 8, thenExit: false), egress: egress)
         #expect(egress.handled == 0, "a frame of thousands of values must not reach the egress proxy")
-        #expect(outcome.status == .succeeded, "\(outcome.status) \(outcome.error?.message ?? "")")
+        #expect(
+            outcome.status == .killed && outcome.reason == .egress, "\(outcome.status) \(outcome.error?.message ?? "")")
         #expect(cpu < 0.1, "the supervisor spent \(cpu) s of CPU reading one egress frame")
     }
 
@@ -105,5 +107,73 @@ struct FrameBoundsTests {
         #expect(egress.handled == 0)
         #expect(
             outcome.status == .killed && outcome.reason == .output, "\(outcome.status) \(outcome.error?.message ?? "")")
+    }
+
+    /// Writes tiny egress frames without waiting for answers, `count` per write, for at most
+    /// `rounds` writes (a bounded loop) or until the supervisor closes the channel.
+    static func tinyFrames(perWrite count: Int, rounds: Int) -> String {
+        WorkerTests.reach + """
+            def main():
+                posix = _posix('posix')
+                chunk = b'\\0\\0\\0\\x02{}' * \(count)
+                sent = 0
+                try:
+                    for _ in range(\(rounds)):
+                        posix.write(5, chunk)
+                        sent += 1
+                except OSError:
+                    pass
+                return sent
+
+            """
+    }
+
+    @Test func aFloodOfTinyEgressFramesEndsTheWorkerCheaply() throws {
+        let egress = CountingEgress()
+        let (outcome, cpu) = try Self.runMeasured(Self.tinyFrames(perWrite: 1, rounds: 2_000_000), egress: egress)
+        #expect(
+            outcome.status == .killed && outcome.reason == .egress, "\(outcome.status) \(outcome.error?.message ?? "")")
+        #expect(egress.handled <= egress.requestQuota, "\(egress.handled) frames reached the proxy")
+        #expect(cpu < 0.5, "the supervisor spent \(cpu) s of CPU on a flood of tiny frames")
+        #expect(outcome.durationMs < 5_000, "the flood lasted \(outcome.durationMs) ms")
+    }
+
+    @Test func twoRequestsInOneWriteEndTheWorkerAtOnce() throws {
+        let egress = CountingEgress()
+        let (outcome, _) = try Self.runMeasured(
+            Self.tinyFrames(perWrite: 2, rounds: 1) + """
+                def _then_wait(f):
+                    def wrapped():
+                        f()
+                        _posix('posix').read(5, 64)
+                        return 'answered'
+                    return wrapped
+                main = _then_wait(main)
+
+                """, egress: egress)
+        #expect(
+            outcome.status == .killed && outcome.reason == .egress, "\(outcome.status) \(outcome.error?.message ?? "")")
+        #expect(outcome.error?.message.contains("before the previous one was answered") == true)
+        #expect(outcome.durationMs < 3_000, "it waited \(outcome.durationMs) ms, not until the wall clock")
+    }
+
+    @Test func requestsPastTheQuotaEndTheWorker() throws {
+        let egress = CountingEgress()
+        let code =
+            WorkerTests.reach + """
+                def main():
+                    posix = _posix('posix')
+                    frame = b'{"method":"GET","url":"http://example.com/"}'
+                    for _ in range(30):
+                        posix.write(5, len(frame).to_bytes(4, 'big') + frame)
+                        n = int.from_bytes(posix.read(5, 4), 'big')
+                        posix.read(5, n)
+                    return 'all answered'
+
+                """
+        let (outcome, _) = try Self.runMeasured(code, egress: egress)
+        #expect(
+            outcome.status == .killed && outcome.reason == .egress, "\(outcome.status) \(outcome.error?.message ?? "")")
+        #expect(egress.handled == egress.requestQuota)
     }
 }

@@ -77,7 +77,7 @@ public struct TestServer: Sendable {
             ?? Logger(label: "warden-test")
         logger.logLevel = logs == nil ? .warning : .trace
         let app = Application(
-            router: WardenApplication.router(services), server: WardenApplication.http1,
+            router: WardenApplication.router(services), server: WardenApplication.http1(services.connectionLimits),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
         return try await app.test(.live) { client in try await body(Client(client: client)) }

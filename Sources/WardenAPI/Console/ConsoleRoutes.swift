@@ -168,19 +168,19 @@ struct ConsoleRoutes {
     // MARK: sign-in
 
     private func signIn(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
-        try await limiter.reserveAuthAttempt(address: context.clientAddress)
+        try await limiter.admitAuthAttempt(address: context.clientAddress)
         let form = try await FormBody.decode(request, limit: limits.requestBodyBytes)
         let principal: Principal
         do {
             principal = try await store.authenticate(
                 apiKey: form["api_key"]?.trimmingCharacters(in: .whitespaces) ?? "")
         } catch {
+            await limiter.chargeAuthFailure(address: context.clientAddress)
             try? await store.recordAudit(
                 type: "console.sign_in_failed", actor: "anonymous", subject: "console",
                 details: .object(["address": .string(context.clientAddress)]))
             return html(console.render("login", ["error": "That key was not accepted."]), status: .unauthorized)
         }
-        await limiter.refundAuthAttempt(address: context.clientAddress)
         let (id, _) = await console.sessions.start(principal)
         try await store.recordAudit(type: "console.signed_in", actor: principal.actor, subject: "console")
         var response = Self.redirect("/ui/queue")

@@ -17,8 +17,9 @@ public struct ExecutionService: Sendable {
     public func execute(toolId: String, arguments: JSONValue, caller: Principal) async throws -> Execution {
         let context = try await store.executionContext(toolId: toolId)
         let (executable, server) = (context.executable, context.server)
-        try requireValid(arguments, schema: executable.tool.inputSchema)
+        // The rate limit comes first: validation costs CPU, so it is counted like a run.
         try await limiter.execution(serverId: executable.tool.serverId)
+        try requireValid(arguments, schema: executable.tool.inputSchema)
         // Only this tool's server's secrets, decrypted for this execution alone.
         let secrets = try context.secrets.open(with: secretBox)
         var upstream: (MCPUpstream, String)?
@@ -52,8 +53,8 @@ public struct ExecutionService: Sendable {
         guard let definition = version.definition else {
             throw DomainError.notFound("tool \(toolId) has no version \(number)")
         }
-        try requireValid(arguments, schema: definition.inputSchema)
         try await limiter.execution(serverId: tool.serverId)
+        try requireValid(arguments, schema: definition.inputSchema)
         var secrets: [String: String] = [:]
         var allowedHosts: [String]?
         if withSecrets {
@@ -218,6 +219,11 @@ public struct ExecutionService: Sendable {
             let (message, cut) = LogTruncation.prefix(error.message, limit: cap)
             logged.error = ExecutionError(type: error.type, message: message)
             truncated = truncated || cut
+        }
+        if execution.egress.encodedString().utf8.count > cap {
+            // Records are few and short (docs/design.md, cost budget); this is the last guard.
+            logged.egress = .array([.object(["error": .string("egress log over \(cap) bytes; not kept")])])
+            truncated = true
         }
         logged.truncated = truncated
         return logged

@@ -88,6 +88,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case .upstreamUnavailable(let m): APIError(status: .badGateway, code: "upstream_unavailable", message: m)
         case .invalidArguments(let m): APIError(status: .unprocessableContent, code: "invalid_arguments", message: m)
         case .invalidCode(let m): APIError(status: .unprocessableContent, code: "invalid_code", message: m)
+        case .invalidSchema(let m): APIError(status: .unprocessableContent, code: "invalid_schema", message: m)
         case .payloadTooLarge(let m): APIError(status: .contentTooLarge, code: "payload_too_large", message: m)
         case .forbidden(let m): APIError(status: .forbidden, code: "forbidden", message: m)
         }

@@ -62,8 +62,3 @@ final class HangUps: Sendable {
         _ = state.withLock { $0.gone.remove(id) }
     }
 }
-
-extension HTTP1Channel.Configuration {
-    /// Warden's HTTP/1 channels: with the hang-up handler.
-    static var warden: Self { .init(additionalChannelHandlers: [HangUpHandler()]) }
-}

@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
         if publicPaths.contains(path) || consolePrefix.map({ Self.isUnder($0, path) }) == true {
             return try await next(request, context)
         }
-        try await limiter.reserveAuthAttempt(address: context.clientAddress)
+        try await limiter.admitAuthAttempt(address: context.clientAddress)
         let principal: Principal
         var session: SessionTokens.Verified?
         do {
@@ -38,20 +38,18 @@ struct AuthMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("missing bearer credential: send Authorization: Bearer <API key>")
             }
         } catch let error as CredentialError {
-            // The attempt's reservation stays spent; the audit trail gets one row a minute per address.
+            // The failure is charged; the audit trail gets one row a minute per address.
+            await limiter.chargeAuthFailure(address: context.clientAddress)
             await auditFailure(
                 "auth.failed", actor: "anonymous", reason: error.message, request: request, context: context)
             throw error
         } catch let refusal as IdentityWithoutRole {
             // A real identity with no role here: as limited and as visible as a bad credential.
+            await limiter.chargeAuthFailure(address: context.clientAddress)
             await auditFailure(
                 "auth.forbidden", actor: refusal.actor, reason: refusal.reason, request: request, context: context)
             throw DomainError.forbidden(refusal.reason)
-        } catch {
-            await limiter.refundAuthAttempt(address: context.clientAddress)  // not a failed credential
-            throw error
         }
-        await limiter.refundAuthAttempt(address: context.clientAddress)
         try await limiter.request(identity: principal.actor)
         var context = context
         context.principal = principal

@@ -35,22 +35,27 @@ public actor RateLimiter {
             "srv:\(serverId)", limits.executionsBurst, limits.executionsPerSecond, what: "executions on this server")
     }
 
-    /// Reserves one failure from the address's budget before authenticating, in one step, so
-    /// concurrent guesses cannot all pass a look that spends nothing. A caller that then
-    /// authenticates gives it back (`refundAuthAttempt`).
-    func reserveAuthAttempt(address: String) throws {
-        do {
-            try take(
-                "auth:\(Self.clientKey(address))", limits.authFailuresBurst, limits.authFailuresPerSecond,
-                what: "failed authentication attempts from this address")
-        } catch {
-            WardenMetrics.rateLimited("auth_failures")
-            throw error
-        }
+    /// Refuses an address whose failed-authentication budget is spent, before any credential is
+    /// checked; spends nothing itself, so any number of valid requests pass. Each failure is then
+    /// charged (`chargeAuthFailure`), into debt if guesses were admitted together: the debt is
+    /// at most one burst, and the concurrency that could run it up is capped per address.
+    func admitAuthAttempt(address: String) throws {
+        let now = Date().timeIntervalSinceReferenceDate
+        guard let bucket = buckets["auth:\(Self.clientKey(address))"], bucket.isLimiting(now: now) else { return }
+        WardenMetrics.rateLimited("auth_failures")
+        throw Self.limited(
+            "rate limit of failed authentication attempts from this address reached", bucket.wait(now: now))
     }
 
-    func refundAuthAttempt(address: String) {
-        buckets["auth:\(Self.clientKey(address))"]?.refund()
+    func chargeAuthFailure(address: String) {
+        let now = Date().timeIntervalSinceReferenceDate
+        let key = "auth:\(Self.clientKey(address))"
+        var bucket =
+            buckets[key]
+            ?? TokenBucket(capacity: limits.authFailuresBurst, perSecond: limits.authFailuresPerSecond, now: now)
+        bucket.charge(now: now)
+        buckets[key] = bucket
+        if buckets.count > capacity { evict(now) }
     }
 
     /// Whether this failure gets an audit event of its own, and how many earlier ones in the

@@ -195,5 +195,6 @@ struct ToolRoutes {
         guard let object = schema.objectValue, object["type"] == nil || object["type"] == .string("object") else {
             throw DomainError.invalidRequest("input_schema must be a JSON Schema object with \"type\": \"object\"")
         }
+        try limits.requireSchemaWithinBounds(schema)
     }
 }

@@ -7,20 +7,25 @@ import WardenDomain
 
 /// Frames on the egress socket: a 4-byte big-endian length, then that many bytes of JSON.
 enum EgressFraming {
-    enum Next {
+    enum Next: Equatable {
         case incomplete
         case oversized
         case frame([UInt8])
+        /// Bytes followed a whole frame before it was answered: the protocol is one request,
+        /// then one answer, so a worker that sends more is not waiting for us.
+        case pipelined
     }
 
-    /// Takes one whole frame off the front of `buffer`, if there is one.
+    /// Takes the whole frame in `buffer`, if there is one, leaving `buffer` empty. Costs O(frame):
+    /// nothing is shifted, since a well-behaved worker has sent nothing after it.
     static func next(_ buffer: inout [UInt8], limit: Int) -> Next {
         guard buffer.count >= 4 else { return .incomplete }
         let length = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
         guard length <= limit else { return .oversized }
         guard buffer.count >= 4 + length else { return .incomplete }
-        let body = Array(buffer[4..<(4 + length)])
-        buffer.removeFirst(4 + length)
+        guard buffer.count == 4 + length else { return .pipelined }
+        let body = Array(buffer[4...])
+        buffer.removeAll(keepingCapacity: true)
         return .frame(body)
     }
 

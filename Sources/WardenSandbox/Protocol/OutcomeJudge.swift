@@ -35,6 +35,13 @@ public enum OutcomeJudge {
             outcome.error = ExecutionError(
                 type: "OutputLimit", message: "the tool wrote more than the output limit and was stopped")
             return outcome
+        case .egressProtocol?:
+            outcome.status = .killed
+            outcome.reason = .egress
+            outcome.error = ExecutionError(
+                type: "EgressProtocol",
+                message: "the tool was stopped: \(raw.violation ?? "it broke the egress protocol")")
+            return outcome
         case nil:
             break
         }

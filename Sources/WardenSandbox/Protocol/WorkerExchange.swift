@@ -23,10 +23,6 @@ struct WorkerExchange {
     /// Diagnostics and status are the launcher's and the runner's own words: small.
     private static let diagnosticsCap = 16 << 10, statusCap = 64 << 10
     let egressFD: Int32
-    private static let noEgressFrameCap = 64 << 10
-    private static let noEgress =
-        #"{"error":{"type":"EgressError","message":"egress is not available for this execution"}}"#
-    private static let malformedEgress = #"{"error":{"type":"EgressError","message":"malformed egress request"}}"#
     /// A fork server reports each child's status as one line on a channel that stays open;
     /// a spawned launcher reports on a pipe that closes.
     let statusEndsWithLine: Bool
@@ -50,7 +46,8 @@ struct WorkerExchange {
         _ = fcntl(egressFD, F_SETFL, fcntl(egressFD, F_GETFL) | O_NONBLOCK)
         var chunk = [UInt8](repeating: 0, count: 65536)
         var egressOpen = true
-        var egressBuffer: [UInt8] = []
+        var channel = EgressChannel(fd: egressFD, egress: egress)
+        var violation: String?
         var forced = false
 
         func terminate(_ cause: KillCause) {
@@ -104,35 +101,12 @@ struct WorkerExchange {
                     continue
                 }
                 if owner == -2 {
-                    let n = read(egressFD, &chunk, chunk.count)
-                    guard n > 0 else {
-                        egressOpen = false
-                        continue
-                    }
-                    egressBuffer.append(contentsOf: chunk[0..<n])
-                    switch EgressFraming.next(&egressBuffer, limit: egress?.frameLimit ?? Self.noEgressFrameCap) {
-                    case .incomplete:
-                        break
-                    case .oversized:
-                        terminate(.output)
-                    case .frame(let body):
-                        // The proxy's time counts against the wall clock, and so does handing the
-                        // answer back: a worker that stops reading cannot hold us past the deadline.
-                        let left = Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)
-                        guard left > 0 else {
-                            terminate(.timeout)
-                            continue
-                        }
-                        let answer: [UInt8]
-                        if let egress, let request = EgressFrameDecoding.decode(body, limit: egress.frameLimit) {
-                            answer = BlockingIO.await { await egress.handle(request, within: .nanoseconds(left)) }
-                        } else {
-                            answer = Array((egress == nil ? Self.noEgress : Self.malformedEgress).utf8)
-                        }
-                        if !EgressFraming.write(answer, to: egressFD, until: deadline) {
-                            egressOpen = false
-                            if DispatchTime.now().uptimeNanoseconds >= deadline { terminate(.timeout) }
-                        }
+                    switch channel.receive(into: &chunk, deadline: deadline) {
+                    case .nothing: break
+                    case .closed: egressOpen = false
+                    case .stop(let cause, let reason):
+                        if killedFor == nil { violation = reason }
+                        terminate(cause)
                     }
                     continue
                 }
@@ -162,6 +136,7 @@ struct WorkerExchange {
             diagnostics: String(decoding: buffers[1], as: UTF8.self),
             status: try? JSONDecoder().decode(LauncherStatus.self, from: Data(statusBytes)),
             killedFor: killedFor,
+            violation: violation,
             durationMs: duration)
         return Result(outcome: outcome, finished: !forced && killedFor == nil)
     }

@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import Testing
+import WardenAPI
+import WardenDomain
+import WardenTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The cost budget at the HTTP door (docs/design.md, "Cost budget"): slow or many connections,
+/// schemas past their bounds, validation counted against the execution limit, and valid
+/// credentials never charged to the failed-authentication budget.
+@Suite
+struct CostBoundTests {
+    /// A raw loopback connection, for clients no HTTP library would be.
+    struct RawConnection {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else { throw FixtureFailure("connect failed: \(errno)") }
+        }
+
+        func send(_ text: String) {
+            _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        }
+
+        /// Seconds until the server closed the connection (reading and dropping what it sent), or nil.
+        func secondsUntilClosed(within limit: Double) -> Double? {
+            let start = Date()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date().timeIntervalSince(start) < limit {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&entry, 1, 100) > 0 else { continue }
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return Date().timeIntervalSince(start) }
+            }
+            return nil
+        }
+
+        /// The first line the server sends, if it sends one in time.
+        func firstLine(within limit: Double) -> String? {
+            let start = Date()
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date().timeIntervalSince(start) < limit, !received.contains(UInt8(ascii: "\n")) {
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&entry, 1, 100) > 0 else { continue }
+                let n = read(fd, &buffer, buffer.count)
+                guard n > 0 else { break }
+                received += buffer[0..<n]
+            }
+            return String(decoding: received, as: UTF8.self).split(separator: "\r\n").first.map(String.init)
+        }
+
+        func close() { _ = Glibc.close(fd) }
+    }
+
+    @Test func aRequestHeadOrBodyThatTricklesIsCutOff() async throws {
+        var server = try await TestServer.make()
+        server.services.connectionLimits.headerTimeout = .seconds(1)
+        server.services.connectionLimits.bodyTimeout = .seconds(1)
+        try await server.run { client in
+            let head = try RawConnection(port: client.port)
+            defer { head.close() }
+            head.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            let body = try RawConnection(port: client.port)
+            defer { body.close() }
+            body.send("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\"")
+            let headClosed = head.secondsUntilClosed(within: 8)
+            let bodyClosed = body.secondsUntilClosed(within: 8)
+            #expect(headClosed != nil, "a half-sent head held its connection for 8 s")
+            #expect(bodyClosed != nil, "a half-sent body held its connection for 8 s")
+            // A whole request on a fresh connection is still answered.
+            let whole = try RawConnection(port: client.port)
+            defer { whole.close() }
+            whole.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(whole.firstLine(within: 5)?.hasPrefix("HTTP/1.1 200") == true)
+        }
+    }
+
+    @Test func connectionsPastThePerAddressCapAreClosed() async throws {
+        var server = try await TestServer.make()
+        server.services.connectionLimits.maxConnectionsPerAddress = 4
+        try await server.run { client in
+            // The test client may hold a connection of its own: open until one is refused.
+            var held: [RawConnection] = []
+            defer { held.forEach { $0.close() } }
+            var refused = false
+            for _ in 0..<6 {
+                let connection = try RawConnection(port: client.port)
+                held.append(connection)
+                if connection.secondsUntilClosed(within: 0.5) != nil {
+                    refused = true
+                    break
+                }
+            }
+            #expect(refused, "six idle connections from one address were all kept")
+            #expect(held.count <= 5)
+        }
+    }
+
+    @Test func aSchemaPastItsBoundsIsRefusedWith422() async throws {
+        let server = try await TestServer.make()
+        let operatorKey = try await server.key(.operator)
+        try await server.run { client in
+            let created = try await client.request(.post, "/v1/servers", key: operatorKey, body: .object(["name": "s"]))
+            let serverId = try #require(created.string("id"))
+            let wide = JSONValue.object(["type": "object", "enum": .array((0..<20_000).map { .int($0) })])
+            let refused = try await client.request(
+                .post, "/v1/servers/\(serverId)/tools", key: operatorKey,
+                body: .object(["name": "t", "code": "def main(x):\n    return x\n", "input_schema": wide]))
+            #expect(refused.status == 422)
+            #expect(refused.errorCode == "invalid_schema")
+            #expect(refused.body.contains("the limit is 65536"), "\(refused.body)")
+        }
+    }
+
+    @Test func testRunsAreCountedAgainstTheExecutionLimitBeforeValidation() async throws {
+        var limits = RateLimits()
+        limits.executionsBurst = 2
+        limits.executionsPerSecond = 0.01
+        let server = try await TestServer.make(rateLimits: limits)
+        let agent = try await server.key(.agent)
+        try await server.run { client in
+            let created = try await client.request(
+                .post, "/v1/servers", key: try await server.key(.operator), body: .object(["name": "s"]))
+            let serverId = try #require(created.string("id"))
+            let tool = try await client.request(
+                .post, "/v1/servers/\(serverId)/tools", key: agent,
+                body: .object([
+                    "name": "t", "code": "def main(x):\n    return x\n",
+                    "input_schema": .object([
+                        "type": "object", "properties": .object(["x": .object(["type": "integer"])]),
+                    ]),
+                ]))
+            let toolId = try #require(tool.string("id"))
+            var statuses: [Int] = []
+            for _ in 0..<3 {
+                statuses.append(
+                    try await client.request(
+                        .post, "/v1/tools/\(toolId)/versions/1/test-run", key: agent,
+                        body: .object(["arguments": .object(["x": "not a number"])])
+                    ).status)
+            }
+            #expect(statuses == [422, 422, 429], "\(statuses)")
+        }
+    }
+
+    @Test func manyValidRequestsAtOnceFromOneAddressAreNeverTakenForGuesses() async throws {
+        var limits = RateLimits()
+        limits.authFailuresBurst = 3
+        limits.authFailuresPerSecond = 0.01
+        let server = try await TestServer.make(rateLimits: limits)
+        let agent = try await server.key(.agent)
+        try await server.run { client in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<60 { group.addTask { try await client.request(.get, "/v1/tools", key: agent).status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 429 }.isEmpty, "\(statuses.filter { $0 != 200 })")
+            // Failures are still charged: the fourth wrong key from the address is limited.
+            var failures: [Int] = []
+            for _ in 0..<4 {
+                failures.append(try await client.request(.get, "/v1/tools", key: "wdn_nonsense").status)
+            }
+            #expect(failures == [401, 401, 401, 429], "\(failures)")
+        }
+    }
+}
