@@ -17,6 +17,8 @@ public enum KillReason: String, Codable, Sendable {
     case signal
     /// The tool broke the egress protocol or went past its request quota.
     case egress
+    /// With `interrupted`: the node never recorded an end (it was still `running` past its deadline).
+    case lost
 }
 
 public struct ExecutionError: Codable, Equatable, Sendable {

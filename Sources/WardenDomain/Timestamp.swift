@@ -8,12 +8,19 @@ public enum Timestamp {
 
     public static func now() -> String { string(Date()) }
 
-    /// Accepts RFC 3339 with or without fractional seconds; returns the canonical form.
+    /// Accepts RFC 3339 with or without fractional seconds, or a plain date (its midnight UTC);
+    /// returns the canonical form, or nil for text that is not a time or an instant outside years
+    /// 1 to 9999 (whose canonical form would not be fixed width, so would compare wrongly as text).
     public static func parse(_ text: String) -> String? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
-            return string(date)
-        }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return string(date) }
-        return nil
+        guard text.utf8.count <= 64 else { return nil }
+        let date =
+            (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()))
+        guard let date else { return nil }
+        let canonical = string(date)
+        guard canonical.utf8.count == 24, canonical.prefix(4).allSatisfy(\.isNumber), !canonical.hasPrefix("0000")
+        else { return nil }
+        return canonical
     }
 }

@@ -102,4 +102,33 @@ extension Store {
             return lost.count
         }
     }
+
+    /// Marks `interrupted` (reason `lost`) this node's own executions still `running` that
+    /// started before `cutoff`: the node is alive, so no other node would ever end them.
+    @discardableResult
+    public func interruptOwnStaleExecutions(startedBefore cutoff: String) async throws -> Int {
+        let now = Timestamp.now()
+        return try await write { [nodeId] db in
+            let stale = try db.fetchValues(
+                String.self,
+                sql: "SELECT id FROM executions WHERE status = 'running' AND node_id = ? AND started_at < ?",
+                arguments: [nodeId, cutoff])
+            for id in stale {
+                try db.execute(
+                    sql: """
+                        UPDATE executions SET status = 'interrupted', reason = 'lost', finished_at = ?
+                        WHERE id = ? AND status = 'running'
+                        """,
+                    arguments: [now, id])
+            }
+            guard !stale.isEmpty else { return 0 }
+            try self.appendAudit(
+                db, type: "execution.interrupted", actor: "system", subject: "executions",
+                details: .object([
+                    "count": .int(Int64(stale.count)), "reason": "lost", "by_node": .string(nodeId),
+                    "started_before": .string(cutoff),
+                ]))
+            return stale.count
+        }
+    }
 }

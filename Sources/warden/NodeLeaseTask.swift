@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WardenDomain
 import WardenStore
 
 /// Keeps this node's lease and, on each renewal, hands the running executions of nodes whose
@@ -8,6 +9,11 @@ struct NodeLeaseTask {
     let store: Store
     let seconds: TimeInterval
     let logger: Logger
+    /// This node's own executions still `running` this long after they started are lost (a
+    /// write that failed, a task that died): the longest run plus a grace period.
+    var staleAfter: TimeInterval?
+    /// Waiting for a worker and upstream calls come on top of the wall clock.
+    static let staleGraceSeconds: TimeInterval = 300
 
     /// At start-up: the lease first, then the executions earlier nodes left running. One
     /// process owns an SQLite file, so there every earlier node is gone.
@@ -40,6 +46,14 @@ struct NodeLeaseTask {
             logger.warning(
                 "marked executions of nodes that stopped (crash or lost lease) as interrupted",
                 metadata: ["count": "\(interrupted)"])
+        }
+        guard let staleAfter, !startingUp else { return }
+        let lost = try await store.interruptOwnStaleExecutions(
+            startedBefore: Timestamp.string(Date().addingTimeInterval(-staleAfter)))
+        if lost > 0 {
+            logger.warning(
+                "marked this node's executions running past their deadline as interrupted (lost)",
+                metadata: ["count": "\(lost)"])
         }
     }
 }

@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
                 "\(keys.underOldKey) of \(keys.total) secrets are still sealed under WARDEN_ENCRYPTION_KEY_OLD: run `warden secrets rotate` to finish the rotation"
             )
         }
-        let lease = NodeLeaseTask(store: store, seconds: settings.nodeLeaseSeconds, logger: logger)
+        var lease = NodeLeaseTask(store: store, seconds: settings.nodeLeaseSeconds, logger: logger)
         do {
             try await lease.start()
         } catch {
@@ -78,6 +78,7 @@ struct Serve: AsyncParsableCommand {
             logger.notice("sandbox profile recorded in the audit trail", metadata: ["sha256": "\(profile.sha256)"])
         }
         let sandbox = Sandbox(configuration: configuration, profile: profile, logger: logger)
+        lease.staleAfter = Double(profile.limits.wallMs) / 1000 + NodeLeaseTask.staleGraceSeconds
         do {
             try await sandbox.start()
         } catch {

@@ -178,4 +178,41 @@ struct CostBoundTests {
             #expect(failures == [401, 401, 401, 429], "\(failures)")
         }
     }
+
+    @Test(arguments: TestDatabase.all) func aNULInStoredTextIsRefusedAtTheDoorAndInOutputIsMadeStorable(
+        _ database: TestDatabase
+    ) async throws {
+        let fake = FakeSandbox { _, _ in
+            ExecutionOutcome(
+                status: .failed, error: ExecutionError(type: "Boom\u{0}", message: "bad\u{0}thing"),
+                stdout: "a\u{0}b", durationMs: 1)
+        }
+        let server = try await TestServer.make(sandbox: .fake(fake), database: database)
+        let operatorKey = try await server.key(.operator)
+        let agent = try await server.key(.agent)
+        try await server.run { client in
+            let created = try await client.request(.post, "/v1/servers", key: operatorKey, body: .object(["name": "s"]))
+            let serverId = try #require(created.string("id"))
+            let refused = try await client.request(
+                .post, "/v1/servers/\(serverId)/tools", key: agent,
+                body: .object(["name": "t", "description": "a\u{0}b", "code": "def main(x):\n    return x\n"]))
+            #expect(refused.status == 400, "\(refused.body)")
+            #expect(refused.body.contains("NUL"), "\(refused.body)")
+            let tool = try await client.request(
+                .post, "/v1/servers/\(serverId)/tools", key: agent,
+                body: .object(["name": "t", "code": "def main(x):\n    return x\n"]))
+            let toolId = try #require(tool.string("id"))
+            // Arguments are stored as escaped JSON: a NUL there is kept.
+            let run = try await client.request(
+                .post, "/v1/tools/\(toolId)/versions/1/test-run", key: agent,
+                body: .object(["arguments": .object(["x": "n\u{0}ul"])]))
+            #expect(run.status == 200, "\(run.body)")
+            let id = try #require(run.string("id"))
+            let stored = try await client.request(.get, "/v1/executions/\(id)", key: try await server.key(.auditor))
+            #expect(stored.string("status") == "failed", "\(stored.body)")
+            #expect(stored.string("stdout") == "a\u{FFFD}b")
+            #expect(stored["error"]?.objectValue?["message"] == "bad\u{FFFD}thing")
+            #expect(stored["arguments"]?.objectValue?["x"] == "n\u{0}ul")
+        }
+    }
 }

@@ -224,4 +224,30 @@ struct ExecutionLogTests {
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
+
+    @Test(arguments: TestDatabase.all) func ownExecutionsRunningPastTheirDeadlineEndAsLost(_ database: TestDatabase)
+        async throws
+    {
+        let key = RandomBytes.make(32)
+        let handle = try await TestStore.make(database, auditKey: key)
+        let store = handle.store
+        let tool = try await seedTool(store)
+        let old = record(tool, 1, status: .running, startedAt: Timestamp.string(Date().addingTimeInterval(-3600)))
+        let recent = record(tool, 2, status: .running)
+        try await insert(store, old)
+        try await insert(store, recent)
+        let count = try await store.interruptOwnStaleExecutions(
+            startedBefore: Timestamp.string(Date().addingTimeInterval(-600)))
+        #expect(count == 1)
+        let lost = try await store.execution(id: old.id)
+        #expect(lost.status == .interrupted && lost.reason == .lost && lost.finishedAt != nil)
+        #expect(try await store.execution(id: recent.id).status == .running)
+        // Another node's rows are its own to end: a second node on PostgreSQL leaves them be.
+        if let url = handle.postgresURL {
+            let other = try await TestStore.secondNode(of: url, auditKey: key, nodeId: "other-node")
+            #expect(try await other.interruptOwnStaleExecutions(startedBefore: Timestamp.now()) == 0)
+            await other.close()
+        }
+        await handle.cleanup()
+    }
 }

@@ -34,7 +34,7 @@ public struct TestServer: Sendable {
 
     public static func make(
         sandbox kind: SandboxKind = .fake(), allowLoopbackEgress: Bool = false, rateLimits: RateLimits = RateLimits(),
-        sessionLifetime: Int = 900
+        sessionLifetime: Int = 900, database: TestDatabase = .sqlite
     ) async throws -> TestServer {
         let sandbox: any ToolSandbox
         switch kind {
@@ -47,10 +47,13 @@ public struct TestServer: Sendable {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "warden-data-\(UUID().uuidString)")
-        let store = try Store.open(
-            dataDirectory: directory,
-            migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
-            signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+        let store =
+            database == .sqlite
+            ? try Store.open(
+                dataDirectory: directory,
+                migrationsDirectory: TestSandbox.repositoryRoot.appendingPathComponent("migrations"),
+                signer: AuditSigner(keyBytes: RandomBytes.make(32)))
+            : try await TestStore.make(.postgresql).store
         try await store.renewLease(seconds: 3600)
         var services = WardenServices(
             store: store, sandbox: sandbox, secretBox: SecretBox(currentKey: RandomBytes.make(32)),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WardenDomain
 
 /// An `application/x-www-form-urlencoded` body, as browsers send forms.
 struct FormBody {
@@ -8,7 +9,11 @@ struct FormBody {
     static func decode(_ request: Request, limit: Int) async throws -> FormBody {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
-        return FormBody(fields: parse(String(buffer: buffer)))
+        let fields = parse(String(buffer: buffer))
+        if let field = fields.first(where: { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") })?.key {
+            throw DomainError.invalidRequest(StoredText.nulRefusal(field: field))
+        }
+        return FormBody(fields: fields)
     }
 
     static func parse(_ text: String) -> [String: String] {

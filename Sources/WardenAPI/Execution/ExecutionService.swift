@@ -68,9 +68,26 @@ public struct ExecutionService: Sendable {
     }
 
     /// Writes how an execution ended even when its caller was cancelled (a cancelled task
-    /// would make the database write refuse, and leave the row `running`).
+    /// would make the database write refuse, and leave the row `running`). An outcome the
+    /// database refuses is recorded as `failed` with the reason, never left `running`.
     private static func record(_ execution: Execution, in store: Store) async throws {
-        try await Task { try await store.finishExecution(execution) }.value
+        try await Task {
+            do {
+                try await store.finishExecution(execution)
+            } catch {
+                var failed = execution
+                failed.status = .failed
+                failed.reason = nil
+                failed.result = nil
+                failed.stdout = ""
+                failed.egress = .array([])
+                failed.error = ExecutionError(
+                    type: "UnstorableOutcome", message: "the execution's outcome could not be stored, so it was dropped"
+                )
+                try await store.finishExecution(failed)
+                throw error
+            }
+        }.value
     }
 
     private func requireValid(_ arguments: JSONValue, schema: JSONValue) throws {
@@ -206,7 +223,7 @@ public struct ExecutionService: Sendable {
         let cap = limits.loggedFieldBytes
         var truncated = execution.truncated
         let (stdout, stdoutCut) = LogTruncation.prefix(execution.stdout, limit: cap)
-        logged.stdout = stdout
+        logged.stdout = StoredText.storable(stdout)
         truncated = truncated || stdoutCut
         if let result = execution.result {
             let text = result.encodedString()
@@ -217,7 +234,7 @@ public struct ExecutionService: Sendable {
         }
         if let error = execution.error {
             let (message, cut) = LogTruncation.prefix(error.message, limit: cap)
-            logged.error = ExecutionError(type: error.type, message: message)
+            logged.error = ExecutionError(type: StoredText.storable(error.type), message: StoredText.storable(message))
             truncated = truncated || cut
         }
         if execution.egress.encodedString().utf8.count > cap {

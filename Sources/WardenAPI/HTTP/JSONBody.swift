@@ -31,6 +31,9 @@ enum JSONBody {
             throw DomainError.invalidRequest(
                 data.isEmpty ? "request body is empty; expected a JSON object" : "request body is not valid JSON")
         }
+        if let field = object.first(where: { $0.key != "arguments" && StoredText.containsNUL($0.value) })?.key {
+            throw DomainError.invalidRequest(StoredText.nulRefusal(field: field))
+        }
         if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
             throw DomainError.invalidRequest(
                 "unknown field \"\(unknown)\"; expected some of: \(T.fields.sorted().joined(separator: ", "))")

@@ -37,7 +37,9 @@ struct Query {
     func time(_ name: String) throws -> String? {
         guard let raw = string(name) else { return nil }
         guard let value = Timestamp.parse(raw) else {
-            throw DomainError.invalidRequest("\(name) must be an RFC 3339 time such as 2026-01-31T12:00:00Z")
+            throw DomainError.invalidRequest(
+                "\(name) must be an RFC 3339 time from year 1 to 9999, such as 2026-01-31T12:00:00Z, or a date such as 2026-01-31"
+            )
         }
         return value
     }
