@@ -122,14 +122,15 @@ public final class Sandbox: ToolSandbox, Sendable {
             attempts += 1
             try Task.checkCancellation()
             let worker = try await pool.checkout(tenant: tenant)
+            let gate = CancelGate()
             raw = try await withTaskCancellationHandler {
                 try await BlockingIO.run {
                     worker.run(
                         request: bytes, wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-                        frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+                        frameCap: OutcomeJudge.frameCap(limits), egress: egress, cancel: gate)
                 }
             } onCancel: {
-                worker.cancel()
+                gate.cancel()
             }
             await pool.finished(worker, tenant: tenant)
         } while raw.notStarted && attempts < 2 && !Task.isCancelled

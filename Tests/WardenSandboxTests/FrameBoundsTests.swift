@@ -61,7 +61,7 @@ struct FrameBoundsTests {
         let start = threadCPUSeconds()
         let raw = worker.run(
             request: Array(request.encodedString().utf8), wallMs: limits.wallMs, stdoutCap: limits.outputBytes,
-            frameCap: OutcomeJudge.frameCap(limits), egress: egress)
+            frameCap: OutcomeJudge.frameCap(limits), egress: egress, cancel: CancelGate())
         let outcome = OutcomeJudge.judge(raw, limits: limits)
         return (outcome, threadCPUSeconds() - start)
     }

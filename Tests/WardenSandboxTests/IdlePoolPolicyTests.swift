@@ -23,13 +23,13 @@ import WardenTestSupport
         var discarded: Bool { lock.withLock { ended } }
         var available: Bool { true }
         var reusable: Bool { true }
-        func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?)
-            -> RawOutcome
-        {
+        func run(
+            request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?,
+            cancel: CancelGate
+        ) -> RawOutcome {
             RawOutcome(frame: nil, stdout: [], diagnostics: "", status: nil, killedFor: nil, durationMs: 0)
         }
         func discard() { lock.withLock { ended = true } }
-        func cancel() {}
     }
 
     /// Every stand-in the pool started, in order.

@@ -20,7 +20,6 @@ final class ForkServer: Worker, @unchecked Sendable {
     /// message never meets a closed pipe; read only to explain a failed start.
     private let diagnostics: Int32
     private var sound = true
-    private let gate = CancelGate()
     /// What the launcher reported when the server ended, read by `end()`.
     private var lastLauncherStatus: LauncherStatus?
 
@@ -74,7 +73,9 @@ final class ForkServer: Worker, @unchecked Sendable {
     var available: Bool { sound && isListening }
     var reusable: Bool { sound }
 
-    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
+    func run(
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?, cancel gate: CancelGate
+    ) -> RawOutcome {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {
             var fds: [Int32] = [-1, -1]
@@ -100,7 +101,8 @@ final class ForkServer: Worker, @unchecked Sendable {
         var exchange = WorkerExchange(
             requestFD: pipes[0][1], readFDs: [pipes[1][0], pipes[2][0], pipes[3][0], control],
             egressFD: egressPair[0], statusEndsWithLine: true)
-        let began = gate.begin()
+        // Stopping a child means stopping its whole server.
+        let began = gate.begin(stop: { kill(pid, SIGTERM) })
         if !began { kill(pid, SIGTERM) }  // cancelled before it started: the whole server goes
         let result = exchange.run(
             request: request, wallMs: wallMs, stdoutCap: stdoutCap, frameCap: frameCap, egress: egress,
@@ -130,12 +132,6 @@ final class ForkServer: Worker, @unchecked Sendable {
 
     func discard() {
         end()
-    }
-
-    /// Ends the whole server, and with it the child running the request.
-    func cancel() {
-        let pid = self.pid
-        gate.cancel { kill(pid, SIGTERM) }
     }
 
     /// Stops the server and its child (the launcher kills the whole sandbox on SIGTERM), keeps

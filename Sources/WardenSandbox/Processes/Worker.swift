@@ -9,9 +9,9 @@ protocol Worker: AnyObject, Sendable {
     var available: Bool { get }
     /// Whether the pool may hand it out again after a request: only a fork server that is still sound.
     var reusable: Bool { get }
-    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome
+    /// `cancel` stops the request from another thread (the caller cancelled it); the outcome then says `cancelled`.
+    func run(
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?, cancel: CancelGate
+    ) -> RawOutcome
     func discard()
-    /// Stops a running request from another thread (the caller cancelled it); its outcome then
-    /// says `cancelled`. Safe to call at any time.
-    func cancel()
 }

@@ -17,7 +17,6 @@ final class WorkerProcess: Worker, @unchecked Sendable {
     private let requestFD: Int32
     private let readFDs: [Int32]  // stdout, diagnostics, result, status
     private let egressFD: Int32
-    private let gate = CancelGate()
 
     private init(pid: pid_t, slot: Int, requestFD: Int32, readFDs: [Int32], egressFD: Int32) {
         self.pid = pid
@@ -55,9 +54,11 @@ final class WorkerProcess: Worker, @unchecked Sendable {
     }
 
     /// Sends the request, then collects output until every pipe closes or the wall clock runs out.
-    func run(request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?) -> RawOutcome {
+    func run(
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?, cancel gate: CancelGate
+    ) -> RawOutcome {
         let pid = self.pid
-        guard gate.begin() else {
+        guard gate.begin(stop: { kill(pid, SIGTERM) }) else {
             discard()
             return RawOutcome(
                 frame: nil, stdout: [], diagnostics: "", status: nil, killedFor: .cancelled, durationMs: 0)
@@ -76,11 +77,6 @@ final class WorkerProcess: Worker, @unchecked Sendable {
         var outcome = result.outcome
         if cancelled { outcome.killedFor = .cancelled }
         return outcome
-    }
-
-    func cancel() {
-        let pid = self.pid
-        gate.cancel { kill(pid, SIGTERM) }
     }
 
     /// Ends a worker that will not be used (pool shutdown): SIGTERM so the launcher cleans up
