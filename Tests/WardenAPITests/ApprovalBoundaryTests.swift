@@ -260,3 +260,38 @@ struct ApprovalBoundaryTests {
         }
     }
 }
+
+/// Code no admin approved for execution never runs in a fork server that serves approved calls
+/// with secrets: the hash seed (one per fork server, shared by its children) tells them apart.
+@Suite struct UntestedCodeIsolationTests {
+    @Test func testRunsNeverShareAForkServerWithApprovedExecutions() async throws {
+        let server = try await TestServer.make(sandbox: .real)
+        let admin = try await server.key(.admin)
+        let agent = try await server.key(.agent)
+        try await server.run { client in
+            let created = try await client.request(.post, "/v1/servers", key: admin, body: .object(["name": "s"]))
+            let serverId = try #require(created.string("id"))
+            let toolId = try await client.approvedTool(
+                server: serverId, key: admin,
+                body: .object(["name": "seed", "code": "def main():\n    return hash('warden-probe')\n"]))
+            func approvedSeed() async throws -> JSONValue? {
+                let run = try await client.request(
+                    .post, "/v1/tools/\(toolId)/executions", key: agent, json: #"{"arguments":{}}"#)
+                #expect(run.string("status") == "succeeded", "\(run.body)")
+                return run["result"]
+            }
+            func testRunSeed() async throws -> JSONValue? {
+                let run = try await client.request(
+                    .post, "/v1/tools/\(toolId)/versions/1/test-run", key: admin, json: #"{"arguments":{}}"#)
+                #expect(run.string("status") == "succeeded", "\(run.body)")
+                return run["result"]
+            }
+            let approved = try await approvedSeed()
+            #expect(try await approvedSeed() == approved, "the same fork server serves a tenant's calls (control)")
+            let tested = try await testRunSeed()
+            #expect(try await testRunSeed() == tested)
+            #expect(tested != approved, "a test run ran in the fork server of approved executions")
+            #expect(try await approvedSeed() == approved)
+        }
+    }
+}

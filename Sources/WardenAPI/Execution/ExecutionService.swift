@@ -130,7 +130,8 @@ public struct ExecutionService: Sendable {
             } else {
                 outcome = try await sandbox.execute(
                     code: run.code, arguments: arguments, secrets: run.secrets, egress: egress,
-                    tenant: run.tool.serverId)
+                    tenant: run.test
+                        ? WorkerTenancy.untested(run.tool.serverId) : WorkerTenancy.approved(run.tool.serverId))
             }
         } catch {
             // Cancelled while it waited for a worker: it never ran, and nobody waits for it.

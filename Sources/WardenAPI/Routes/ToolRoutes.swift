@@ -184,7 +184,7 @@ struct ToolRoutes {
     /// Parses the code in a sandbox; an explicit schema wins over the derived one.
     private func schemaFor(code: String, explicit: JSONValue?, tenant: String) async throws -> JSONValue {
         try limits.requireCodeSize(code)
-        let analysis = try await analyzer.analyze(code: code, tenant: tenant)
+        let analysis = try await analyzer.analyze(code: code, tenant: WorkerTenancy.untested(tenant))
         try analysis.requireAllowedImports()
         guard let explicit else { return analysis.inputSchema }
         try requireSchemaShape(explicit)

@@ -74,7 +74,8 @@ final class ForkServer: Worker, @unchecked Sendable {
     var reusable: Bool { sound }
 
     func run(
-        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?, cancel gate: CancelGate
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?,
+        cancel gate: CancelGate
     ) -> RawOutcome {
         var pipes: [[Int32]] = []
         for _ in 0..<4 {

@@ -55,7 +55,8 @@ final class WorkerProcess: Worker, @unchecked Sendable {
 
     /// Sends the request, then collects output until every pipe closes or the wall clock runs out.
     func run(
-        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?, cancel gate: CancelGate
+        request: [UInt8], wallMs: Int, stdoutCap: Int, frameCap: Int, egress: (any WorkerEgress)?,
+        cancel gate: CancelGate
     ) -> RawOutcome {
         let pid = self.pid
         guard gate.begin(stop: { kill(pid, SIGTERM) }) else {
