@@ -16,17 +16,91 @@ public enum ApprovalRules {
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
     }
 
-    /// Approve the version under review, by an approver other than its creator when four eyes
-    /// are required (`WARDEN_REQUIRE_DISTINCT_APPROVER`).
+    /// Approve the version under review; with four eyes (`WARDEN_REQUIRE_DISTINCT_APPROVER`),
+    /// only by an approver who authored no part of it (`requireNotAuthor`).
     public static func approve(
-        _ state: ToolState, version: Int, versionCreatedBy creator: String, approver: String,
-        requireDistinctApprover: Bool
+        _ state: ToolState, version: Int, authorship: Authorship, approver: String, requireDistinctApprover: Bool
     ) throws -> Transition {
-        if requireDistinctApprover && creator == approver {
-            throw DomainError.forbidden(
-                "four eyes: version \(version) was created by \(approver), so another admin must approve it")
-        }
+        if requireDistinctApprover { try requireNotAuthor(approver, of: state.currentVersion, authorship) }
         return try approve(state, version: version)
+    }
+
+    /// Four eyes by authorship: the approver authored no part of what `version` would approve.
+    /// That is none of the versions since the last one approved by someone else, not a version a
+    /// rollback among them restored (followed back through rollbacks of rollbacks), and, for a
+    /// passthrough tool, neither the registration of its MCP source nor its import.
+    public static func requireNotAuthor(_ approver: String, of version: Int, _ authorship: Authorship) throws {
+        if let passthrough = authorship.passthrough {
+            if passthrough.sourceRegisteredBy == approver {
+                throw DomainError.forbidden(
+                    "four eyes: you registered this passthrough tool's MCP source, so another admin must approve it")
+            }
+            if passthrough.importedBy == approver {
+                throw DomainError.forbidden(
+                    "four eyes: you imported this passthrough tool, so another admin must approve it")
+            }
+        }
+        let base = authorship.approvals.filter { $0.by != approver && $0.version <= version }.map(\.version).max() ?? 0
+        guard base < version else { return }
+        for number in (base + 1)...version {
+            guard let entry = authorship.versions[number] else { continue }
+            if entry.createdBy == approver {
+                throw DomainError.forbidden(
+                    "four eyes: you created version \(number), part of what version \(version) would approve (every change since \(base == 0 ? "the first version" : "version \(base), the last one another admin approved")), so another admin must approve it"
+                )
+            }
+            var restored = entry.rolledBackFrom
+            var hops = 0
+            while let target = restored, hops < authorship.versions.count {
+                guard let original = authorship.versions[target] else { break }
+                if original.createdBy == approver {
+                    throw DomainError.forbidden(
+                        "four eyes: version \(number) restores version \(target), which you created, so another admin must approve it"
+                    )
+                }
+                restored = original.rolledBackFrom
+                hops += 1
+            }
+        }
+    }
+
+    /// Who made each part of a tool's history, as four eyes needs it.
+    public struct Authorship: Sendable {
+        public struct Version: Sendable {
+            public var createdBy: String
+            public var rolledBackFrom: Int?
+            public init(createdBy: String, rolledBackFrom: Int?) {
+                self.createdBy = createdBy
+                self.rolledBackFrom = rolledBackFrom
+            }
+        }
+        public struct Approval: Sendable {
+            public var version: Int
+            public var by: String
+            public init(version: Int, by: String) {
+                self.version = version
+                self.by = by
+            }
+        }
+        public struct Passthrough: Sendable {
+            /// Nil when no record says (a source registered before this was kept).
+            public var sourceRegisteredBy: String?
+            public var importedBy: String
+            public init(sourceRegisteredBy: String?, importedBy: String) {
+                self.sourceRegisteredBy = sourceRegisteredBy
+                self.importedBy = importedBy
+            }
+        }
+        public var versions: [Int: Version]
+        /// Every approval decision of the tool's history.
+        public var approvals: [Approval]
+        public var passthrough: Passthrough?
+
+        public init(versions: [Int: Version], approvals: [Approval], passthrough: Passthrough?) {
+            self.versions = versions
+            self.approvals = approvals
+            self.passthrough = passthrough
+        }
     }
 
     /// Approve the version under review. Only the current version can be judged.

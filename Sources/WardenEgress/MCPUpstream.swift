@@ -16,10 +16,19 @@ public struct MCPUpstream: Sendable {
     let http: PinnedHTTP
     let timeout: TimeAmount
     let allowLoopback: Bool
+    /// Every text the upstream says passes it before it leaves this type: an upstream can echo
+    /// the credential it was sent, or any secret a tool gave it.
+    let redactor: Redactor
+    /// Upstream error text kept in a message, after redaction.
+    static let messageBytes = 1024
 
-    public init(url: String, bearer: String?, allowedHosts: [String], settings: EgressSettings) {
+    /// `secretValues`: the server's secrets (the bearer is always among those redacted).
+    public init(
+        url: String, bearer: String?, allowedHosts: [String], settings: EgressSettings, secretValues: [String] = []
+    ) {
         self.url = url
         self.bearer = bearer
+        self.redactor = Redactor(secretValues: secretValues + [bearer].compactMap { $0 })
         self.http = PinnedHTTP(allowedHosts: allowedHosts, settings: settings)
         self.timeout = settings.requestTimeout
         self.allowLoopback = settings.allowLoopback
@@ -73,14 +82,18 @@ public struct MCPUpstream: Sendable {
             return value
         } catch let denial as EgressDenial {
             await session.close()
-            throw DomainError.upstreamUnavailable(denial.message)
+            throw DomainError.upstreamUnavailable(said(denial.message))
         } catch let error as DomainError {
             await session.close()
-            throw error
+            throw error.redacted(by: redactor, limit: Self.messageBytes)
         } catch {
             await session.close()
-            throw DomainError.upstreamUnavailable("upstream MCP server: \(PinnedHTTP.describe(error))")
+            throw DomainError.upstreamUnavailable(said("upstream MCP server: \(PinnedHTTP.describe(error))"))
         }
+    }
+
+    private func said(_ text: String) -> String {
+        LogTruncation.prefix(redactor.redact(text), limit: Self.messageBytes).0
     }
 
     final class Session: @unchecked Sendable {

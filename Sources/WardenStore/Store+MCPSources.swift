@@ -51,8 +51,8 @@ extension Store {
                 createdAt: Timestamp.now())
             try db.execute(
                 sql:
-                    "INSERT INTO mcp_sources (id, server_id, name, url, auth_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [source.id, serverId, name, url, authSecret, source.createdAt])
+                    "INSERT INTO mcp_sources (id, server_id, name, url, auth_secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [source.id, serverId, name, url, authSecret, source.createdAt, actor])
             try self.appendAudit(
                 db, type: "mcp_source.created", actor: actor, subject: source.id,
                 details: .object([

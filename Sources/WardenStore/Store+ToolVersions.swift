@@ -82,4 +82,29 @@ extension Store {
             name: row["name"], description: row["description"], code: row["code"], inputSchema: row.json("input_schema")
         )
     }
+
+    /// Who made each version, who approved which, and for a passthrough tool who registered its
+    /// source and imported it: what four eyes checks an approver against.
+    func authorship(_ db: any SQLConnection, _ toolId: String) throws -> ApprovalRules.Authorship {
+        var versions: [Int: ApprovalRules.Authorship.Version] = [:]
+        for row in try db.fetchAll(
+            sql: "SELECT version, created_by, rolled_back_from FROM tool_versions WHERE tool_id = ?",
+            arguments: [toolId])
+        {
+            versions[row["version"]] = .init(createdBy: row["created_by"], rolledBackFrom: row["rolled_back_from"])
+        }
+        let approvals = try db.fetchAll(
+            sql: "SELECT version, decided_by FROM approval_decisions WHERE tool_id = ? AND decision = 'approved'",
+            arguments: [toolId]
+        ).map { ApprovalRules.Authorship.Approval(version: $0["version"], by: $0["decided_by"]) }
+        var passthrough: ApprovalRules.Authorship.Passthrough?
+        if let sourceId = try db.fetchValue(
+            String.self, sql: "SELECT source_id FROM tools WHERE id = ?", arguments: [toolId])
+        {
+            let registrant = try db.fetchValue(
+                String.self, sql: "SELECT created_by FROM mcp_sources WHERE id = ?", arguments: [sourceId])
+            passthrough = .init(sourceRegisteredBy: registrant, importedBy: versions[1]?.createdBy ?? "")
+        }
+        return ApprovalRules.Authorship(versions: versions, approvals: approvals, passthrough: passthrough)
+    }
 }

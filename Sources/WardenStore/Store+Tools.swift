@@ -189,9 +189,11 @@ extension Store {
         id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false
     ) async throws -> Tool {
         try await judge(id: id, by: actor, decision: "approved", text: note) { db, state in
-            let creator = try self.storedVersion(db, id, state.currentVersion).createdBy
+            let authorship =
+                requireDistinctApprover
+                ? try self.authorship(db, id) : ApprovalRules.Authorship(versions: [:], approvals: [], passthrough: nil)
             return try ApprovalRules.approve(
-                state, version: version, versionCreatedBy: creator, approver: actor,
+                state, version: version, authorship: authorship, approver: actor,
                 requireDistinctApprover: requireDistinctApprover)
         }
     }

@@ -138,18 +138,62 @@ struct ApprovalRulesTests {
         #expect(transition.state.approvalStatus == .pendingReview)
     }
 
+    static func history(_ creators: [String], rollbacks: [Int: Int] = [:], approvals: [(Int, String)] = [])
+        -> ApprovalRules.Authorship
+    {
+        var versions: [Int: ApprovalRules.Authorship.Version] = [:]
+        for (index, creator) in creators.enumerated() {
+            versions[index + 1] = .init(createdBy: creator, rolledBackFrom: rollbacks[index + 1])
+        }
+        return ApprovalRules.Authorship(
+            versions: versions, approvals: approvals.map { .init(version: $0.0, by: $0.1) }, passthrough: nil)
+    }
+
     @Test func fourEyesRefuseTheCreatorOnlyWhenRequired() throws {
+        let mine = Self.history(["key:a"])
         #expect(throws: DomainError.self) {
             try ApprovalRules.approve(
-                v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: true)
+                v1, version: 1, authorship: mine, approver: "key:a", requireDistinctApprover: true)
         }
         #expect(
             try ApprovalRules.approve(
-                v1, version: 1, versionCreatedBy: "key:a", approver: "key:b", requireDistinctApprover: true
-            ).state.approvalStatus == .approved)
+                v1, version: 1, authorship: mine, approver: "key:b", requireDistinctApprover: true
+            )
+            .state.approvalStatus == .approved)
         #expect(
             try ApprovalRules.approve(
-                v1, version: 1, versionCreatedBy: "key:a", approver: "key:a", requireDistinctApprover: false
+                v1, version: 1, authorship: mine, approver: "key:a", requireDistinctApprover: false
             ).state.approvalStatus == .approved)
+    }
+
+    /// The outside review's three cases, each once refused and once allowed to someone else.
+    @Test func fourEyesCountEveryPartTheApproverAuthored() throws {
+        // (a) The admin's code in v2, the agent's description edit in v3: v3 carries the admin's code.
+        let edited = Self.history(["key:agent", "key:admin", "key:agent"])
+        #expect(throws: DomainError.self) { try ApprovalRules.requireNotAuthor("key:admin", of: 3, edited) }
+        try ApprovalRules.requireNotAuthor("key:other", of: 3, edited)
+        // Once another admin approved v2, only what came after counts.
+        let reviewed = Self.history(["key:agent", "key:admin", "key:agent"], approvals: [(2, "key:other")])
+        try ApprovalRules.requireNotAuthor("key:admin", of: 3, reviewed)
+        // (b) The admin wrote v4 and v5; the operator's rollback v6 restores v4.
+        let rolledBack = Self.history(
+            ["key:x", "key:x", "key:x", "key:admin", "key:admin", "key:operator"], rollbacks: [6: 4],
+            approvals: [(5, "key:other")])
+        #expect(
+            throws: DomainError.forbidden(
+                "four eyes: version 6 restores version 4, which you created, so another admin must approve it")
+        ) {
+            try ApprovalRules.requireNotAuthor("key:admin", of: 6, rolledBack)
+        }
+        try ApprovalRules.requireNotAuthor("key:third", of: 6, rolledBack)
+        // A rollback of a rollback leads back to the original author.
+        let twice = Self.history(["key:admin", "key:b", "key:op", "key:op"], rollbacks: [3: 1, 4: 3])
+        #expect(throws: DomainError.self) { try ApprovalRules.requireNotAuthor("key:admin", of: 4, twice) }
+        // (c) A passthrough tool: its importer and its source's registrant never approve it.
+        var imported = Self.history(["key:importer", "system"], approvals: [(1, "key:b")])
+        imported.passthrough = .init(sourceRegisteredBy: "key:registrant", importedBy: "key:importer")
+        #expect(throws: DomainError.self) { try ApprovalRules.requireNotAuthor("key:importer", of: 2, imported) }
+        #expect(throws: DomainError.self) { try ApprovalRules.requireNotAuthor("key:registrant", of: 2, imported) }
+        try ApprovalRules.requireNotAuthor("key:b", of: 2, imported)
     }
 }

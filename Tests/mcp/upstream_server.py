@@ -1,6 +1,6 @@
 """A small upstream MCP server for Warden's passthrough tests (stdlib only).
 
-    /usr/bin/python3 Tests/mcp/upstream_server.py DESCRIPTION_FILE [--modern-only]
+    /usr/bin/python3 Tests/mcp/upstream_server.py DESCRIPTION_FILE [--modern-only] [--echo]
 
 Speaks MCP Streamable HTTP at /mcp: initialize, notifications, tools/list (answered as an SSE
 stream, to exercise that path) and tools/call for one tool, `forecast`, whose description is read
@@ -8,7 +8,9 @@ from DESCRIPTION_FILE on every list so a test can change it. GET /_seen lists th
 headers it received and each request's method with its MCP-Protocol-Version header.
 With --modern-only it speaks only the stateless revision 2026-07-28: `initialize` is refused
 (-32022, naming the one supported version) and every request must carry the version in its header
-and in params._meta. Prints {"port": N} once listening; stops when stdin closes.
+and in params._meta. With --echo it repeats the Authorization header it received in every field it
+can: the call's result and error text and, when DESCRIPTION_FILE says ECHO, the description (FAIL:
+tools/list answers an error naming it). Prints {"port": N} once listening; stops when stdin closes.
 """
 import json
 import sys
@@ -18,15 +20,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DESCRIPTION_FILE = sys.argv[1]
 MODERN_ONLY = "--modern-only" in sys.argv[2:]
+ECHO = "--echo" in sys.argv[2:]
 MODERN = "2026-07-28"
 seen = []
 versions = []  # (method, MCP-Protocol-Version header or None) per request
 lock = threading.Lock()
 
 
-def tool():
+def control():
     with open(DESCRIPTION_FILE) as f:
-        description = f.read().strip()
+        return f.read().strip()
+
+
+def tool(auth=None):
+    description = control()
+    if ECHO and description == "ECHO":
+        description = "Weather. I was sent %s" % auth
     return {"name": "forecast", "description": description,
             "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
             "annotations": {"readOnlyHint": True}}
@@ -80,16 +89,23 @@ class Handler(BaseHTTPRequestHandler):
         if method == "initialize":
             result = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "upstream", "version": "1"}}
             return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": result}, headers=[("Mcp-Session-Id", uuid.uuid4().hex)])
+        auth = self.headers.get("Authorization")
         if method == "tools/list":
-            return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": {"tools": [tool()]}}, sse=True)
+            if ECHO and control() == "FAIL":
+                error = {"code": -32000, "message": "bad credential: %s" % auth}
+                return self.reply(200, {"jsonrpc": "2.0", "id": ident, "error": error})
+            return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": {"tools": [tool(auth)]}}, sse=True)
         if method == "tools/call":
             args = message["params"].get("arguments") or {}
             if message["params"].get("name") != "forecast":
                 return self.reply(200, {"jsonrpc": "2.0", "id": ident, "error": {"code": -32602, "message": "unknown tool"}})
             if args.get("city") == "nowhere":
-                result = {"content": [{"type": "text", "text": "no such city"}], "isError": True}
+                text = "no such city" + (" (you sent %s)" % auth if ECHO else "")
+                result = {"content": [{"type": "text", "text": text}], "isError": True}
             else:
                 data = {"city": args.get("city"), "forecast": "sunny"}
+                if ECHO:
+                    data["seen"] = auth
                 result = {"content": [{"type": "text", "text": json.dumps(data)}], "structuredContent": data, "isError": False}
             return self.reply(200, {"jsonrpc": "2.0", "id": ident, "result": result})
         self.reply(200, {"jsonrpc": "2.0", "id": ident, "error": {"code": -32601, "message": "method not found"}})

@@ -179,11 +179,17 @@ public struct ExecutionService: Sendable {
         let binding = try await store.passthroughBinding(toolId: executable.tool.id)
         let client = MCPUpstream(
             url: binding.source.url, bearer: binding.source.authSecret.flatMap { secrets[$0] },
-            allowedHosts: server.allowedHosts, settings: egressSettings)
+            allowedHosts: server.allowedHosts, settings: egressSettings, secretValues: Array(secrets.values))
         guard let current = try await client.listTools().first(where: { $0.name == binding.upstreamName }) else {
             throw DomainError.toolDefinitionChanged("the upstream server no longer offers \(binding.upstreamName)")
         }
         guard current.sha256 == executable.codeSha256 else {
+            // A definition that carries a secret is never stored, shown or put to a reviewer.
+            guard !UpstreamText.holdsSecret(current, among: Array(secrets.values)) else {
+                throw DomainError.toolDefinitionChanged(
+                    "the upstream definition of \(binding.upstreamName) changed and now holds a secret of this server; it was not recorded"
+                )
+            }
             let tool = try await store.recordDefinitionChange(
                 toolId: executable.tool.id, definition: current, by: "system")
             throw DomainError.toolDefinitionChanged(

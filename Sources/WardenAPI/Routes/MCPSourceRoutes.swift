@@ -51,14 +51,16 @@ struct MCPSourceRoutes {
         }
         router.post("mcp-sources/:id/discover") { _, context in
             _ = try context.require(.manageMCPSources)
-            let definitions = try await upstream(try context.parameters.require("id")).listTools()
-            // Upstream text is untrusted: bounded here, reviewed in full (by diff) after import.
+            let (client, redactor) = try await upstream(try context.parameters.require("id"))
+            let definitions = try await client.listTools()
+            // Upstream text is untrusted: redacted and bounded here, reviewed in full (by diff) after import.
             let tools = definitions.prefix(Self.discoveredTools).map { definition in
                 JSONValue.object([
-                    "name": .string(String(definition.name.prefix(Self.nameCharacters))),
-                    "description": .string(String(definition.description.prefix(Self.descriptionCharacters))),
+                    "name": .string(redactor.redact(String(definition.name.prefix(Self.nameCharacters)))),
+                    "description": .string(
+                        redactor.redact(String(definition.description.prefix(Self.descriptionCharacters)))),
                     "input_schema": definition.inputSchema.encodedString().utf8.count <= Self.schemaBytes
-                        ? definition.inputSchema : .object([:]),
+                        ? redactor.redact(definition.inputSchema) : .object([:]),
                     "definition_sha256": .string(definition.sha256),
                 ])
             }
@@ -72,11 +74,19 @@ struct MCPSourceRoutes {
             }
             let id = try context.parameters.require("id")
             let source = try await store.mcpSource(id: id)
-            let offered = try await upstream(id).listTools()
+            let (client, redactor) = try await upstream(id)
+            let offered = try await client.listTools()
             let chosen = try body.tools.map { name in
                 guard let definition = offered.first(where: { $0.name == name }) else {
-                    throw DomainError.notFound("the upstream server does not offer a tool named \(name)")
+                    throw DomainError.notFound(
+                        "the upstream server does not offer a tool named \(redactor.redact(String(name.prefix(128))))")
                 }
+                guard !UpstreamText.holdsSecret(definition, redactor) else {
+                    throw DomainError.invalidRequest(
+                        "upstream tool \(redactor.redact(definition.name)) has a definition that holds a secret of this server; it is not imported"
+                    )
+                }
+                try limits.requireSchemaWithinBounds(definition.inputSchema)
                 return definition
             }
             let tools = try await store.importPassthroughTools(source: source, definitions: chosen, by: principal.actor)
@@ -93,16 +103,21 @@ struct MCPSourceRoutes {
 
     static let discoveredTools = 200, nameCharacters = 128, descriptionCharacters = 4096, schemaBytes = 16 << 10
 
-    private func upstream(_ sourceId: String) async throws -> MCPUpstream {
+    /// A client for the source, and the redactor of its server's secrets for what it says.
+    private func upstream(_ sourceId: String) async throws -> (MCPUpstream, Redactor) {
         let source = try await store.mcpSource(id: sourceId)
         let server = try await store.server(id: source.serverId)
+        let secrets = try await store.secretValues(serverId: server.id, box: secretBox)
         var bearer: String?
         if let secret = source.authSecret {
-            bearer = try await store.secretValues(serverId: server.id, box: secretBox)[secret]
+            bearer = secrets[secret]
             guard bearer != nil else {
                 throw DomainError.invalidRequest("auth_secret \(secret) is not set on server \(server.name)")
             }
         }
-        return MCPUpstream(url: source.url, bearer: bearer, allowedHosts: server.allowedHosts, settings: egressSettings)
+        let client = MCPUpstream(
+            url: source.url, bearer: bearer, allowedHosts: server.allowedHosts, settings: egressSettings,
+            secretValues: Array(secrets.values))
+        return (client, Redactor(secretValues: Array(secrets.values)))
     }
 }
