@@ -142,6 +142,18 @@ public enum ApprovalRules {
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
     }
 
+    /// A model calls a tool by `<server>__<tool>`: a rename that would change what it sees for an
+    /// approved tool is refused (docs/design.md §3); without approved tools it is free.
+    public static func requireRenameKeepsApprovedNames(from old: String, to new: String, approvedTools: [String])
+        throws
+    {
+        guard old != new, let first = approvedTools.first else { return }
+        let count = approvedTools.count
+        throw DomainError.conflict(
+            "renaming server \(old) to \(new) would change the name models call \(count) approved tool\(count == 1 ? "" : "s") by (\(old)__\(first) would become \(new)__\(first)) without a review; create a new server, or withdraw the approvals first"
+        )
+    }
+
     /// Only an approved tool executes, and only the approved version's exact code.
     /// Returns the version to run.
     public static func executableVersion(_ state: ToolState) throws -> Int {

@@ -102,7 +102,7 @@ extension Store {
     }
 
     /// Approved, live tools for MCP, optionally of one server (by name), in a stable order.
-    public func approvedTools(serverName: String?) async throws -> [(server: Server, tool: Tool)] {
+    public func approvedTools(serverId: String?) async throws -> [(server: Server, tool: Tool)] {
         try await read { db in
             var sql = """
                 SELECT t.*, s.id AS s_id, s.name AS s_name, s.description AS s_description, s.allowed_hosts AS s_allowed_hosts,
@@ -111,9 +111,9 @@ extension Store {
                 WHERE t.deleted_at IS NULL AND s.deleted_at IS NULL AND t.approval_status = 'approved'
                 """
             var arguments: SQLArguments = []
-            if let serverName {
-                sql += " AND s.name = ?"
-                arguments += [serverName]
+            if let serverId {
+                sql += " AND s.id = ?"
+                arguments += [serverId]
             }
             sql += " ORDER BY s.name, t.name"
             return try db.fetchAll(sql: sql, arguments: arguments).map { row in

@@ -63,6 +63,13 @@ extension Store {
             let hostsBefore = server.allowedHosts
             if let name = changes.name, name != server.name {
                 try self.requireFreeServerName(db, name, except: id)
+                let approved = try db.fetchAll(
+                    sql: """
+                        SELECT name FROM tools WHERE server_id = ? AND deleted_at IS NULL AND approval_status = 'approved'
+                        ORDER BY name
+                        """, arguments: [id]
+                ).map { $0["name"] as String }
+                try ApprovalRules.requireRenameKeepsApprovedNames(from: server.name, to: name, approvedTools: approved)
                 server.name = name
             }
             if let description = changes.description { server.description = description }
@@ -110,6 +117,15 @@ extension Store {
             throw DomainError.notFound("no server with id \(id)")
         }
         return Self.server(row)
+    }
+
+    /// The id of the live server with this name or id, if there is one.
+    public func liveServerId(nameOrId: String) async throws -> String? {
+        try await read { db in
+            try db.fetchValue(
+                String.self, sql: "SELECT id FROM servers WHERE (name = ? OR id = ?) AND deleted_at IS NULL",
+                arguments: [nameOrId, nameOrId])
+        }
     }
 
     private func requireFreeServerName(_ db: any SQLConnection, _ name: String, except id: String?) throws {

@@ -103,7 +103,7 @@ struct RegistryStoreTests {
         #expect(seen == names)
         let approved = try await store.tools(ToolFilter(approvalStatus: .approved), after: nil, limit: 50).items
         #expect(approved.map(\.name) == ["t0", "t2", "t4", "t6"])
-        #expect(try await store.approvedTools(serverName: "s").map(\.tool.name) == ["t0", "t2", "t4", "t6"])
+        #expect(try await store.approvedTools(serverId: server.id).map(\.tool.name) == ["t0", "t2", "t4", "t6"])
         await handle.cleanup()
     }
 }

@@ -25,6 +25,18 @@ struct MCPMethods {
         )
     }
 
+    /// `?server=` names a server by name or id; a filter holds its id, so a later rename or a
+    /// swap of names never re-points a client. An unknown server is an error, not an empty list.
+    func serverFilter(_ requested: String?) async throws -> String? {
+        guard let requested else { return nil }
+        guard let id = try await store.liveServerId(nameOrId: requested) else {
+            throw JSONRPCError(
+                code: JSONRPCError.invalidParams,
+                message: "no server named \(requested.prefix(64)); /mcp?server= takes a server's name or id")
+        }
+        return id
+    }
+
     /// The tools a client sees, a page at a time (`cursor` is where the last page ended).
     func listTools(serverFilter: String?, cursor: String?) async throws -> JSONValue {
         let all = try await visibleTools(serverFilter: serverFilter)
@@ -48,7 +60,7 @@ struct MCPMethods {
     /// Every approved, live tool a client with this filter sees, as `tools/list` describes it:
     /// the approved version's name, description and schema.
     func visibleTools(serverFilter: String?) async throws -> [JSONValue] {
-        try await store.approvedTools(serverName: serverFilter).map { server, tool in
+        try await store.approvedTools(serverId: serverFilter).map { server, tool in
             JSONValue.object([
                 "name": .string("\(server.name)__\(tool.name)"),
                 "title": .string("\(server.name) / \(tool.name)"),
@@ -80,7 +92,7 @@ struct MCPMethods {
         }
         let arguments = params["arguments"] ?? .object([:])
         // `a` + `b__c` and `a__b` + `c` share a name: refuse rather than guess which one runs.
-        let matches = try await store.approvedTools(serverName: serverFilter).filter {
+        let matches = try await store.approvedTools(serverId: serverFilter).filter {
             "\($0.server.name)__\($0.tool.name)" == name
         }
         guard let match = matches.first else {

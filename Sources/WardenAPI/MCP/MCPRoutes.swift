@@ -61,7 +61,12 @@ struct MCPRoutes {
             return try await stateless(message, version: version, request, context, principal)
         }
         if case .request(let id, "initialize", let params) = message.kind {
-            let serverFilter = Query(request).string("server")
+            let serverFilter: String?
+            do {
+                serverFilter = try await methods.serverFilter(Query(request).string("server"))
+            } catch let error as JSONRPCError {
+                return reply(JSONRPCMessage.error(id: id, error), status: .ok, request)
+            }
             let (version, result) = methods.initializeResult(requested: params["protocolVersion"]?.stringValue)
             let session = try await store.createMCPSession(
                 owner: principal.actor, serverFilter: serverFilter, protocolVersion: version,
@@ -161,8 +166,8 @@ struct MCPRoutes {
                     "requested": .string(version),
                 ]))
         }
-        let filter = Query(request).string("server")
         do {
+            let filter = try await methods.serverFilter(Query(request).string("server"))
             var result: [String: JSONValue]
             switch method {
             case "server/discover":
