@@ -82,10 +82,8 @@ public enum WardenApplication {
             egressSettings: services.egressSettings, egressLimiter: EgressLimiter(settings: services.egressSettings),
             limits: limits)
         ServerRoutes(store: services.store, limits: limits).add(to: v1)
-        ToolRoutes(
-            store: services.store, analyzer: services.sandbox, limits: limits,
-            requireDistinctApprover: services.requireDistinctApprover
-        ).add(to: v1)
+        let review = ToolReview(store: services.store, requireDistinctApprover: services.requireDistinctApprover)
+        ToolRoutes(store: services.store, analyzer: services.sandbox, limits: limits, review: review).add(to: v1)
         ExecutionRoutes(store: services.store, executions: executions, limits: limits).add(to: v1)
         APIKeyRoutes(store: services.store, limits: limits).add(to: v1)
         SessionRoutes(store: services.store, sessions: services.sessions).add(to: v1)
@@ -102,7 +100,7 @@ public enum WardenApplication {
         if let console = services.console {
             ConsoleRoutes(
                 console: console, store: services.store, executions: executions, limiter: limiter, limits: limits,
-                requireDistinctApprover: services.requireDistinctApprover
+                review: review
             ).add(to: router)
         }
         return router

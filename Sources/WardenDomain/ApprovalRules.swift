@@ -142,6 +142,25 @@ public enum ApprovalRules {
         return Transition(state: pendingReview(state, version), newVersion: version, changed: true)
     }
 
+    /// A version whose text hides something (bidirectional controls, zero-width or look-alike
+    /// characters) is approved only with an explicit acknowledgement.
+    public static func requireWarningsAcknowledged(
+        _ warnings: [InvisibleText.Warning], acknowledged: Bool, version: Int
+    ) throws {
+        guard !warnings.isEmpty, !acknowledged else { return }
+        let listed = warnings.prefix(5).map { "\($0.kind) in \($0.field)\($0.line.map { " line \($0)" } ?? "")" }
+        throw DomainError.conflict(
+            "version \(version) has \(warnings.count) warning\(warnings.count == 1 ? "" : "s") (\(listed.joined(separator: ", "))): read them in the diff, then approve with acknowledge_warnings: true"
+        )
+    }
+
+    /// A rejection says why: the author reads it to revise.
+    public static func requireReason(_ reason: String) throws {
+        guard reason.contains(where: { !$0.isWhitespace }) else {
+            throw DomainError.invalidRequest("reason must say why the version is rejected")
+        }
+    }
+
     /// A model calls a tool by `<server>__<tool>`: a rename that would change what it sees for an
     /// approved tool is refused (docs/design.md §3); without approved tools it is free.
     public static func requireRenameKeepsApprovedNames(from old: String, to new: String, approvedTools: [String])

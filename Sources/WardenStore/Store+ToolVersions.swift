@@ -107,4 +107,28 @@ extension Store {
         }
         return ApprovalRules.Authorship(versions: versions, approvals: approvals, passthrough: passthrough)
     }
+
+    /// The versions rejected after `from` up to `through`, newest first (at most `limit`), each
+    /// with its definition and the rejection: what a reviewer of the next version must see.
+    public func rejections(toolId: String, after from: Int?, through: Int, limit: Int = 20) async throws
+        -> [(ToolVersion, VersionDiff.Decision)]
+    {
+        try await read { db in
+            try db.fetchAll(
+                sql: """
+                    SELECT v.*, d.note AS d_note, d.decided_by AS d_by, d.decided_at AS d_at
+                    FROM approval_decisions d JOIN tool_versions v ON v.tool_id = d.tool_id AND v.version = d.version
+                    WHERE d.tool_id = ? AND d.decision = 'rejected' AND d.version > ? AND d.version <= ?
+                    ORDER BY d.seq DESC LIMIT ?
+                    """, arguments: [toolId, from ?? 0, through, limit]
+            ).map { row in
+                (
+                    Self.version(row, withDefinition: true),
+                    VersionDiff.Decision(
+                        version: row["version"], text: (row["d_note"] as String?) ?? "", by: row["d_by"],
+                        at: row["d_at"])
+                )
+            }
+        }
+    }
 }

@@ -185,10 +185,12 @@ extension Store {
         return fields
     }
 
+    /// `details`: what else the audit event records (the warnings the approver acknowledged).
     public func approveTool(
-        id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false
+        id: String, version: Int, note: String?, by actor: String, requireDistinctApprover: Bool = false,
+        details: [String: JSONValue] = [:]
     ) async throws -> Tool {
-        try await judge(id: id, by: actor, decision: "approved", text: note) { db, state in
+        try await judge(id: id, by: actor, decision: "approved", text: note, details: details) { db, state in
             let authorship =
                 requireDistinctApprover
                 ? try self.authorship(db, id) : ApprovalRules.Authorship(versions: [:], approvals: [], passthrough: nil)
@@ -262,7 +264,7 @@ extension Store {
     }
 
     private func judge(
-        id: String, by actor: String, decision: String, text: String?,
+        id: String, by actor: String, decision: String, text: String?, details extra: [String: JSONValue] = [:],
         rule: @escaping @Sendable (any SQLConnection, ToolState) throws -> Transition
     ) async throws -> Tool {
         try await write { db in
@@ -282,6 +284,7 @@ extension Store {
                 "previous_status": .string(previous.rawValue),
             ]
             if let text { details[decision == "approved" ? "note" : "reason"] = .string(text) }
+            details.merge(extra) { old, _ in old }
             try self.appendAudit(db, type: "tool.\(decision)", actor: actor, subject: id, details: .object(details))
             return tool
         }

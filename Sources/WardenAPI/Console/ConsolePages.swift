@@ -51,15 +51,23 @@ struct ConsolePages {
         ]
     }
 
-    /// The current version against the last approved one (or against nothing).
-    func review(id: String) async throws -> [String: Any] {
+    /// The current version against the last approved one (or against nothing): `diff`, as the
+    /// review service made it, with its warnings and the versions rejected since.
+    func review(id: String, diff: VersionDiff) async throws -> [String: Any] {
         let tool = try await store.tool(id: id)
-        let current = try await store.version(toolId: id, number: tool.currentVersion)
-        let from = try await store.lastApprovedVersion(toolId: id)
+        let current = try await store.version(toolId: id, number: diff.toVersion)
+        let from = diff.fromVersion
         var old: ToolVersion?
         if let from { old = try await store.version(toolId: id, number: from) }
-        let diff = VersionDiff(from: old, to: current)
         let lines = Self.hunks(LineDiff.lines(old: old?.definition?.code ?? "", new: current.definition?.code ?? ""))
+            .map { row -> [String: Any] in
+                // A line that hides something is marked where the reviewer reads it.
+                guard let text = row["text"] as? String, !InvisibleText.kinds(in: text).isEmpty else { return row }
+                var marked = row
+                marked["kind"] = "\(row["kind"] ?? "") warn"
+                marked["warning"] = InvisibleText.kinds(in: text).sorted().joined(separator: ", ")
+                return marked
+            }
         return [
             "tool": [
                 "id": tool.id, "name": tool.name, "status": tool.approvalStatus.rawValue,
@@ -69,6 +77,17 @@ struct ConsolePages {
             "submitter": current.createdBy, "submitted": current.createdAt,
             "changes": diff.changes.map { ["field": $0.field, "old": Self.text($0.old), "new": Self.text($0.new)] },
             "lines": lines, "pending": tool.approvalStatus == .pendingReview,
+            "warnings": diff.warnings.map { warning -> [String: Any] in
+                ["field": warning.field, "kind": warning.kind, "line": warning.line.map(String.init) ?? ""]
+            },
+            "has_warnings": !diff.warnings.isEmpty, "has_rejected": !diff.rejected.isEmpty,
+            "rejected": diff.rejected.map { rejected -> [String: Any] in
+                [
+                    "version": rejected.version, "reason": rejected.reason, "by": rejected.rejectedBy,
+                    "at": rejected.rejectedAt, "changed": rejected.changed.joined(separator: ", "),
+                    "code_diff": rejected.codeDiff,
+                ]
+            },
         ]
     }
 

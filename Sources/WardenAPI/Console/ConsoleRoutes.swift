@@ -12,7 +12,7 @@ struct ConsoleRoutes {
     let executions: ExecutionService
     let limiter: RateLimiter
     let limits: Limits
-    let requireDistinctApprover: Bool
+    let review: ToolReview
     static let cookie = "warden_console"
 
     func add(to router: Router<WardenRequestContext>) {
@@ -80,25 +80,20 @@ struct ConsoleRoutes {
         }
         router.post("ui/tools/:id/approve") { request, context in
             try await action(request) { session, form in
-                try session.principal.require(.judgeTools)
                 let id = try context.parameters.require("id")
                 let version = Int(form["version"] ?? "") ?? 0
-                _ = try await store.approveTool(
-                    id: id, version: version, note: form["note"], by: session.principal.actor,
-                    requireDistinctApprover: requireDistinctApprover)
+                _ = try await review.approve(
+                    toolId: id, version: version, note: form["note"].flatMap { $0.isEmpty ? nil : $0 },
+                    acknowledgeWarnings: form["acknowledge_warnings"] == "on", by: session.principal)
                 return await done(request, "Version \(version) approved.", then: "/ui/tools/\(id)/review")
             }
         }
         router.post("ui/tools/:id/reject") { request, context in
             try await action(request) { session, form in
-                try session.principal.require(.judgeTools)
                 let id = try context.parameters.require("id")
                 let version = Int(form["version"] ?? "") ?? 0
-                guard let reason = form["reason"], !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-                else {
-                    throw DomainError.invalidRequest("reason must say why the version is rejected")
-                }
-                _ = try await store.rejectTool(id: id, version: version, reason: reason, by: session.principal.actor)
+                _ = try await review.reject(
+                    toolId: id, version: version, reason: form["reason"] ?? "", by: session.principal)
                 return await done(request, "Version \(version) rejected.", then: "/ui/tools/\(id)/review")
             }
         }
@@ -268,7 +263,8 @@ struct ConsoleRoutes {
     }
 
     private func review(_ id: String, _ session: ConsoleSessions.Session) async throws -> [String: Any] {
-        var values = try await ConsolePages(store: store).review(id: id)
+        let diff = try await review.diff(toolId: id, from: nil, to: nil)
+        var values = try await ConsolePages(store: store).review(id: id, diff: diff)
         let role = session.principal.role
         values["can_judge"] = AccessPolicy.allows(role, .judgeTools)
         values["can_test"] = role == .admin || (values["submitter"] as? String) == session.principal.actor

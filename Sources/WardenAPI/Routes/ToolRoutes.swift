@@ -6,8 +6,7 @@ struct ToolRoutes {
     let store: Store
     let analyzer: any CodeAnalyzer
     let limits: Limits
-    /// Four eyes: an admin may not approve a version it created.
-    var requireDistinctApprover = false
+    let review: ToolReview
 
     struct CreateBody: RequestBody {
         static let fields: Set<String> = ["name", "description", "code", "input_schema"]
@@ -34,9 +33,14 @@ struct ToolRoutes {
     }
 
     struct ApproveBody: RequestBody {
-        static let fields: Set<String> = ["version", "note"]
+        static let fields: Set<String> = ["version", "note", "acknowledge_warnings"]
         var version: Int
         var note: String?
+        var acknowledgeWarnings: Bool?
+        enum CodingKeys: String, CodingKey {
+            case version, note
+            case acknowledgeWarnings = "acknowledge_warnings"
+        }
     }
 
     struct RejectBody: RequestBody {
@@ -135,8 +139,6 @@ struct ToolRoutes {
             _ = try context.require(.readRegistry)
             let query = Query(request)
             try query.requireKnown(["from", "to"])
-            let id = try context.parameters.require("id")
-            let tool = try await store.tool(id: id)
             func number(_ name: String) throws -> Int? {
                 guard let raw = query.string(name) else { return nil }
                 guard let value = Int(raw), value >= 1 else {
@@ -144,33 +146,25 @@ struct ToolRoutes {
                 }
                 return value
             }
-            let to = try number("to") ?? tool.currentVersion
-            var from = try number("from")
-            if from == nil, query.string("from") == nil { from = try await store.lastApprovedVersion(toolId: id) }
-            let new = try await store.version(toolId: id, number: to)
-            var old: ToolVersion?
-            if let from { old = try await store.version(toolId: id, number: from) }
-            return try JSONResponse.make(VersionDiff(from: old, to: new))
+            return try JSONResponse.make(
+                try await review.diff(
+                    toolId: try context.parameters.require("id"), from: try number("from"), to: try number("to")))
         }
         router.post("tools/:id/approve") { request, context in
             let principal = try context.require(.judgeTools)
             let body = try await JSONBody.decode(ApproveBody.self, from: request, limit: limits.requestBodyBytes)
             return try JSONResponse.make(
-                try await store.approveTool(
-                    id: try context.parameters.require("id"), version: body.version, note: body.note,
-                    by: principal.actor,
-                    requireDistinctApprover: requireDistinctApprover))
+                try await review.approve(
+                    toolId: try context.parameters.require("id"), version: body.version, note: body.note,
+                    acknowledgeWarnings: body.acknowledgeWarnings ?? false, by: principal))
         }
         router.post("tools/:id/reject") { request, context in
             let principal = try context.require(.judgeTools)
             let body = try await JSONBody.decode(RejectBody.self, from: request, limit: limits.requestBodyBytes)
-            guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw DomainError.invalidRequest("reason must say why the version is rejected")
-            }
             return try JSONResponse.make(
-                try await store.rejectTool(
-                    id: try context.parameters.require("id"), version: body.version, reason: body.reason,
-                    by: principal.actor))
+                try await review.reject(
+                    toolId: try context.parameters.require("id"), version: body.version, reason: body.reason,
+                    by: principal))
         }
         router.post("tools/:id/rollback") { request, context in
             let principal = try context.require(.rollbackTools)
