@@ -60,6 +60,7 @@ public enum WardenApplication {
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: StoredTextMiddleware())
         // With no role table, certificates only admit the connection; a credential is still needed.
         let clientCertificates = services.tls.flatMap {
             $0.clientCAFile == nil || $0.clientRoles.table.isEmpty ? nil : ClientCertificates(roles: $0.clientRoles)

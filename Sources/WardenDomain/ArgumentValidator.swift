@@ -51,8 +51,8 @@ public enum ArgumentValidator {
                 report("is not allowed")
                 return
             }
-            if let types = schema.types, !types.contains(where: { Self.matches(value, $0) }) {
-                report("must be \(types.joined(separator: " or ")), got \(Self.typeName(value))")
+            if let types = schema.types, !types.admits(value) {
+                report("must be \(types.description), got \(Self.typeName(value))")
                 return
             }
             if let options = schema.options, !options.contains(value) {
@@ -116,16 +116,6 @@ public enum ArgumentValidator {
             }
         }
 
-        static func matches(_ value: JSONValue, _ type: String) -> Bool {
-            switch (type, value) {
-            case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object):
-                return true
-            case ("integer", .int), ("number", .int), ("number", .double): return true
-            case ("integer", .double(let x)): return x.rounded() == x
-            default: return false
-            }
-        }
-
         static func typeName(_ value: JSONValue) -> String {
             switch value {
             case .null: "null"
@@ -149,7 +139,7 @@ final class CompiledSchema {
     }
 
     let rejectsAll: Bool
-    let types: [String]?
+    let types: TypeSet?
     let options: Set<JSONValue>?
     /// A few allowed values for the message, in the schema's order, each cut short.
     let optionsShown: String
@@ -164,8 +154,8 @@ final class CompiledSchema {
         let rules = schema.objectValue ?? [:]
         rejectsAll = schema == .bool(false)
         switch rules["type"] {
-        case .string(let one)?: types = [one]
-        case .array(let many)?: types = many.compactMap(\.stringValue)
+        case .string(let one)?: types = TypeSet([one])
+        case .array(let many)?: types = TypeSet(many.compactMap(\.stringValue))
         default: types = nil
         }
         if case .array(let values)? = rules["enum"] {
@@ -203,5 +193,37 @@ final class CompiledSchema {
         case .double(let x)?: x
         default: nil
         }
+    }
+}
+
+/// A schema's `type` as a set of the seven JSON Schema types: checked in constant time, however
+/// long (or repetitive) the list in the schema.
+struct TypeSet: CustomStringConvertible {
+    static let names = ["null", "boolean", "integer", "number", "string", "array", "object"]
+    private var bits: UInt8 = 0
+
+    init(_ names: [String]) {
+        for name in names {
+            if let index = Self.names.firstIndex(of: name) { bits |= 1 << index }
+        }
+    }
+
+    private func has(_ name: String) -> Bool { bits & (1 << Self.names.firstIndex(of: name)!) != 0 }
+
+    func admits(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: has("null")
+        case .bool: has("boolean")
+        case .int: has("integer") || has("number")
+        case .double(let x): has("number") || (has("integer") && x.rounded() == x)
+        case .string: has("string")
+        case .array: has("array")
+        case .object: has("object")
+        }
+    }
+
+    var description: String {
+        let listed = Self.names.filter(has)
+        return listed.isEmpty ? "of no known type" : listed.joined(separator: " or ")
     }
 }

@@ -28,10 +28,10 @@ public struct TokenBucket: Sendable {
         return perSecond > 0 ? (1 - available) / perSecond : .infinity
     }
 
-    /// Takes one token for something that already happened, going into debt (down to one whole
-    /// bucket) if there is none: attempts admitted together are all paid for afterwards.
-    public mutating func charge(now: Double) {
-        tokens = max(-capacity, min(capacity, tokens + max(0, now - last) * perSecond) - 1)
+    /// Takes one token for something that already happened, going into debt (down to `-floor`)
+    /// if there is none: attempts admitted together are all paid for afterwards.
+    public mutating func charge(now: Double, floor: Double) {
+        tokens = max(-floor, min(capacity, tokens + max(0, now - last) * perSecond) - 1)
         last = now
     }
 

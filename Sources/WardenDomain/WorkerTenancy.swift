@@ -8,4 +8,8 @@ public enum WorkerTenancy {
 
     /// The pool key for code of `serverId` that is not (or not yet) approved.
     public static func untested(_ serverId: String) -> String { serverId + "#untested" }
+
+    /// An admin's test run with the server's secrets: apart from other untested code too, so code
+    /// an agent submitted never learns the layout of the process that holds them.
+    public static func untestedWithSecrets(_ serverId: String) -> String { serverId + "#untested-secrets" }
 }

@@ -66,6 +66,7 @@ struct ServeSettings {
         }
         connectionLimits.maxConnections = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS") ?? 4096)
         connectionLimits.maxConnectionsPerAddress = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS_PER_ADDRESS") ?? 256)
+        rateLimits.authFailuresInFlight = connectionLimits.maxConnectionsPerAddress
         guard let access = MetricsAccess(rawValue: environment["WARDEN_METRICS"] ?? "key") else {
             throw Invalid(description: "WARDEN_METRICS must be off, public or key")
         }

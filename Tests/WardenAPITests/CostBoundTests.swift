@@ -15,7 +15,7 @@ import WardenTestSupport
 @Suite
 struct CostBoundTests {
     /// A raw loopback connection, for clients no HTTP library would be.
-    struct RawConnection {
+    struct RawConnection: Sendable {
         let fd: Int32
 
         init(port: Int) throws {
@@ -36,8 +36,28 @@ struct CostBoundTests {
             _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
         }
 
+        /// Blocking waits run on a thread of their own: on Swift's cooperative pool (two threads on
+        /// two cores) two of them would starve the server under test.
+        static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: work()) }.start()
+            }
+        }
+
+        func secondsUntilClosed(within limit: Double) async -> Double? {
+            let fd = self.fd
+            return await Self.offPool { RawConnection(fd: fd).blockingSecondsUntilClosed(within: limit) }
+        }
+
+        func firstLine(within limit: Double) async -> String? {
+            let fd = self.fd
+            return await Self.offPool { RawConnection(fd: fd).blockingFirstLine(within: limit) }
+        }
+
+        init(fd: Int32) { self.fd = fd }
+
         /// Seconds until the server closed the connection (reading and dropping what it sent), or nil.
-        func secondsUntilClosed(within limit: Double) -> Double? {
+        func blockingSecondsUntilClosed(within limit: Double) -> Double? {
             let start = Date()
             var buffer = [UInt8](repeating: 0, count: 4096)
             while Date().timeIntervalSince(start) < limit {
@@ -50,7 +70,7 @@ struct CostBoundTests {
         }
 
         /// The first line the server sends, if it sends one in time.
-        func firstLine(within limit: Double) -> String? {
+        func blockingFirstLine(within limit: Double) -> String? {
             let start = Date()
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -78,15 +98,30 @@ struct CostBoundTests {
             let body = try RawConnection(port: client.port)
             defer { body.close() }
             body.send("POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\"")
-            let headClosed = head.secondsUntilClosed(within: 8)
-            let bodyClosed = body.secondsUntilClosed(within: 8)
+            let headClosed = await head.secondsUntilClosed(within: 8)
+            let bodyClosed = await body.secondsUntilClosed(within: 8)
             #expect(headClosed != nil, "a half-sent head held its connection for 8 s")
             #expect(bodyClosed != nil, "a half-sent body held its connection for 8 s")
             // A whole request on a fresh connection is still answered.
             let whole = try RawConnection(port: client.port)
             defer { whole.close() }
             whole.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(whole.firstLine(within: 5)?.hasPrefix("HTTP/1.1 200") == true)
+            #expect(await whole.firstLine(within: 5)?.hasPrefix("HTTP/1.1 200") == true)
+        }
+    }
+
+    /// An answer that comes before the body (a 401) must not leave the connection without a timer.
+    @Test func aBodyFinishedAfterAnEarlyAnswerStillTimesOutIdle() async throws {
+        var server = try await TestServer.make()
+        server.services.connectionLimits.idleTimeout = .seconds(1)
+        server.services.connectionLimits.bodyTimeout = .seconds(30)
+        try await server.run { client in
+            let connection = try RawConnection(port: client.port)
+            defer { connection.close() }
+            connection.send("POST /v1/tools HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n")
+            #expect(await connection.firstLine(within: 5)?.hasPrefix("HTTP/1.1 401") == true)
+            connection.send("x")
+            #expect(await connection.secondsUntilClosed(within: 8) != nil, "the connection was held with no timer")
         }
     }
 
@@ -101,7 +136,7 @@ struct CostBoundTests {
             for _ in 0..<6 {
                 let connection = try RawConnection(port: client.port)
                 held.append(connection)
-                if connection.secondsUntilClosed(within: 0.5) != nil {
+                if await connection.secondsUntilClosed(within: 0.5) != nil {
                     refused = true
                     break
                 }
@@ -213,6 +248,40 @@ struct CostBoundTests {
             #expect(stored.string("stdout") == "a\u{FFFD}b")
             #expect(stored["error"]?.objectValue?["message"] == "bad\u{FFFD}thing")
             #expect(stored["arguments"]?.objectValue?["x"] == "n\u{0}ul")
+        }
+    }
+
+    @Test func consolePagesCountAgainstTheSameBudgetAsREST() async throws {
+        var limits = RateLimits()
+        limits.requestsBurst = 4
+        limits.requestsPerSecond = 0.01
+        let server = try await TestServer.make(rateLimits: limits)
+        let auditor = try await server.key(.auditor)
+        try await server.run { client in
+            // Sign-in itself loads the queue once; then the chain check, a costly page, again and again.
+            let (cookie, csrf) = try await ConsoleTests.signIn(client, key: auditor)
+            var statuses: [Int] = []
+            for _ in 0..<5 {
+                statuses.append(
+                    try await client.form(.post, "/ui/audit/verify", cookie: cookie, fields: ["csrf": csrf]).status)
+            }
+            #expect(statuses.contains(429), "\(statuses)")
+            #expect(try await client.request(.get, "/v1/audit-events", key: auditor).status == 429)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all) func aNULInAQueryIsRefusedAtTheDoor(_ database: TestDatabase) async throws {
+        let server = try await TestServer.make(database: database)
+        let auditor = try await server.key(.auditor)
+        let agent = try await server.key(.agent)
+        try await server.run { client in
+            for path in ["/v1/executions?caller=%00", "/v1/audit-events?actor=a%00b"] {
+                let refused = try await client.request(.get, path, key: auditor)
+                #expect(refused.status == 400 && refused.body.contains("NUL"), "\(path): \(refused.body)")
+            }
+            let mcp = try await client.request(
+                .post, "/mcp?server=%00", key: agent, json: MCPTests.initialize, headers: MCPTests.headers())
+            #expect(mcp.status == 400, "\(mcp.body)")
         }
     }
 }

@@ -244,6 +244,8 @@ struct ConsoleRoutes {
         _ body: (ConsoleSessions.Session, FormBody?) async throws -> Response
     ) async throws -> Response {
         guard let session = await signedIn(request) else { return Self.redirect("/ui/login") }
+        // The same per-identity budget as REST: a signed-in page is a request by that key.
+        try await limiter.request(identity: session.principal.actor)
         var form: FormBody?
         if request.method == .post {
             let posted = try await FormBody.decode(request, limit: limits.requestBodyBytes)

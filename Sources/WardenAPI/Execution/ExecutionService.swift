@@ -107,6 +107,13 @@ public struct ExecutionService: Sendable {
         var allowedHosts: [String]?
         var upstream: (MCPUpstream, String)?
         var test: Bool
+
+        /// Which fork servers may run it (docs/design.md, worker tenancy).
+        var tenancy: String {
+            guard test else { return WorkerTenancy.approved(tool.serverId) }
+            return secrets.isEmpty && allowedHosts == nil
+                ? WorkerTenancy.untested(tool.serverId) : WorkerTenancy.untestedWithSecrets(tool.serverId)
+        }
     }
 
     /// The log row before the worker starts, the confined run (or the upstream call), the redacted record.
@@ -130,8 +137,7 @@ public struct ExecutionService: Sendable {
             } else {
                 outcome = try await sandbox.execute(
                     code: run.code, arguments: arguments, secrets: run.secrets, egress: egress,
-                    tenant: run.test
-                        ? WorkerTenancy.untested(run.tool.serverId) : WorkerTenancy.approved(run.tool.serverId))
+                    tenant: run.tenancy)
             }
         } catch {
             // Cancelled while it waited for a worker: it never ran, and nobody waits for it.
@@ -185,6 +191,12 @@ public struct ExecutionService: Sendable {
         }
         guard current.sha256 == executable.codeSha256 else {
             // A definition that carries a secret is never stored, shown or put to a reviewer.
+            do {
+                try limits.requireSchemaWithinBounds(current.inputSchema)
+            } catch DomainError.invalidSchema(let why) {
+                throw DomainError.toolDefinitionChanged(
+                    "the upstream definition of \(binding.upstreamName) changed, and its \(why); it was not recorded")
+            }
             guard !UpstreamText.holdsSecret(current, among: Array(secrets.values)) else {
                 throw DomainError.toolDefinitionChanged(
                     "the upstream definition of \(binding.upstreamName) changed and now holds a secret of this server; it was not recorded"

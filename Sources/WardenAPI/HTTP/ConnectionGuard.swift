@@ -57,6 +57,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counts: ConnectionCounts
     private var address: String?
     private var deadline: Scheduled<Void>?
+    /// A request head arrived and its end has not.
+    private var receiving = false
+    /// Requests whose answer has not ended (pipelined requests can be several).
+    private var unanswered = 0
 
     init(limits: ConnectionLimits, counts: ConnectionCounts) {
         self.limits = limits
@@ -83,18 +87,33 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         arm(context, limits.headerTimeout)
     }
 
+    /// One timer at a time: the body's while a request arrives, none while an answer is owed
+    /// (a long call or a stream is not idle), the idle one once nothing is owed either way.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: arm(context, limits.bodyTimeout)
-        case .end: disarm()
+        case .head:
+            receiving = true
+            unanswered += 1
+            arm(context, limits.bodyTimeout)
+        case .end:
+            receiving = false
+            settle(context)
         case .body: break
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context, limits.idleTimeout) }
+        if case .end = unwrapOutboundIn(data) {
+            unanswered = max(0, unanswered - 1)
+            if !receiving { settle(context) }
+        }
         context.write(data, promise: promise)
+    }
+
+    /// Between requests: idle if every request has its whole answer, otherwise no timer.
+    private func settle(_ context: ChannelHandlerContext) {
+        if unanswered == 0 { arm(context, limits.idleTimeout) } else { disarm() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

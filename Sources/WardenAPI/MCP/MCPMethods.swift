@@ -56,6 +56,7 @@ struct MCPMethods {
     }
 
     static let pageSize = 100
+    static let schemaEchoBytes = 4 << 10
 
     /// Every approved, live tool a client with this filter sees, as `tools/list` describes it:
     /// the approved version's name, description and schema.
@@ -110,8 +111,10 @@ struct MCPMethods {
         } catch is CancellationError {
             throw CancellationError()
         } catch DomainError.invalidArguments(let message) {
+            // The schema helps a model fix its call; past a few KiB it is cut (the schema is in tools/list).
+            let schema = LogTruncation.prefix(match.tool.inputSchema.encodedString(), limit: Self.schemaEchoBytes)
             return toolError(
-                "invalid arguments: \(message). Input schema: \(match.tool.inputSchema.encodedString())",
+                "invalid arguments: \(message). Input schema: \(schema.0)\(schema.truncated ? "… (cut; see tools/list)" : "")",
                 code: "invalid_arguments")
         } catch {
             // The same refusal REST would answer, with its code: rate limits, a changed

@@ -8,6 +8,9 @@ public struct RateLimits: Sendable {
     public var requestsBurst = 200.0, requestsPerSecond = 50.0
     public var executionsBurst = 60.0, executionsPerSecond = 20.0
     public var authFailuresBurst = 20.0, authFailuresPerSecond = 0.5
+    /// How many attempts one address can have in flight (its connection cap): how deep failures
+    /// admitted together can put it in debt.
+    public var authFailuresInFlight = ConnectionLimits().maxConnectionsPerAddress
 
     public init() {}
 }
@@ -53,7 +56,8 @@ public actor RateLimiter {
         var bucket =
             buckets[key]
             ?? TokenBucket(capacity: limits.authFailuresBurst, perSecond: limits.authFailuresPerSecond, now: now)
-        bucket.charge(now: now)
+        // As deep as the guesses one address can have in flight at once (its connection cap).
+        bucket.charge(now: now, floor: max(limits.authFailuresBurst, Double(limits.authFailuresInFlight)))
         buckets[key] = bucket
         if buckets.count > capacity { evict(now) }
     }

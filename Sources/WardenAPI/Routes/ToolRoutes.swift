@@ -180,7 +180,10 @@ struct ToolRoutes {
         try limits.requireCodeSize(code)
         let analysis = try await analyzer.analyze(code: code, tenant: WorkerTenancy.untested(tenant))
         try analysis.requireAllowedImports()
-        guard let explicit else { return analysis.inputSchema }
+        guard let explicit else {
+            try limits.requireSchemaWithinBounds(analysis.inputSchema)
+            return analysis.inputSchema
+        }
         try requireSchemaShape(explicit)
         return explicit
     }
