@@ -20,6 +20,7 @@ public struct WardenServices: Sendable {
     public var egressSettings = EgressSettings()
     public var rateLimits = RateLimits()
     public var connectionLimits = ConnectionLimits()
+    public var trustedProxies = TrustedProxies.none
     public var sessions: SessionTokens
     /// Set when the process bootstrapped swift-metrics with a Prometheus registry.
     public var metricsRegistry: PrometheusCollectorRegistry?
@@ -55,6 +56,7 @@ public enum WardenApplication {
     public static func router(_ services: WardenServices) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         let limiter = RateLimiter(limits: services.rateLimits)
+        router.add(middleware: ForwardedMiddleware(proxies: services.trustedProxies))
         router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: services.tls != nil))
         router.add(middleware: AllowedOriginsCORS(origins: services.corsOrigins))
         router.add(middleware: LogRequestsMiddleware(.info))  // method and path only: never headers

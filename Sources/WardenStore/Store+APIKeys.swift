@@ -128,3 +128,25 @@ private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     guard x.count == y.count else { return false }
     return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }
+
+extension Store {
+    /// The names people gave the keys behind these actors (`key:<id>`), revoked ones too: what a
+    /// page shows next to an id. Other actors (`system`, `oidc:…`, `cert:…`) are left out.
+    public func keyNames(actors: Set<String>) async throws -> [String: String] {
+        let ids = actors.compactMap { $0.hasPrefix("key:") ? String($0.dropFirst(4)) : nil }
+        guard !ids.isEmpty else { return [:] }
+        return try await read { db in
+            var names: [String: String] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 200).map({ Array(ids[$0..<min($0 + 200, ids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                for row in try db.fetchAll(
+                    sql: "SELECT id, name FROM api_keys WHERE id IN (\(marks))",
+                    arguments: SQLArguments(chunk.map(\.sqlValue)))
+                {
+                    names["key:" + (row["id"] as String)] = row["name"]
+                }
+            }
+            return names
+        }
+    }
+}

@@ -127,6 +127,24 @@ extension Store {
         }
     }
 
+    /// The review queue: live tools waiting for review, the most recently changed first (a flood
+    /// of old submissions never hides a new one), a page at a time, with how many wait in all.
+    public func reviewQueue(offset: Int, limit: Int) async throws -> (tools: [Tool], total: Int) {
+        try await read { db in
+            let total =
+                try db.fetchValue(
+                    Int.self,
+                    sql: "SELECT COUNT(*) FROM tools WHERE approval_status = 'pending_review' AND deleted_at IS NULL")
+                ?? 0
+            let rows = try db.fetchAll(
+                sql: """
+                    SELECT * FROM tools WHERE approval_status = 'pending_review' AND deleted_at IS NULL
+                    ORDER BY updated_at DESC, seq DESC LIMIT ? OFFSET ?
+                    """, arguments: [limit, offset])
+            return (rows.map(Self.tool), total)
+        }
+    }
+
     /// Any change to the definition (code, schema, name, description) is a new version awaiting
     /// review; an identical definition changes nothing.
     public func updateTool(id: String, _ changes: ToolChanges, by actor: String) async throws -> Tool {

@@ -10,6 +10,7 @@ struct ServeSettings {
     var allowLoopbackEgress = false
     var rateLimits = RateLimits()
     var connectionLimits = ConnectionLimits()
+    var trustedProxies = TrustedProxies.none
     var metricsAccess = MetricsAccess.key
     var corsOrigins: Set<String> = []
     var mcpAllowedOrigins: Set<String> = []
@@ -67,6 +68,14 @@ struct ServeSettings {
         connectionLimits.maxConnections = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS") ?? 4096)
         connectionLimits.maxConnectionsPerAddress = Int(try number("WARDEN_HTTP_MAX_CONNECTIONS_PER_ADDRESS") ?? 256)
         rateLimits.authFailuresInFlight = connectionLimits.maxConnectionsPerAddress
+        switch TrustedProxies.parse(environment["WARDEN_TRUSTED_PROXIES"] ?? "") {
+        case .success(let proxies): trustedProxies = proxies
+        case .failure(let error):
+            throw Invalid(
+                description:
+                    "WARDEN_TRUSTED_PROXIES: \(error.entry) is not an IP address or CIDR range (e.g. 10.0.0.5, 10.0.0.0/24)"
+            )
+        }
         guard let access = MetricsAccess(rawValue: environment["WARDEN_METRICS"] ?? "key") else {
             throw Invalid(description: "WARDEN_METRICS must be off, public or key")
         }
@@ -214,6 +223,7 @@ struct ServeSettings {
         services.egressSettings.allowLoopback = allowLoopbackEgress
         services.rateLimits = rateLimits
         services.connectionLimits = connectionLimits
+        services.trustedProxies = trustedProxies
         services.metricsAccess = metricsAccess
         services.corsOrigins = corsOrigins
         services.mcpAllowedOrigins = mcpAllowedOrigins

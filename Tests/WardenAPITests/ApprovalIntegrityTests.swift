@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+import WardenAPI
 import WardenDomain
 import WardenTestSupport
 
@@ -307,6 +308,70 @@ struct ApprovalIntegrityTests {
             let events = try await client.request(.get, "/v1/audit-events?type=tool.approved", key: auditor)
             let details = events["items"]?.arrayItems.first?.objectValue?["details"]?.objectValue
             #expect(details?["acknowledged_warnings"]?.arrayItems.isEmpty == false, "\(events.body)")
+        }
+    }
+}
+
+/// The console behind a proxy, and a queue no flood can bury.
+@Suite struct ConsoleDoorTests {
+    @Test func forwardedHeadersCountOnlyFromTrustedProxies() async throws {
+        var limits = RateLimits()
+        limits.authFailuresBurst = 2
+        limits.authFailuresPerSecond = 0.01
+        for trusted in [true, false] {
+            var server = try await TestServer.make(rateLimits: limits)
+            if trusted, case .success(let proxies) = TrustedProxies.parse("127.0.0.1, ::1") {
+                server.services.trustedProxies = proxies
+            }
+            let admin = try await server.key(.admin)
+            try await server.run { client in
+                func fail(from address: String) async throws -> Int {
+                    try await client.request(
+                        .get, "/v1/tools", key: "wdn_wrong",
+                        headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.7, \(address)"]
+                    ).status
+                }
+                // The console's cookie is Secure when a trusted proxy says the client used TLS.
+                let login = try await ConsoleTests.postLogin(
+                    client, key: admin,
+                    headers: [
+                        HTTPField.Name("X-Forwarded-Proto")!: "https",
+                        HTTPField.Name("X-Forwarded-For")!: "203.0.113.3",
+                    ])
+                let cookie = login.headers[.setCookie] ?? ""
+                #expect(cookie.contains("warden_console=") && cookie.contains("; Secure") == trusted, "\(cookie)")
+                var statuses: [Int] = []
+                for _ in 0..<3 { statuses.append(try await fail(from: "203.0.113.1")) }
+                #expect(statuses == [401, 401, 429], "\(statuses)")
+                // Another client behind the same proxy has its own budget only if the proxy is trusted.
+                #expect(try await fail(from: "203.0.113.2") == (trusted ? 401 : 429))
+            }
+        }
+    }
+
+    @Test func theQueueListsTheNewestFirstWithACount() async throws {
+        let server = try await TestServer.make()
+        let admin = try await server.key(.admin, name: "alice")
+        let agent = try await server.key(.agent, name: "flooder")
+        try await server.run { client in
+            let serverId = try #require(
+                try await client.request(.post, "/v1/servers", key: admin, body: .object(["name": "s"])).string("id"))
+            for n in 0..<55 {
+                _ = try await client.request(
+                    .post, "/v1/servers/\(serverId)/tools", key: agent,
+                    body: .object(["name": .string("junk\(n)"), "code": "def main():\n    return 1\n"]))
+            }
+            _ = try await client.request(
+                .post, "/v1/servers/\(serverId)/tools", key: admin,
+                body: .object(["name": "fresh", "code": "def main():\n    return 1\n"]))
+            let (cookie, _) = try await ConsoleTests.signIn(client, key: admin)
+            let first = try await client.form(.get, "/ui/queue", cookie: cookie)
+            #expect(first.body.contains("56 waiting"), "\(first.body.prefix(800))")
+            let firstRow = try #require(first.body.range(of: "class=\"review\""))
+            #expect(first.body[firstRow.upperBound...].prefix(200).contains("s/fresh"))
+            #expect(first.body.contains("alice (key:"), "names beside ids")
+            let older = try await client.form(.get, "/ui/queue?page=1", cookie: cookie)
+            #expect(older.body.contains("junk0") && !older.body.contains("s/fresh"))
         }
     }
 }

@@ -9,8 +9,25 @@ import WardenTestSupport
 /// The console's rules over real HTTP (the browser tests in Tests/console drive the pages in
 /// Chromium): sign-in by API key, CSRF on every form, the same role rules as REST, escaping.
 @Suite struct ConsoleTests {
+    /// The sign-in page's token and the cookie that must come back with it.
+    static func loginToken(_ client: TestServer.Client) async throws -> (cookie: String, token: String) {
+        let page = try await client.form(.get, "/ui/login", cookie: nil)
+        let setCookie = try #require(page.headers[.setCookie], "no login cookie")
+        let marker = #"name="login_token" value=""#
+        let start = try #require(page.body.range(of: marker), "\(page.body.prefix(500))")
+        return (String(setCookie.prefix { $0 != ";" }), String(page.body[start.upperBound...].prefix { $0 != "\"" }))
+    }
+
+    static func postLogin(_ client: TestServer.Client, key: String, headers: HTTPFields = [:]) async throws
+        -> TestServer.Reply
+    {
+        let (cookie, token) = try await loginToken(client)
+        return try await client.form(
+            .post, "/ui/login", cookie: cookie, fields: ["api_key": key, "login_token": token], headers: headers)
+    }
+
     static func signIn(_ client: TestServer.Client, key: String) async throws -> (cookie: String, csrf: String) {
-        let reply = try await client.form(.post, "/ui/login", cookie: nil, fields: ["api_key": key])
+        let reply = try await postLogin(client, key: key)
         #expect(reply.status == 303 && reply.headers[.location] == "/ui/queue", "\(reply.status) \(reply.body)")
         let setCookie = try #require(reply.headers[.setCookie], "no session cookie")
         #expect(
@@ -29,8 +46,20 @@ import WardenTestSupport
         let agent = try await server.key(.agent)
         try await server.run { client in
             #expect(try await client.form(.get, "/ui/queue", cookie: nil).headers[.location] == "/ui/login")
-            let refused = try await client.form(.post, "/ui/login", cookie: nil, fields: ["api_key": "wdn_nope"])
+            let refused = try await Self.postLogin(client, key: "wdn_nope")
             #expect(refused.status == 401 && refused.body.contains("That key was not accepted"))
+            // Login CSRF: no token, a token without its cookie, or another site's Origin signs nobody in.
+            let untokened = try await client.form(.post, "/ui/login", cookie: nil, fields: ["api_key": admin])
+            #expect(untokened.status == 403 && untokened.headers[.setCookie]?.contains("warden_console=") != true)
+            let (_, token) = try await Self.loginToken(client)
+            let cookieless = try await client.form(
+                .post, "/ui/login", cookie: nil, fields: ["api_key": admin, "login_token": token])
+            #expect(cookieless.status == 403)
+            let crossSite = try await Self.postLogin(client, key: admin, headers: [.origin: "https://evil.example"])
+            #expect(crossSite.status == 403 && crossSite.headers[.setCookie]?.contains("warden_console=") != true)
+            let fetched = try await Self.postLogin(
+                client, key: admin, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+            #expect(fetched.status == 403)
 
             let serverId = try #require(
                 try await client.request(.post, "/v1/servers", key: admin, json: #"{"name":"ui"}"#).string("id"))

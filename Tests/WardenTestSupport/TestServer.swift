@@ -109,10 +109,11 @@ public struct TestServer: Sendable {
         }
 
         /// A browser-style form post (and any GET) with a cookie, as the console sees them.
-        public func form(_ method: HTTPRequest.Method, _ path: String, cookie: String?, fields: [String: String] = [:])
-            async throws -> Reply
-        {
-            var headers: HTTPFields = [:]
+        public func form(
+            _ method: HTTPRequest.Method, _ path: String, cookie: String?, fields: [String: String] = [:],
+            headers extra: HTTPFields = [:]
+        ) async throws -> Reply {
+            var headers = extra
             if let cookie { headers[.cookie] = cookie }
             var body: ByteBuffer?
             if method == .post {

@@ -6,17 +6,36 @@ import WardenStore
 struct ConsolePages {
     let store: Store
 
-    func queue() async throws -> [String: Any] {
-        let pending = try await store.tools(ToolFilter(approvalStatus: .pendingReview), after: nil, limit: 500).items
+    static let queuePage = 50
+
+    /// Waiting versions, the most recently changed first, a page at a time, with how many wait.
+    func queue(page: Int) async throws -> [String: Any] {
+        let (pending, total) = try await store.reviewQueue(offset: page * Self.queuePage, limit: Self.queuePage)
+        var versions: [ToolVersion] = []
+        for tool in pending { versions.append(try await store.version(toolId: tool.id, number: tool.currentVersion)) }
+        let names = try await store.keyNames(actors: Set(versions.map(\.createdBy)))
+        var servers: [String: String] = [:]
         var rows: [[String: Any]] = []
-        for tool in pending.reversed() {  // newest first
-            let version = try await store.version(toolId: tool.id, number: tool.currentVersion)
+        for (tool, version) in zip(pending, versions) {
+            if servers[tool.serverId] == nil { servers[tool.serverId] = try await store.server(id: tool.serverId).name }
             rows.append([
-                "id": tool.id, "server": try await store.server(id: tool.serverId).name, "name": tool.name,
-                "version": tool.currentVersion, "submitter": version.createdBy, "submitted": version.createdAt,
+                "id": tool.id, "server": servers[tool.serverId] ?? tool.serverId, "name": tool.name,
+                "version": tool.currentVersion, "submitter": Self.who(version.createdBy, names),
+                "submitter_id": version.createdBy, "submitted": version.createdAt,
             ])
         }
-        return ["tools": rows, "empty": rows.isEmpty]
+        let pages = (total + Self.queuePage - 1) / Self.queuePage
+        return [
+            "tools": rows, "empty": rows.isEmpty, "total": total, "page": page + 1, "pages": max(pages, 1),
+            "newer": page > 0 ? "/ui/queue?page=\(page - 1)" : "",
+            "older": page + 1 < pages ? "/ui/queue?page=\(page + 1)" : "",
+        ]
+    }
+
+    /// An actor as a person reads it: the key's name beside its id.
+    static func who(_ actor: String, _ names: [String: String]) -> String {
+        guard let name = names[actor] else { return actor }
+        return "\(name) (\(actor))"
     }
 
     func tools(serverId: String?, status: ApprovalStatus?) async throws -> [String: Any] {

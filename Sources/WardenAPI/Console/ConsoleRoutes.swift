@@ -24,7 +24,7 @@ struct ConsoleRoutes {
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(bytes: console.stylesheet)))
         }
-        router.get("ui/login") { _, _ in html(console.render("login", [:])) }
+        router.get("ui/login") { request, context in loginPage(request, context) }
         router.post("ui/login") { request, context in try await signIn(request, context) }
         router.post("ui/logout") { request, _ in
             try await action(request) { session, _ in
@@ -38,7 +38,11 @@ struct ConsoleRoutes {
             }
         }
         router.get("ui/queue") { request, _ in
-            try await view(request, "queue", .readRegistry) { _ in try await ConsolePages(store: store).queue() }
+            try await view(request, "queue", .readRegistry) { _ in
+                let page = Int(Query(request).string("page") ?? "0") ?? 0
+                guard (0...100_000).contains(page) else { throw DomainError.invalidRequest("page must be 0 or more") }
+                return try await ConsolePages(store: store).queue(page: page)
+            }
         }
         router.get("ui/tools") { request, _ in
             try await view(request, "tools", .readRegistry) { _ in
@@ -165,6 +169,16 @@ struct ConsoleRoutes {
     private func signIn(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         try await limiter.admitAuthAttempt(address: context.clientAddress)
         let form = try await FormBody.decode(request, limit: limits.requestBodyBytes)
+        // Only this console's own form signs in: same origin, and the token of the page it came from.
+        guard LoginGuard.sameOrigin(request, secure: secure(context)),
+            let token = form["login_token"], let expected = Self.cookieValue(request, name: LoginGuard.cookie),
+            Self.constantTimeEquals(token, expected)
+        else {
+            var page = loginPage(
+                request, context, error: "The sign-in form has expired or did not come from this console. Try again.")
+            page.status = .forbidden
+            return page
+        }
         let principal: Principal
         do {
             principal = try await store.authenticate(
@@ -174,15 +188,33 @@ struct ConsoleRoutes {
             try? await store.recordAudit(
                 type: "console.sign_in_failed", actor: "anonymous", subject: "console",
                 details: .object(["address": .string(context.clientAddress)]))
-            return html(console.render("login", ["error": "That key was not accepted."]), status: .unauthorized)
+            var page = loginPage(request, context, error: "That key was not accepted.")
+            page.status = .unauthorized
+            return page
         }
         let (id, _) = await console.sessions.start(principal)
         try await store.recordAudit(type: "console.signed_in", actor: principal.actor, subject: "console")
         var response = Self.redirect("/ui/queue")
         let idle = Int(console.sessions.idle.components.seconds)
         response.headers[.setCookie] =
-            "\(Self.cookie)=\(id); Path=/ui; Max-Age=\(idle); HttpOnly; SameSite=Strict\(console.secureCookies ? "; Secure" : "")"
+            "\(Self.cookie)=\(id); Path=/ui; Max-Age=\(idle); HttpOnly; SameSite=Strict\(secure(context) ? "; Secure" : "")"
         return response
+    }
+
+    /// The sign-in page, with a fresh token in the form and in a cookie (checked together on post).
+    private func loginPage(_ request: Request, _ context: WardenRequestContext, error: String? = nil) -> Response {
+        let token = LoginGuard.newToken()
+        var values: [String: Any] = ["login_token": token]
+        if let error { values["error"] = error }
+        var response = html(console.render("login", values))
+        response.headers[.setCookie] =
+            "\(LoginGuard.cookie)=\(token); Path=/ui/login; Max-Age=1800; HttpOnly; SameSite=Strict\(secure(context) ? "; Secure" : "")"
+        return response
+    }
+
+    /// Cookies are `Secure` when Warden serves TLS, or a trusted proxy says the client used it.
+    private func secure(_ context: WardenRequestContext) -> Bool {
+        console.secureCookies || context.forwardedHTTPS
     }
 
     /// The session, while its API key is still valid: a revoked or expired key ends it on the
@@ -196,10 +228,10 @@ struct ConsoleRoutes {
         return session
     }
 
-    static func cookieValue(_ request: Request) -> String? {
+    static func cookieValue(_ request: Request, name: String = cookie) -> String? {
         for part in (request.headers[.cookie] ?? "").split(separator: ";") {
             let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0] == cookie { return String(pair[1]) }
+            if pair.count == 2, pair[0] == name { return String(pair[1]) }
         }
         return nil
     }

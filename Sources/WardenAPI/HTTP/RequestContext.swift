@@ -8,8 +8,11 @@ public struct WardenRequestContext: RequestContext {
     public var principal: Principal?
     /// Set when the caller presented a session token rather than an API key.
     public var session: SessionTokens.Verified?
-    /// The peer's IP address, for limits on failed authentication.
-    public let clientAddress: String
+    /// The client's IP address, for rate limits and logs: the peer's, or behind a trusted proxy
+    /// the address it forwarded (`ForwardedMiddleware`).
+    public internal(set) var clientAddress: String
+    /// A trusted proxy says the client came over TLS (the console's cookie is then `Secure`).
+    public internal(set) var forwardedHTTPS = false
     /// The connection, for the client certificate under mutual TLS.
     public let channel: any Channel
 
