@@ -31,7 +31,6 @@ public struct TrustedProxies: Sendable {
 
     public static let none = TrustedProxies(ranges: [])
 
-
     /// Parses a comma-separated list; nil names the first entry that is not an address or range.
     public static func parse(_ text: String) -> Result<TrustedProxies, ParseError> {
         var ranges: [Range] = []
