@@ -110,7 +110,10 @@ static int do_run(struct wl_opts *o, int status_fd)
             return 2;
         }
     /* A fork server's children stack the strict filter: it reaches the interpreter on a pipe. */
-    if (o->child_seccomp_path && wl_seccomp_hand_over(o->child_seccomp_path, WL_CHILD_FILTER_FD, &e) < 0) goto report;
+    if (o->child_seccomp_path && wl_seccomp_hand_over(o->child_seccomp_path, WL_CHILD_FILTER_FD, 1, &e) < 0) goto report;
+    /* ...and its janitor stacks one that takes away forking, waiting and signalling. */
+    if (o->janitor_seccomp_path && wl_seccomp_hand_over(o->janitor_seccomp_path, WL_JANITOR_FILTER_FD, 0, &e) < 0)
+        goto report;
     for (int i = 0; i < o->n_pass; i++)
         if (fcntl(o->pass_fd[i], F_GETFD) < 0)
             return wl_usage("a --pass-fd descriptor is not open");
@@ -253,16 +256,17 @@ int main(int argc, char **argv)
         return wl_usage("missing command");
     if (strcmp(argv[1], "compile-seccomp") == 0) {
         const char *policy = NULL, *out = NULL;
-        int zygote = 0;
+        enum wl_filter_kind kind = WL_FILTER_STRICT;
         for (int i = 2; i < argc; i++) {
-            if (!strcmp(argv[i], "--zygote")) zygote = 1;
+            if (!strcmp(argv[i], "--zygote")) kind = WL_FILTER_ZYGOTE;
+            else if (!strcmp(argv[i], "--janitor")) kind = WL_FILTER_JANITOR;
             else if (i + 1 < argc && !strcmp(argv[i], "--policy")) policy = argv[++i];
             else if (i + 1 < argc && !strcmp(argv[i], "--output")) out = argv[++i];
             else return wl_usage("unknown option for compile-seccomp");
         }
         if (!policy || !out)
             return wl_usage("compile-seccomp needs --policy and --output");
-        return wl_seccomp_compile(policy, out, zygote);
+        return wl_seccomp_compile(policy, out, kind);
     }
     if (strcmp(argv[1], "cgroup-probe") == 0) {
         struct wl_opts o;

@@ -13,12 +13,12 @@
 int wl_usage(const char *msg)
 {
     fprintf(stderr, "warden-launcher: %s\n"
-            "usage: warden-launcher compile-seccomp --policy FILE --output FILE.bpf [--zygote]\n"
+            "usage: warden-launcher compile-seccomp --policy FILE --output FILE.bpf [--zygote | --janitor]\n"
             "       warden-launcher run|selftest --uid N --gid N --seccomp FILE.bpf --python PATH\n"
             "           [--bind-ro PATH]... [--runner-dir DIR] [--profile-dir DIR] [--tmp-bytes N]\n"
             "           [--cpu-ms N] [--memory-bytes N] [--nofile N] [--fsize-bytes N]\n"
             "           [--stack-bytes N] [--pids N] [--cgroup-name NAME [--cgroup-policy required|optional] [--cgroup-parent DIR]] [--pass-fd N]...\n"
-            "           [--child-seccomp FILE.bpf] -- PYTHON_ARGS...\n"
+            "           [--child-seccomp FILE.bpf] [--janitor-seccomp FILE.bpf] -- PYTHON_ARGS...\n"
             "       warden-launcher cgroup-probe --cgroup-name NAME [--supervisor PID]\n",
             msg);
     return 2;
@@ -55,6 +55,12 @@ int wl_parse_run_opts(int argc, char **argv, struct wl_opts *o)
             if (o->n_pass >= WL_MAX_PASS_FDS) return wl_usage("too many --pass-fd and --child-seccomp");
             o->child_seccomp_path = val;
             o->pass_fd[o->n_pass++] = WL_CHILD_FILTER_FD;
+        }
+        else if (!strcmp(a, "--janitor-seccomp")) {
+            if (o->janitor_seccomp_path) return wl_usage("--janitor-seccomp given twice");
+            if (o->n_pass >= WL_MAX_PASS_FDS) return wl_usage("too many --pass-fd and --janitor-seccomp");
+            o->janitor_seccomp_path = val;
+            o->pass_fd[o->n_pass++] = WL_JANITOR_FILTER_FD;
         }
         else if (!strcmp(a, "--python")) o->python = val;
         else if (!strcmp(a, "--bind-ro")) {

@@ -11,7 +11,9 @@
  * wl_seccomp_set_self_pid), for signals aimed at the caller only.
  * Conditions of one line are ANDed; several lines for one syscall are ORed.
  * A rule prefixed with `zygote` is compiled only into the fork server's filter (--zygote):
- * each child stacks the filter without those rules before any tool code runs. */
+ * each child stacks the filter without those rules before any tool code runs. Rules prefixed
+ * with `janitor` alone make the janitor's filter (--janitor), which allows everything else: it
+ * is stacked over the fork server's, so it can only take away. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +109,7 @@ static int parse_cond(char **tok, int *i, int ntok, struct scmp_arg_cmp *c)
     return 0;
 }
 
-int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote)
+int wl_seccomp_compile(const char *policy_path, const char *out_path, enum wl_filter_kind kind)
 {
     FILE *f = fopen(policy_path, "re");
     if (!f) {
@@ -136,9 +138,10 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote
         }
         if (ntok == 0)
             continue;
-        int i = 0, skip = 0;
-        if (strcmp(tok[0], "zygote") == 0) {
-            skip = !zygote;     /* parsed all the same, so a typo shows in either filter */
+        int i = 0, skip = kind == WL_FILTER_JANITOR;
+        if (strcmp(tok[0], "zygote") == 0 || strcmp(tok[0], "janitor") == 0) {
+            /* parsed all the same, so a typo shows in every filter */
+            skip = strcmp(tok[0], "zygote") == 0 ? kind != WL_FILTER_ZYGOTE : kind != WL_FILTER_JANITOR;
             i = 1;
             if (ntok < 3 || strcmp(tok[1], "default") == 0)
                 goto bad;
@@ -148,7 +151,7 @@ int wl_seccomp_compile(const char *policy_path, const char *out_path, int zygote
             i = 1;
             if (ctx || ntok < 2 || parse_action(tok, &i, ntok, 1, &act) < 0 || i != ntok)
                 goto bad;
-            if (!(ctx = seccomp_init(act)))
+            if (!(ctx = seccomp_init(kind == WL_FILTER_JANITOR ? SCMP_ACT_ALLOW : act)))
                 goto bad;
             /* another architecture's syscall numbers (e.g. int 0x80) end the process */
             if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
@@ -266,7 +269,7 @@ int wl_seccomp_load(const void *buf, size_t len, struct wl_error *e)
     return 0;
 }
 
-int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
+int wl_seccomp_hand_over(const char *path, int target_fd, int needs_self_pid, struct wl_error *e)
 {
     void *buf = NULL;
     size_t len = 0;
@@ -276,7 +279,7 @@ int wl_seccomp_hand_over(const char *path, int target_fd, struct wl_error *e)
     if (wl_seccomp_read(path, &buf, &len, e) < 0)
         return -1;
     /* the interpreter replaces SELF_PID in each child: it must be there, and only in `==` tests */
-    if (wl_seccomp_set_self_pid(buf, len, WL_SELF_PID, 1, e) < 0) {
+    if (needs_self_pid && wl_seccomp_set_self_pid(buf, len, WL_SELF_PID, 1, e) < 0) {
         free(buf);
         return -1;
     }

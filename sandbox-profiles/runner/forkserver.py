@@ -16,6 +16,7 @@ _read, _close, _exit = os.read, os.close, os._exit
 
 CONTROL_FD = 0
 CHILD_FILTER_FD = 6
+JANITOR_FILTER_FD = 7
 _CATCHABLE = (1, 2, 3, 10, 12, 13, 14, 15)   # HUP INT QUIT USR1 USR2 PIPE ALRM TERM
 
 
@@ -70,7 +71,7 @@ class Janitor:
 
     CLEAN, CLEAN_RETIRE, DIRTY = b"1", b"2", b"0"
 
-    def __init__(self, _socket, cpu_budget, process_time, exit_=os._exit):
+    def __init__(self, _socket, cpu_budget, process_time, load_filter, exit_=os._exit):
         # A socket pair, not a pipe: the server's filter allows socketpair (asyncio needs it), not pipe2.
         self.channel, theirs = (end.detach() for end in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
         pid = os.fork()
@@ -81,6 +82,7 @@ class Janitor:
                         _close(fd)
                     except OSError:
                         pass
+                load_filter()   # its own filter on top of the server's: no fork, wait, signal or exec
                 while _read(theirs, 1):
                     try:
                         for name in os.listdir("/tmp"):
@@ -157,12 +159,18 @@ def serve(main):
         diag("fork server: no child filter on fd %d" % CHILD_FILTER_FD)
         _exit(70)
     load_strict_filter = filter_loader(strict_filter)
+    janitor_filter = _read_fd(JANITOR_FILTER_FD)
+    _close(JANITOR_FILTER_FD)
+    if not janitor_filter or len(janitor_filter) % 8:
+        diag("fork server: no janitor filter on fd %d" % JANITOR_FILTER_FD)
+        _exit(70)
+    load_janitor_filter = filter_loader(janitor_filter)
     cpu_budget = _resource.getrlimit(_resource.RLIMIT_CPU)[0] / 2
     process_time = real_import("time").process_time
     # Everything alive now is the server's: keep the collector off it, so children do not copy
     # pages just to scan them.
     real_import("gc").freeze()
-    janitor = Janitor(_socket, cpu_budget, process_time)
+    janitor = Janitor(_socket, cpu_budget, process_time, load_janitor_filter)
     control = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, 0, CONTROL_FD)
     control.sendall(b"ready\n")
     room = _socket.CMSG_LEN(5 * 4)

@@ -9,6 +9,8 @@ public struct SandboxConfiguration: Sendable {
     /// When set, workers are fork servers confined by this wider filter (it adds fork, wait4,
     /// dup2, unlink), and each child stacks the strict filter before reading its request.
     public var forkServerFilterPath: String?
+    /// With fork servers: the filter their janitor stacks.
+    public var janitorFilterPath: String?
     public var readOnlyBinds: [String]
     /// Workers map to host uids `uidBase + slot`: unprivileged, distinct from the supervisor's.
     public var uidBase: Int
@@ -51,6 +53,7 @@ public struct SandboxConfiguration: Sendable {
         var arguments = [launcherPath, "run", "--uid", String(uidBase + slot), "--gid", String(uidBase + slot)]
         if let forkServerFilterPath {
             arguments += ["--seccomp", forkServerFilterPath, "--child-seccomp", seccompFilterPath]
+            if let janitorFilterPath { arguments += ["--janitor-seccomp", janitorFilterPath] }
         } else {
             arguments += ["--seccomp", seccompFilterPath]
         }

@@ -27,18 +27,33 @@ public enum SandboxSetup {
     }
 
     /// Compiles the profile's policy to raw BPF in `directory`; workers load that file. With
-    /// `forkServer`, the wider filter of fork servers (the policy's `zygote` rules included).
+    /// The filters one policy compiles to.
+    public enum FilterKind: String, Sendable {
+        /// Every worker's (and every fork server's child's).
+        case strict
+        /// The wider filter of fork servers (the policy's `zygote` rules included).
+        case forkServer = "fork-server"
+        /// What a fork server's janitor stacks (the policy's `janitor` rules over `allow`).
+        case janitor
+    }
+
     public static func compileSeccomp(
-        launcher: String, profile: SandboxProfile, into directory: URL, forkServer: Bool = false
+        launcher: String, profile: SandboxProfile, into directory: URL, kind: FilterKind = .strict
     ) throws -> String {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let output = directory.appendingPathComponent(
-            "seccomp-\(profile.sha256.prefix(16))\(forkServer ? "-fork-server" : "").bpf"
+            "seccomp-\(profile.sha256.prefix(16))\(kind == .strict ? "" : "-" + kind.rawValue).bpf"
         ).path
+        let flag: [String]
+        switch kind {
+        case .strict: flag = []
+        case .forkServer: flag = ["--zygote"]
+        case .janitor: flag = ["--janitor"]
+        }
         let compiled = try ChildProcess.run(
-            [launcher, "compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output]
-                + (forkServer ? ["--zygote"] : []), environment: [:])
+            [launcher, "compile-seccomp", "--policy", profile.seccompPolicy.path, "--output", output] + flag,
+            environment: [:])
         guard compiled.status == 0 else {
             throw SandboxError.setup(
                 "seccomp policy \(profile.seccompPolicy.path) did not compile: \(compiled.errorText)")
@@ -73,7 +88,9 @@ public enum SandboxSetup {
         var configuration = SandboxConfiguration(launcherPath: launcher, pythonPath: python, seccompFilterPath: filter)
         if options.workerMode == .fork {
             configuration.forkServerFilterPath = try compileSeccomp(
-                launcher: launcher, profile: profile, into: runtimeDirectory, forkServer: true)
+                launcher: launcher, profile: profile, into: runtimeDirectory, kind: .forkServer)
+            configuration.janitorFilterPath = try compileSeccomp(
+                launcher: launcher, profile: profile, into: runtimeDirectory, kind: .janitor)
         }
         if let workers = options.maxWorkers { configuration.maxActiveWorkers = workers }
         if let warm = options.warmWorkers { configuration.warmWorkers = warm }

@@ -11,6 +11,7 @@
 #define WL_EXEC_FD 1000          /* the interpreter's fd; the only one execveat accepts */
 #define WL_SANDBOX_ID 1000       /* uid and gid inside the user namespace */
 #define WL_CHILD_FILTER_FD 6     /* --child-seccomp: the strict filter, for a fork server's children */
+#define WL_JANITOR_FILTER_FD 7   /* --janitor-seccomp: what a fork server's janitor stacks */
 
 /* One stage failure. Written whole to a pipe (< PIPE_BUF, so atomic). */
 struct wl_error {
@@ -23,6 +24,7 @@ struct wl_opts {
     unsigned long uid, gid;                      /* host ids the sandbox maps to */
     const char *seccomp_path;
     const char *child_seccomp_path;              /* handed over on WL_CHILD_FILTER_FD, not loaded */
+    const char *janitor_seccomp_path;            /* handed over on WL_JANITOR_FILTER_FD, not loaded */
     const char *python;
     char python_real[4096];                      /* --python with symlinks resolved */
     const char *bind_ro[WL_MAX_BINDS];
