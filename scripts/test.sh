@@ -18,6 +18,8 @@ export WARDEN_TEST_PYTHON="$PWD/$venv/bin/python" WARDEN_REQUIRE_MCP_CLIENT=1
 # Habits first, before anything is built: the code's format and the Docker files.
 swift format lint --strict --recursive Sources Tests Package.swift
 "$WARDEN_TEST_PYTHON" scripts/check-docker.py
+# Coverage-guided fuzzing of every parser that takes outside bytes, about a minute in all.
+WARDEN_FUZZ_SECONDS=6 scripts/fuzz.sh
 # The one build, instrumented for coverage (Swift targets; the static C launcher is not).
 swift build --build-tests -Xswiftc -profile-generate -Xswiftc -profile-coverage-mapping
 # Binaries the scripts below start write their profiles here, not into the working tree.
@@ -27,6 +29,8 @@ scripts/check-openapi.sh
 scripts/check-api-contract.sh
 # Kill the supervisor at random moments under load; every restart must find the data intact.
 /usr/bin/python3 scripts/crash-test.py --build debug --kills 10
+# The worst input for each line of the cost budget (docs/design.md §12b): the supervisor's CPU, memory and answer.
+/usr/bin/python3 scripts/hostile-clients.py --build debug
 # Two supervisors on one PostgreSQL database: shared registry, one audit chain, leases, MCP notifications.
 /usr/bin/python3 Tests/multinode/two_nodes_check.py --build debug
 # The admin console in a real Chromium (Playwright), against a live server.

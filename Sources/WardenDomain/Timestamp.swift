@@ -2,8 +2,14 @@ import Foundation
 
 /// RFC 3339 UTC with milliseconds; fixed width, so text order is time order in the database.
 public enum Timestamp {
+    /// Rounded to the nearest millisecond and written from whole numbers, so that parsing what
+    /// it wrote gives it back (a fraction formatted from a Double can lose its last digit).
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = (millis - ((millis % 1000) + 1000) % 1000, ((millis % 1000) + 1000) % 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds / 1000)).formatted(Date.ISO8601FormatStyle())
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     public static func now() -> String { string(Date()) }
