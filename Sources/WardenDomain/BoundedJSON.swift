@@ -14,6 +14,8 @@ public struct BoundedJSON: Sendable {
     public var maxElements: Int
     /// Bytes of each decoded string or key, in UTF-8.
     public var maxStringBytes: Int
+    /// Unicode's stream-safe bound (UAX #15) on combining marks in a row.
+    public static let maxNonStarters = 30
 
     public enum Failure: Error, Equatable, Sendable {
         case tooDeep
@@ -269,9 +271,15 @@ private struct JSONParser {
             if byte == .quote {
                 let run = bytes[runStart..<offset]
                 offset += 1
-                if decoded.isEmpty { return String(decoding: run, as: UTF8.self) }
-                decoded.append(contentsOf: run)
-                return String(decoding: decoded, as: UTF8.self)
+                let text: String
+                if decoded.isEmpty {
+                    text = String(decoding: run, as: UTF8.self)
+                } else {
+                    decoded.append(contentsOf: run)
+                    text = String(decoding: decoded, as: UTF8.self)
+                }
+                if !text.utf8.allSatisfy({ $0 < 0x80 }) { try requireStreamSafe(text, at: quote) }
+                return text
             } else if byte == .backslash {
                 decoded.append(contentsOf: bytes[runStart..<offset])
                 try readEscape(into: &decoded)
@@ -284,6 +292,19 @@ private struct JSONParser {
                 try skipUTF8Scalar()
             }
             if decoded.count + (offset - runStart) > limits.maxStringBytes { throw .stringTooLong }
+        }
+    }
+
+    /// Unicode's stream-safe text format: at most 30 combining marks (non-starters) in a row.
+    /// Longer runs are no text anyone writes, and normalising them (which Swift's string
+    /// hashing and comparison do) costs the square of their length.
+    private func requireStreamSafe(_ text: String, at start: Int) throws(BoundedJSON.Failure) {
+        var run = 0
+        for scalar in text.unicodeScalars {
+            run = scalar.properties.canonicalCombiningClass == .notReordered ? 0 : run + 1
+            if run > BoundedJSON.maxNonStarters {
+                throw invalid(at: start, "more than \(BoundedJSON.maxNonStarters) combining marks in a row")
+            }
         }
     }
 

@@ -11,6 +11,15 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
     case object([String: JSONValue])
 
     public init(from decoder: Decoder) throws {
+        // A document parsed already (by `BoundedJSON`, with its bounds): take the value at this
+        // path from it. Decoding it afresh tries each type in turn, and every failed try builds
+        // an error with the whole coding path: values x depth.
+        if let document = decoder.userInfo[.parsedDocument] as? JSONValue,
+            let value = document.value(at: decoder.codingPath)
+        {
+            self = value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -40,6 +49,23 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
+    }
+
+    /// The value a decoder's coding path leads to, if it leads anywhere.
+    func value(at path: [any CodingKey]) -> JSONValue? {
+        var current = self
+        for key in path {
+            switch current {
+            case .object(let members):
+                guard let next = members[key.stringValue] else { return nil }
+                current = next
+            case .array(let items):
+                guard let index = key.intValue, items.indices.contains(index) else { return nil }
+                current = items[index]
+            default: return nil
+            }
+        }
+        return current
     }
 
     public var objectValue: [String: JSONValue]? {
@@ -80,4 +106,9 @@ extension JSONValue: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) {
         self = .string(value)
     }
+}
+
+extension CodingUserInfoKey {
+    /// With a `JSONValue` document under this key, a decoder's `JSONValue` fields come from it.
+    public static let parsedDocument = CodingUserInfoKey(rawValue: "warden.parsed-document")!
 }

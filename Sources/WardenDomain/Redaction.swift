@@ -11,11 +11,12 @@ public struct Redactor: Sendable {
 
     /// Secret values to blank out, longest first. New secrets are at least 8 characters (shorter
     /// ones would hide ordinary words); any older, shorter one is still redacted: leaking beats garbling.
-    private let secretValues: [String]
+    private let secretValues: [[UInt8]]
     public static let minimumSecretLength = 8
+    private static let markerBytes = Array(marker.utf8)
 
     public init(secretValues: [String] = []) {
-        self.secretValues = secretValues.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        self.secretValues = secretValues.filter { !$0.isEmpty }.map { Array($0.utf8) }.sorted { $0.count > $1.count }
     }
 
     /// `author` and `keyword` are not sensitive; `github_token`, `apiKey`, `X-Api-Key` are.
@@ -46,12 +47,47 @@ public struct Redactor: Sendable {
         }
     }
 
-    /// Secret values in free text (results, stdout, error messages).
+    /// Secret values in free text (results, stdout, error messages), found byte for byte by
+    /// Knuth-Morris-Pratt: linear in the text, so a secret like `aaa…b` cannot make it quadratic.
     public func redact(_ text: String) -> String {
-        var out = text
-        for secret in secretValues where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: Self.marker)
+        guard !secretValues.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var changed = false
+        for secret in secretValues where secret.count <= bytes.count {
+            if let replaced = Self.replacing(secret, in: bytes) {
+                bytes = replaced
+                changed = true
+            }
         }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// `bytes` with every occurrence of `secret` replaced by the marker; nil when there is none.
+    static func replacing(_ secret: [UInt8], in bytes: [UInt8]) -> [UInt8]? {
+        // For each prefix of the secret, the length of its longest proper border.
+        var border = [Int](repeating: 0, count: secret.count)
+        var k = 0
+        for i in 1..<max(secret.count, 1) {
+            while k > 0 && secret[i] != secret[k] { k = border[k - 1] }
+            if secret[i] == secret[k] { k += 1 }
+            border[i] = k
+        }
+        var out: [UInt8]?
+        var copied = 0
+        var matched = 0
+        for (index, byte) in bytes.enumerated() {
+            while matched > 0 && byte != secret[matched] { matched = border[matched - 1] }
+            if byte == secret[matched] { matched += 1 }
+            if matched == secret.count {
+                let start = index + 1 - secret.count
+                if out == nil { out = [] }
+                out!.append(contentsOf: bytes[copied..<start])
+                out!.append(contentsOf: markerBytes)
+                copied = index + 1
+                matched = 0
+            }
+        }
+        out?.append(contentsOf: bytes[copied...])
         return out
     }
 

@@ -42,7 +42,7 @@ public struct IssuerClient: Sendable {
         guard !response.truncated else {
             throw DomainError.invalidRequest("\(url) answered more than \(settings.maxResponseBodyBytes) bytes")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView)) else {
+        guard let value = try? BoundedJSON().parse(response.body.readableBytesView) else {
             throw DomainError.invalidRequest("\(url) did not answer JSON")
         }
         return value

@@ -25,8 +25,9 @@ extension Store {
         if info.utf8.count > Self.clientInfoBytes {
             let object = clientInfo.objectValue ?? [:]
             info = JSONValue.object([
-                "name": .string(String((object["name"]?.stringValue ?? "").prefix(256))),
-                "version": .string(String((object["version"]?.stringValue ?? "").prefix(64))), "truncated": .bool(true),
+                "name": .string(LogTruncation.prefix(object["name"]?.stringValue ?? "", limit: 256).0),
+                "version": .string(LogTruncation.prefix(object["version"]?.stringValue ?? "", limit: 64).0),
+                "truncated": .bool(true),
             ]).encodedString()
         }
         let stored = info

@@ -205,4 +205,22 @@ struct BoundedJSONTests {
             #expect(try BoundedJSON().parse([0x22] + sample.bytes + [0x22]) == .string(sample.text))
         }
     }
+
+    /// Found by the hostile-client suite: long runs of combining marks cost the square of their
+    /// length wherever Swift hashes or compares the string (enum sets, object keys).
+    @Test func moreThanThirtyCombiningMarksInARowAreRefused() throws {
+        let parser = BoundedJSON()
+        let thirty = "\"e" + String(repeating: "\u{0301}", count: 30) + "\""
+        #expect((try? parser.parse(Array(thirty.utf8))) != nil)
+        let many = "{\"e" + String(repeating: "\u{0301}\u{0316}", count: 20_000) + "\": 1}"
+        let start = ContinuousClock.now
+        #expect(throws: BoundedJSON.Failure.self) { try parser.parse(Array(many.utf8)) }
+        #expect(ContinuousClock.now - start < .seconds(1))
+        // Escaped marks count the same.
+        let escaped = "\"e" + String(repeating: "\\u0301", count: 31) + "\""
+        #expect(throws: BoundedJSON.Failure.self) { try parser.parse(Array(escaped.utf8)) }
+        // Marks spread over words are ordinary text.
+        let words = "\"" + String(repeating: "e\u{0301} ", count: 10_000) + "\""
+        #expect((try? parser.parse(Array(words.utf8))) != nil)
+    }
 }

@@ -42,3 +42,23 @@ struct RedactionTests {
         #expect(LogTruncation.prefix("short", limit: 10) == ("short", false))
     }
 }
+
+@Suite struct RedactionCostTests {
+    @Test func replacesEveryOccurrenceWithoutOverlap() {
+        let redactor = Redactor(secretValues: ["abab-secret", "zzzzzzzz"])
+        #expect(redactor.redact("x abab-secretabab-secret y") == "x [REDACTED][REDACTED] y")
+        #expect(redactor.redact("zzzzzzzzz") == "[REDACTED]z")
+        #expect(redactor.redact("nothing here") == "nothing here")
+        #expect(redactor.redact("é abab-secret ü") == "é [REDACTED] ü")
+    }
+
+    /// The hostile-client suite's case: a self-similar secret against text that almost matches
+    /// it everywhere took minutes when each position restarted the comparison.
+    @Test func aSelfSimilarSecretCostsLinearTime() {
+        let secret = String(repeating: "a", count: 8191) + "b"
+        let text = String(repeating: "a", count: 65_536)
+        let start = ContinuousClock.now
+        #expect(Redactor(secretValues: [secret]).redact(text) == text)
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+}

@@ -174,6 +174,8 @@ struct ConsoleRoutes {
             let token = form["login_token"], let expected = Self.cookieValue(request, name: LoginGuard.cookie),
             Self.constantTimeEquals(token, expected)
         else {
+            // Counted like a wrong key: a post that skips the page is no sign-in anyone meant.
+            await limiter.chargeAuthFailure(address: context.clientAddress)
             var page = loginPage(
                 request, context, error: "The sign-in form has expired or did not come from this console. Try again.")
             page.status = .forbidden

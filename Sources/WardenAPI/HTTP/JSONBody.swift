@@ -9,6 +9,9 @@ protocol RequestBody: Decodable, Sendable {
 }
 
 enum JSONBody {
+    /// Every body is parsed by the strict parser first, within these bounds (docs/design.md §12b).
+    static let bounds = BoundedJSON(maxDepth: 64, maxElements: 200_000, maxStringBytes: 1 << 20)
+
     /// Reads at most the body limit (413 past it), then decodes with messages a person can act on.
     static func decode<T: RequestBody>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         var request = request
@@ -19,17 +22,20 @@ enum JSONBody {
             throw DomainError.payloadTooLarge("request body is larger than \(limit) bytes")
         }
         let data = Data(buffer.readableBytesView)
-        let object: [String: JSONValue]
+        let document: JSONValue
         do {
-            guard let parsed = try JSONDecoder().decode(JSONValue.self, from: data).objectValue else {
-                throw DomainError.invalidRequest("request body must be a JSON object")
-            }
-            object = parsed
-        } catch let error as DomainError {
-            throw error
+            document = try bounds.parse(buffer.readableBytesView)
+        } catch .invalid(_, let reason) where !data.isEmpty {
+            throw DomainError.invalidRequest("request body is not valid JSON: \(reason)")
+        } catch .invalid {
+            throw DomainError.invalidRequest("request body is empty; expected a JSON object")
         } catch {
             throw DomainError.invalidRequest(
-                data.isEmpty ? "request body is empty; expected a JSON object" : "request body is not valid JSON")
+                "request body is nested deeper than \(bounds.maxDepth) levels or holds more than \(bounds.maxElements) values"
+            )
+        }
+        guard let object = document.objectValue else {
+            throw DomainError.invalidRequest("request body must be a JSON object")
         }
         if let field = object.first(where: { $0.key != "arguments" && StoredText.containsNUL($0.value) })?.key {
             throw DomainError.invalidRequest(StoredText.nulRefusal(field: field))
@@ -39,7 +45,9 @@ enum JSONBody {
                 "unknown field \"\(unknown)\"; expected some of: \(T.fields.sorted().joined(separator: ", "))")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.userInfo[.parsedDocument] = document
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw DomainError.invalidRequest(describe(error))
         }

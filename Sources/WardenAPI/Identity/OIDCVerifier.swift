@@ -157,7 +157,7 @@ public actor OIDCVerifier {
     private static func header(of token: String) -> [String: JSONValue]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bytes = Base64URL.decode(String(parts[0])) else { return nil }
-        return (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)))?.objectValue
+        return (try? BoundedJSON().parse(bytes))?.objectValue
     }
 
     /// Every claim of the payload; the rules decide which matter.

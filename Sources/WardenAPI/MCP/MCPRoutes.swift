@@ -45,7 +45,7 @@ struct MCPRoutes {
         } catch is NIOTooManyBytesError {
             throw DomainError.payloadTooLarge("request body is larger than \(limits.requestBodyBytes) bytes")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)) else {
+        guard let value = try? JSONBody.bounds.parse(body.readableBytesView) else {
             return reply(
                 JSONRPCMessage.error(
                     id: .null, JSONRPCError(code: JSONRPCError.parseError, message: "body is not JSON")),

@@ -56,9 +56,11 @@ struct MCPSourceRoutes {
             // Upstream text is untrusted: redacted and bounded here, reviewed in full (by diff) after import.
             let tools = definitions.prefix(Self.discoveredTools).map { definition in
                 JSONValue.object([
-                    "name": .string(redactor.redact(String(definition.name.prefix(Self.nameCharacters)))),
+                    "name": .string(
+                        redactor.redact(LogTruncation.prefix(definition.name, limit: Self.nameCharacters).0)),
                     "description": .string(
-                        redactor.redact(String(definition.description.prefix(Self.descriptionCharacters)))),
+                        redactor.redact(
+                            LogTruncation.prefix(definition.description, limit: Self.descriptionCharacters).0)),
                     "input_schema": definition.inputSchema.encodedString().utf8.count <= Self.schemaBytes
                         ? redactor.redact(definition.inputSchema) : .object([:]),
                     "definition_sha256": .string(definition.sha256),
