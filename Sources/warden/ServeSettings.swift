@@ -110,6 +110,7 @@ struct ServeSettings {
         sandbox.launcher = environment["WARDEN_LAUNCHER"]
         sandbox.python = environment["WARDEN_PYTHON"] ?? sandbox.python
         sandbox.maxWorkers = try count("WARDEN_MAX_WORKERS", minimum: 1)
+        sandbox.maxWorkersPerTenant = try count("WARDEN_MAX_WORKERS_PER_TENANT", minimum: 1)
         sandbox.warmWorkers = try count("WARDEN_WARM_WORKERS", minimum: 0)
         sandbox.idleServers = try count("WARDEN_IDLE_SERVERS", minimum: 0)
         sandbox.allowNoCgroup = environment["WARDEN_ALLOW_NO_CGROUP"] == "1"

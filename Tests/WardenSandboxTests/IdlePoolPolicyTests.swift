@@ -111,4 +111,24 @@ import WardenTestSupport
         #expect(b !== a && started.all.count == 2, "b got a server of its own, not a's idle one")
         #expect(try await Self.checkout(pool, "a") === a)
     }
+
+    /// A flood from one tenant (its test runs included) never takes the last worker: another
+    /// tenant's call runs at once, and freed room goes to the tenant running the fewest.
+    @Test func oneTenantNeverHoldsEveryWorker() async throws {
+        let (pool, _) = try Self.pool(idleServers: 8)  // four workers; three at most per tenant
+        var held: [StandIn] = []
+        for tenant in ["a", "a#untested", "a"] { held.append(try await Self.checkout(pool, tenant)) }
+        let queued = Task { try await Self.checkout(pool, "a") }  // a's fourth waits at its share
+        try await Task.sleep(for: .milliseconds(50))
+        let b = try await Self.checkout(pool, "b")  // the one left, taken at once
+        let c = Task { try await Self.checkout(pool, "c") }  // every worker busy: c waits too
+        try await Task.sleep(for: .milliseconds(50))
+        await pool.finished(held[0], tenant: "a")
+        // The freed worker goes to c (running none), not to a's older waiter (running two).
+        let cWorker = try await c.value
+        await pool.finished(b, tenant: "b")
+        let aWorker = try await queued.value
+        for worker in [cWorker, aWorker] { await pool.finished(worker, tenant: worker === cWorker ? "c" : "a") }
+        for worker in held.dropFirst() { await pool.finished(worker, tenant: "a") }
+    }
 }

@@ -24,8 +24,10 @@ actor WorkerPool {
     private var tick: UInt64 = 0
     private var starting = 0
     private var active = 0
+    /// Running workers per server: test runs and approved calls of one server count together.
+    private var activeByOwner: [String: Int] = [:]
     private var freeSlots: [Int]
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Error>)] = []
+    private var waiters: [(id: UInt64, owner: String, continuation: CheckedContinuation<Void, Error>)] = []
     private var nextWaiter: UInt64 = 0
     /// Per process, not per pool: cgroup names must not repeat across sandboxes in one process.
     private static let spawned = Atomic<UInt64>(0)
@@ -52,12 +54,15 @@ actor WorkerPool {
     /// Waits for room to run (up to the queue timeout), then hands out a worker for `tenant`: one
     /// of its own idle fork servers, a spare, or a new one.
     func checkout(tenant: String) async throws -> any Worker {
-        if active >= configuration.maxActiveWorkers {
+        let owner = Self.owner(of: tenant)
+        // Room is handed to eligible waiters as soon as it frees, so none waits while this may run.
+        if mayRun(owner) {
+            active += 1
+            activeByOwner[owner, default: 0] += 1
+        } else {
             let start = ContinuousClock.now
             defer { Timer(label: "warden_worker_queue_wait_seconds").record(duration: ContinuousClock.now - start) }
-            try await waitForRoom()  // the waker counts us in
-        } else {
-            active += 1
+            try await waitForRoom(owner)  // the waker counts us in
         }
         Gauge(label: "warden_workers_active").record(active)
         if let worker = takeIdle(tenant: tenant) ?? takeSpare() {
@@ -70,10 +75,27 @@ actor WorkerPool {
             refill()
             return worker
         } catch {
-            active -= 1
-            wakeOne()
+            release(owner)
             throw error
         }
+    }
+
+    /// Fair share (docs/sandbox.md): one server may hold at most `maxWorkersPerTenant` of the
+    /// running workers, so a flood from one tenant always leaves room for the others.
+    private func mayRun(_ owner: String) -> Bool {
+        active < configuration.maxActiveWorkers && activeByOwner[owner, default: 0] < configuration.maxWorkersPerTenant
+    }
+
+    private func release(_ owner: String) {
+        active -= 1
+        let left = activeByOwner[owner, default: 1] - 1
+        activeByOwner[owner] = left > 0 ? left : nil
+        wakeEligible()
+    }
+
+    /// The pool key without its tenancy suffix (`srv_1#untested` belongs to `srv_1`).
+    static func owner(of tenant: String) -> String {
+        tenant.firstIndex(of: "#").map { String(tenant[..<$0]) } ?? tenant
     }
 
     /// The worker has ended, or is a fork server ready for `tenant`'s next request; its place in
@@ -90,9 +112,8 @@ actor WorkerPool {
         } else {
             freeSlots.append(worker.slot)
         }
-        active -= 1
+        release(Self.owner(of: tenant))
         Gauge(label: "warden_workers_active").record(active)
-        wakeOne()
         refill()
     }
 
@@ -203,7 +224,7 @@ actor WorkerPool {
         }
     }
 
-    private func waitForRoom() async throws {
+    private func waitForRoom(_ owner: String) async throws {
         nextWaiter += 1
         let id = nextWaiter
         let timeout = configuration.queueTimeout
@@ -213,7 +234,7 @@ actor WorkerPool {
         }
         defer { timer.cancel() }
         try await withCheckedThrowingContinuation { continuation in
-            waiters.append((id, continuation))
+            waiters.append((id, owner, continuation))
         }
     }
 
@@ -224,10 +245,23 @@ actor WorkerPool {
         waiter.continuation.resume(throwing: SandboxError.busy(retryAfterSeconds: max(1, seconds)))
     }
 
-    private func wakeOne() {
-        guard active < configuration.maxActiveWorkers, !waiters.isEmpty else { return }
-        active += 1
-        waiters.removeFirst().continuation.resume()
+    /// Hands free room to waiters: first to the server running the fewest workers (the oldest
+    /// waiter among equals), never to one at its share.
+    private func wakeEligible() {
+        while active < configuration.maxActiveWorkers {
+            let eligible = waiters.indices.filter {
+                activeByOwner[waiters[$0].owner, default: 0] < configuration.maxWorkersPerTenant
+            }
+            guard
+                let next = eligible.min(by: {
+                    activeByOwner[waiters[$0].owner, default: 0] < activeByOwner[waiters[$1].owner, default: 0]
+                })
+            else { return }
+            let waiter = waiters.remove(at: next)
+            active += 1
+            activeByOwner[waiter.owner, default: 0] += 1
+            waiter.continuation.resume()
+        }
     }
 }
 

@@ -15,6 +15,10 @@ public struct SandboxConfiguration: Sendable {
     /// Workers map to host uids `uidBase + slot`: unprivileged, distinct from the supervisor's.
     public var uidBase: Int
     public var maxActiveWorkers: Int
+    /// How many of the running workers one server (tenant) may hold; nil: all but one, so a
+    /// flood from one tenant always leaves a worker for the others.
+    public var maxWorkersPerTenantSetting: Int?
+    public var maxWorkersPerTenant: Int { maxWorkersPerTenantSetting ?? max(1, maxActiveWorkers - 1) }
     /// Started workers that have served no tenant yet, kept ready for any.
     public var warmWorkers: Int
     /// Fork servers kept idle for the tenants they belong to, least recently used ended first.

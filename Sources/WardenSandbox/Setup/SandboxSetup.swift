@@ -69,6 +69,7 @@ public enum SandboxSetup {
         public var python = "/usr/bin/python3"
         public var workerMode = WorkerMode.fork
         public var maxWorkers: Int?
+        public var maxWorkersPerTenant: Int?
         public var warmWorkers: Int?
         public var idleServers: Int?
         /// `WARDEN_ALLOW_NO_CGROUP=1`: rlimits alone are accepted.
@@ -93,6 +94,7 @@ public enum SandboxSetup {
                 launcher: launcher, profile: profile, into: runtimeDirectory, kind: .janitor)
         }
         if let workers = options.maxWorkers { configuration.maxActiveWorkers = workers }
+        configuration.maxWorkersPerTenantSetting = options.maxWorkersPerTenant
         if let warm = options.warmWorkers { configuration.warmWorkers = warm }
         if let idle = options.idleServers { configuration.idleServers = idle }
         configuration.requireCgroup = !options.allowNoCgroup
