@@ -25,7 +25,9 @@ Prints one line per check (PASS, FAIL, NOTE) and exits 1 if any check failed, 2 
   never inline, and the env file's `.example` names all three; no node publishes a port, and
   only the proxy does, on 127.0.0.1. The nginx config the proxy mounts must list every node in
   every upstream it proxies to, and for /mcp turn buffering off, speak HTTP/1.1, allow a read
-  timeout of at least 60 s and leave Authorization and Mcp-Session-Id as the client sent them.
+  timeout of at least 60 s and leave Authorization and Mcp-Session-Id as the client sent them;
+  every location that proxies passes Host as the client sent it, port included ($http_host: the
+  console's sign-in compares the browser's Origin with it).
 - yamllint (PyPI and Debian's `yamllint`), when installed: `yamllint -d relaxed` (lines up to
   120 columns) on both compose files; skipped with a note otherwise. hadolint has no Debian 12
   package, so it is not run.
@@ -552,6 +554,17 @@ def check_nginx(path, nodes, p):
         missing = sorted(addresses - listed)
         report(not missing, p + "upstream %s lists every node" % target,
                "missing %s" % ", ".join(missing) if missing else ", ".join(sorted(listed)))
+
+    # Host with its port: $host drops it, and without the line nginx sends the upstream's name.
+    for _, _, ancestors in nginx_all(tree, "proxy_pass"):
+        if not ancestors:
+            continue
+        location, outer = ancestors[-1], ancestors[:-1]
+        sets = {args[0].lower(): " ".join(args[1:])
+                for args in (nginx_effective("proxy_set_header", location, outer) or []) if args}
+        where = "%s %s" % (location[0], " ".join(location[1]))
+        report(sets.get("host") == "$http_host", p + "%s: Host passed with its port ($http_host)" % where.strip(),
+               "proxy_set_header Host %s" % sets["host"] if "host" in sets else "nginx's default ($proxy_host)")
 
     # The location that serves /mcp: `= /mcp`, else the longest prefix that matches it.
     mcp, best = None, -1

@@ -581,8 +581,8 @@ def case_mcp(fx):
         (len(data) < 80 * KIB, "answer of %d bytes" % len(data)),
     ]), note="answer %d bytes" % len(data))
 
-    # The longest grapheme the stream-safe bound lets in is 31 scalars: a clientInfo of many
-    # of them, in bytes far past the stored bound.
+    # Runs of 30 marks, the most the stream-safe bound lets in, over 150 KiB: a clientInfo
+    # far past the stored bound, in bytes.
     grapheme = ("a" + MARKS * 7 + "\u0301\u0316") * (180 * KIB // 70)
     with fx.meter("e5 initialize, clientInfo of %d KiB" % (len(grapheme.encode()) // KIB)) as m:
         status, headers, data, decoded = request(

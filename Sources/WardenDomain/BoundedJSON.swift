@@ -16,6 +16,9 @@ public struct BoundedJSON: Sendable {
     public var maxStringBytes: Int
     /// Unicode's stream-safe bound (UAX #15) on combining marks in a row.
     public static let maxNonStarters = 30
+    /// Whether strings must keep to that bound: for input from outside; not for what Warden
+    /// stored before the bound existed, which must still read back.
+    public var requireStreamSafeText = true
 
     public enum Failure: Error, Equatable, Sendable {
         case tooDeep
@@ -278,7 +281,9 @@ private struct JSONParser {
                     decoded.append(contentsOf: run)
                     text = String(decoding: decoded, as: UTF8.self)
                 }
-                if !text.utf8.allSatisfy({ $0 < 0x80 }) { try requireStreamSafe(text, at: quote) }
+                if limits.requireStreamSafeText && !text.utf8.allSatisfy({ $0 < 0x80 }) {
+                    try requireStreamSafe(text, at: quote)
+                }
                 return text
             } else if byte == .backslash {
                 decoded.append(contentsOf: bytes[runStart..<offset])

@@ -99,7 +99,11 @@ public enum JSONValue: Codable, Equatable, Hashable, Sendable {
         return try text.withUTF8 { bytes in try storedJSON.parse(bytes) }
     }
 
-    private static let storedJSON = BoundedJSON(maxDepth: 512, maxElements: .max, maxStringBytes: .max)
+    private static let storedJSON: BoundedJSON = {
+        var parser = BoundedJSON(maxDepth: 512, maxElements: .max, maxStringBytes: .max)
+        parser.requireStreamSafeText = false  // rows stored before the bound must read back
+        return parser
+    }()
 }
 
 extension JSONValue: ExpressibleByStringLiteral {

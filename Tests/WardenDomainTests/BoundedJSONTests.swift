@@ -219,6 +219,9 @@ struct BoundedJSONTests {
         // Escaped marks count the same.
         let escaped = "\"e" + String(repeating: "\\u0301", count: 31) + "\""
         #expect(throws: BoundedJSON.Failure.self) { try parser.parse(Array(escaped.utf8)) }
+        // What Warden stored before the bound reads back whole.
+        let stored = try JSONValue.decode("\"e" + String(repeating: "\u{0301}", count: 40) + "\"")
+        #expect(stored.stringValue?.unicodeScalars.count == 41)
         // Marks spread over words are ordinary text.
         let words = "\"" + String(repeating: "e\u{0301} ", count: 10_000) + "\""
         #expect((try? parser.parse(Array(words.utf8))) != nil)

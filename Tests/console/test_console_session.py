@@ -132,3 +132,14 @@ def check_headers(label, response):
 # The review flow
 
 
+
+
+def test_sign_in_posts_carry_this_consoles_origin(page):
+    """The sign-in page's referrer policy lets the browser send the console's own Origin with the
+    post (under no-referrer it would send `null`, which sign-in refuses)."""
+    seen = []
+    page.on("request", lambda request: seen.append(request.headers.get("origin")) if request.method == "POST" else None)
+    response = page.goto("/ui/login")
+    assert response.headers.get("referrer-policy") == "same-origin"
+    sign_in(page, ADMIN)
+    assert seen and seen[-1] == URL.rstrip("/"), seen

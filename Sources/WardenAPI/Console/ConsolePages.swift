@@ -55,6 +55,7 @@ struct ConsolePages {
     func tool(id: String) async throws -> [String: Any] {
         let tool = try await store.tool(id: id)
         let versions = try await store.versions(toolId: id, after: nil, limit: 500).items
+        let names = try await store.keyNames(actors: Set(versions.map(\.createdBy)))
         return [
             "tool": [
                 "id": tool.id, "name": tool.name, "status": tool.approvalStatus.rawValue,
@@ -62,7 +63,7 @@ struct ConsolePages {
             ],
             "versions": versions.reversed().map {
                 [
-                    "version": $0.version, "source": $0.source.rawValue, "by": $0.createdBy,
+                    "version": $0.version, "source": $0.source.rawValue, "by": Self.who($0.createdBy, names),
                     "at": $0.createdAt, "sha": String($0.codeSha256.prefix(12)),
                 ] as [String: Any]
             },
@@ -78,6 +79,7 @@ struct ConsolePages {
         let from = diff.fromVersion
         var old: ToolVersion?
         if let from { old = try await store.version(toolId: id, number: from) }
+        let names = try await store.keyNames(actors: Set([current.createdBy] + diff.rejected.map(\.rejectedBy)))
         let lines = Self.hunks(LineDiff.lines(old: old?.definition?.code ?? "", new: current.definition?.code ?? ""))
             .map { row -> [String: Any] in
                 // A line that hides something is marked where the reviewer reads it.
@@ -94,6 +96,7 @@ struct ConsolePages {
             ],
             "version": current.version, "from": from.map { "version \($0)" } ?? "nothing (a new tool)",
             "submitter": current.createdBy, "submitted": current.createdAt,
+            "submitter_name": Self.who(current.createdBy, names),
             "changes": diff.changes.map { ["field": $0.field, "old": Self.text($0.old), "new": Self.text($0.new)] },
             "lines": lines, "pending": tool.approvalStatus == .pendingReview,
             "warnings": diff.warnings.map { warning -> [String: Any] in
@@ -102,7 +105,7 @@ struct ConsolePages {
             "has_warnings": !diff.warnings.isEmpty, "has_rejected": !diff.rejected.isEmpty,
             "rejected": diff.rejected.map { rejected -> [String: Any] in
                 [
-                    "version": rejected.version, "reason": rejected.reason, "by": rejected.rejectedBy,
+                    "version": rejected.version, "reason": rejected.reason, "by": Self.who(rejected.rejectedBy, names),
                     "at": rejected.rejectedAt, "changed": rejected.changed.joined(separator: ", "),
                     "code_diff": rejected.codeDiff,
                 ]

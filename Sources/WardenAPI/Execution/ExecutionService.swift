@@ -168,7 +168,9 @@ public struct ExecutionService: Sendable {
         var response = execution
         response.result = outcome.result.map(redactor.redact)
         response.error = outcome.error.map {
-            ExecutionError(type: String(redactor.redact($0.type).prefix(200)), message: redactor.redact($0.message))
+            ExecutionError(
+                type: LogTruncation.prefix(redactor.redact($0.type), limit: 200).0, message: redactor.redact($0.message)
+            )
         }
         response.stdout = redactor.redact(outcome.stdout)
         response.truncated = outcome.stdoutTruncated

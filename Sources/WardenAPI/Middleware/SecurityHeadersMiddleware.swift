@@ -23,7 +23,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             request.uri.path.hasPrefix("/ui")
             ? "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
             : "default-src 'none'; frame-ancestors 'none'"
-        response.headers[.referrerPolicy] = "no-referrer"
+        // The sign-in page alone says `same-origin`: under `no-referrer` a browser sends its form's
+        // post with `Origin: null`, and the sign-in checks that the Origin is this console's.
+        response.headers[.referrerPolicy] = request.uri.path == "/ui/login" ? "same-origin" : "no-referrer"
         if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
