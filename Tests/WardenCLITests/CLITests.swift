@@ -57,7 +57,7 @@ import WardenTestSupport
         #expect(refused.status != 0 && refused.output.contains("holds no Warden database"), "\(refused.output)")
         #expect(try Self.run(["keys", "create", "--role", "admin", "--name", "a", "--data-dir", folder]).status == 0)
         let current = try Self.run(["migrate", "--data-dir", folder])
-        #expect(current.status == 0 && current.output.contains("sqlite schema at version 12"), "\(current.output)")
+        #expect(current.status == 0 && current.output.contains("sqlite schema at version 13"), "\(current.output)")
         #expect(!current.output.contains("applied "), "nothing was pending")
 
         guard TestDatabase.all.contains(.postgresql) else { return }
@@ -66,7 +66,7 @@ import WardenTestSupport
         let migrated = try Self.run(["migrate", "--database-url", address])
         #expect(migrated.status == 0, "\(migrated.output)")
         #expect(migrated.output.contains("applied 0001_schema.sql"), "\(migrated.output)")
-        #expect(try Self.run(["migrate", "--database-url", address]).output.contains("postgresql schema at version 1"))
+        #expect(try Self.run(["migrate", "--database-url", address]).output.contains("postgresql schema at version 2"))
         // No node makes up a key for a shared database.
         let keyless = try Self.run([
             "keys", "create", "--role", "admin", "--name", "a", "--database-url", address, "--data-dir",
