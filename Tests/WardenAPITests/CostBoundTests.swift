@@ -45,16 +45,13 @@ struct CostBoundTests {
         }
 
         func secondsUntilClosed(within limit: Double) async -> Double? {
-            let fd = self.fd
-            return await Self.offPool { RawConnection(fd: fd).blockingSecondsUntilClosed(within: limit) }
+            await Self.offPool { [self] in blockingSecondsUntilClosed(within: limit) }
         }
 
         func firstLine(within limit: Double) async -> String? {
-            let fd = self.fd
-            return await Self.offPool { RawConnection(fd: fd).blockingFirstLine(within: limit) }
+            await Self.offPool { [self] in blockingFirstLine(within: limit) }
         }
 
-        init(fd: Int32) { self.fd = fd }
 
         /// Seconds until the server closed the connection (reading and dropping what it sent), or nil.
         func blockingSecondsUntilClosed(within limit: Double) -> Double? {

@@ -149,22 +149,23 @@ def _serve_one(control, fds, janitor, load_strict_filter, _signal, main):
     return report
 
 
+def _handed_filter(fd, whose):
+    """The loader of a filter the launcher handed over on `fd` (closed once read). Without one
+    the server stops: it never runs a child or a janitor less confined than the policy says."""
+    program = _read_fd(fd)
+    _close(fd)
+    if not program or len(program) % 8:
+        diag("fork server: no %s filter on fd %d" % (whose, fd))
+        _exit(70)
+    return filter_loader(program)
+
+
 def serve(main):
     _signal, _socket, _resource = real_import("_signal"), real_import("_socket"), real_import("resource")
     for sig in _CATCHABLE:   # a child may signal us (same uid, same namespace): ignore it
         _signal.signal(sig, _signal.SIG_IGN)
-    strict_filter = _read_fd(CHILD_FILTER_FD)
-    _close(CHILD_FILTER_FD)
-    if not strict_filter or len(strict_filter) % 8:
-        diag("fork server: no child filter on fd %d" % CHILD_FILTER_FD)
-        _exit(70)
-    load_strict_filter = filter_loader(strict_filter)
-    janitor_filter = _read_fd(JANITOR_FILTER_FD)
-    _close(JANITOR_FILTER_FD)
-    if not janitor_filter or len(janitor_filter) % 8:
-        diag("fork server: no janitor filter on fd %d" % JANITOR_FILTER_FD)
-        _exit(70)
-    load_janitor_filter = filter_loader(janitor_filter)
+    load_strict_filter = _handed_filter(CHILD_FILTER_FD, "child")
+    load_janitor_filter = _handed_filter(JANITOR_FILTER_FD, "janitor")
     cpu_budget = _resource.getrlimit(_resource.RLIMIT_CPU)[0] / 2
     process_time = real_import("time").process_time
     # Everything alive now is the server's: keep the collector off it, so children do not copy
