@@ -52,7 +52,6 @@ struct CostBoundTests {
             await Self.offPool { [self] in blockingFirstLine(within: limit) }
         }
 
-
         /// Seconds until the server closed the connection (reading and dropping what it sent), or nil.
         func blockingSecondsUntilClosed(within limit: Double) -> Double? {
             let start = Date()
