@@ -27,7 +27,8 @@ run() {  # binary target max_len
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/warden-fuzz-$2.XXXXXX")
   echo "fuzz: $2 for ${seconds}s"
-  if ! WARDEN_FUZZ_TARGET=$2 "$1" -max_total_time="$seconds" -timeout=2 -rss_limit_mb=512 -max_len="$3" \
+  # A fixed seed: the same build explores the same inputs, so CI is repeatable.
+  if ! WARDEN_FUZZ_TARGET=$2 "$1" -seed=1 -max_total_time="$seconds" -timeout=2 -rss_limit_mb=512 -max_len="$3" \
       -artifact_prefix="$out/crash-$2-" -close_fd_mask=2 -print_final_stats=1 "$work" "Tests/fuzz/corpus/$2" \
       > "$out/$2.log" 2>&1; then
     tail -40 "$out/$2.log"

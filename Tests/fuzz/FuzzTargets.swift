@@ -85,6 +85,7 @@ enum FuzzTargets {
         guard let url = try? DatabaseURL(String(decoding: bytes, as: UTF8.self)) else { return }
         // Its description is what logs show: never the password (one long enough not to occur by chance).
         if let password = url.password, password.count >= 12,
+            password.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }),
             ![url.user, url.host, url.database].contains(where: { $0.contains(password) })
         {
             precondition(!url.description.contains(password), "the password reached the description")
