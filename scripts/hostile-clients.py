@@ -11,7 +11,9 @@ OVER: more CPU or memory than the budget, or no answer within 30 s (the server, 
 then replaced for the cases after it); WRONG: an answer other than the one the bound promises.
 Budgets are bounds on pathological cost for a debug build on a loaded 2-core machine, with wide
 margins: not a benchmark. Cases (a)-(m) use one server (a tenant of their own each); (g) starts
-one with short HTTP time-outs. The connections of (g4) and (i) come from 127.0.0.2-4, still local.
+one with short HTTP time-outs; (n) one with WARDEN_EGRESS_ALLOW_LOOPBACK=1, for a hostile upstream
+MCP server that this script runs in a thread on 127.0.0.1. The connections of (g4) and (i) come
+from 127.0.0.2-4, still local.
 
     /usr/bin/python3 scripts/hostile-clients.py [--build debug|release] [--only a,c,g]
 
@@ -31,7 +33,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
@@ -910,6 +914,316 @@ def case_slow_clients(fx):
         warden.stop()
 
 
+# (n) A hostile upstream MCP server, in a thread of this script, on 127.0.0.1.
+
+EGRESS_TIMEOUT_S = 10              # EgressSettings.requestTimeout
+EGRESS_BODY_BYTES = 1 * MIB        # EgressSettings.maxResponseBodyBytes (PinnedHTTP cuts the body there)
+HUGE_BYTES = 64 * MIB              # what a huge answer offers: 64 times the body bound
+TRICKLE_SECONDS = 0.2              # one byte every 200 ms
+TRICKLE_MAX_BYTES = 200            # 40 s of trickling at most, well past the egress time-out
+
+
+class Upstream:
+    """A small MCP Streamable HTTP server (initialize with a session, notifications, tools/list,
+    tools/call of one tool, DELETE) whose answer to a method can be made hostile per case:
+    `modes[method]` is "normal", "huge" (HUGE_BYTES of valid JSON-RPC, streamed in 256 KiB
+    chunks), "huge-sse" (the same as one SSE event) or "trickle" (the head at once, then the body
+    one byte every TRICKLE_SECONDS), or a function (id, params) -> the whole body. Every hostile
+    answer is bounded (HUGE_BYTES, or TRICKLE_MAX_BYTES), stops at the first write the client no
+    longer takes, and ends when the upstream stops; `sent` and `finished` say how far the last
+    streamed one got."""
+
+    def __init__(self):
+        self.modes = {"tools/list": "normal", "tools/call": "normal"}
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.finished = threading.Event()
+        self.sent = 0
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            timeout = 15   # a write the client never takes ends here, as does a head never sent
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def head(self, status, length, content_type="application/json", extra=()):
+                self.send_response(status)
+                for name, value in extra:
+                    self.send_header(name, value)
+                if length is not None:
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(length))
+                self.end_headers()
+
+            def answer(self, value, extra=()):
+                data = compact(value).encode()
+                self.head(200, len(data), extra=extra)
+                self.wfile.write(data)
+
+            def do_DELETE(self):
+                self.head(204, None)
+
+            def do_GET(self):
+                self.head(405, 0)
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or "0")
+                if length > MIB:
+                    self.close_connection = True
+                    return self.head(413, 0)
+                message = json.loads(self.rfile.read(length))
+                method, ident = message.get("method"), message.get("id")
+                with upstream.lock:
+                    mode = upstream.modes.get(method, "normal")
+                if ident is None:
+                    return self.head(202, 0)
+                if method == "initialize":
+                    return self.answer({"jsonrpc": "2.0", "id": ident, "result": {
+                        "protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "hostile", "version": "1"}}},
+                        extra=[("Mcp-Session-Id", "hostile-%d" % ident)])
+                if method not in ("tools/list", "tools/call"):
+                    return self.answer({"jsonrpc": "2.0", "id": ident, "error": {"code": -32601, "message": "no"}})
+                if callable(mode):   # a whole answer of the case's making, for (n4) and (n5)
+                    data = mode(ident, message.get("params") or {})
+                    self.head(200, len(data))
+                    return self.wfile.write(data)
+                if mode == "normal":
+                    if method == "tools/list":
+                        return self.answer({"jsonrpc": "2.0", "id": ident, "result": {"tools": [FORECAST]}})
+                    return self.answer({"jsonrpc": "2.0", "id": ident, "result": {
+                        "content": [{"type": "text", "text": "sunny"}], "isError": False}})
+                self.close_connection = True
+                # Valid JSON-RPC once whole: a description or a text of 'x' between head and tail.
+                if method == "tools/list":
+                    head = '{"jsonrpc":"2.0","id":%d,"result":{"tools":[{"name":"forecast","description":"' % ident
+                    tail = '","inputSchema":{"type":"object"}}]}}'
+                else:
+                    head = '{"jsonrpc":"2.0","id":%d,"result":{"content":[{"type":"text","text":"' % ident
+                    tail = '"}],"isError":false}}'
+                if mode == "huge-sse":
+                    head, tail = "event: message\ndata: " + head, tail + "\n\n"
+                head, tail = head.encode(), tail.encode()
+                with upstream.lock:
+                    upstream.sent = 0
+                    upstream.finished.clear()
+                try:
+                    if mode == "trickle":
+                        body = head + b"x" * (TRICKLE_MAX_BYTES - len(head) - len(tail)) + tail
+                        self.head(200, len(body))
+                        for i in range(len(body)):   # bounded: TRICKLE_MAX_BYTES
+                            if upstream.stopping.wait(TRICKLE_SECONDS):
+                                break
+                            self.wfile.write(body[i:i + 1])
+                            with upstream.lock:
+                                upstream.sent += 1
+                    else:
+                        self.head(200, HUGE_BYTES, "text/event-stream" if mode == "huge-sse" else "application/json")
+                        chunk = 256 * KIB
+                        filler = b"x" * chunk
+                        self.wfile.write(head)
+                        left = HUGE_BYTES - len(head) - len(tail)
+                        while left > 0 and not upstream.stopping.is_set():   # bounded: HUGE_BYTES
+                            part = filler[:min(chunk, left)]
+                            self.wfile.write(part)
+                            left -= len(part)
+                            with upstream.lock:
+                                upstream.sent += len(part)
+                        if left == 0:
+                            self.wfile.write(tail)
+                except OSError:
+                    pass   # the client hung up (or stopped reading for 15 s): the answer ends here
+                finally:
+                    upstream.finished.set()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                       name="hostile-upstream", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()      # ends any answer still trickling or streaming
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+        return False
+
+    def mode(self, method, mode):
+        with self.lock:
+            self.modes[method] = mode
+
+    def wait_finished(self, seconds):
+        """Whether the last hostile answer ended (the client hung up, or it was all sent)."""
+        return self.finished.wait(seconds)
+
+
+FORECAST = {"name": "forecast", "description": "Weather forecast for a city",
+            "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}},
+            "annotations": {"readOnlyHint": True}}
+
+
+def case_upstream(fx):
+    """(n) Upstream MCP servers answering slowly or hugely, through a server of its own started
+    with WARDEN_EGRESS_ALLOW_LOOPBACK=1 (so that allowed_hosts may name 127.0.0.1): discover
+    against a tools/list of 64 MiB (the body bound is 1 MiB) and one that trickles a byte every
+    200 ms (past the 10 s egress time-out), and a call of an approved passthrough tool whose
+    tools/call answers 64 MiB as one SSE event. Each must be answered within the time-out and a
+    margin, with 502 upstream_unavailable (or, for the call, an execution that failed), the
+    upstream's connection closed once Warden has stopped reading. Then what the bounds still let
+    in: a tools/list of 20 pages of 1 MiB of tiny tools, and one whose schema key is a long run of
+    combining marks (upstream answers are parsed without the stream-safe bound)."""
+    warden, key = fx.start_server("upstream", {"WARDEN_EGRESS_ALLOW_LOOPBACK": "1"})
+    port, pid = warden.port, warden.process.pid
+    margin_s = 5
+    try:
+        with Upstream() as up:
+            server = expect(port, 201, "POST", "/v1/servers", key, {
+                "name": "upstream-%d" % up.port, "allowed_hosts": ["127.0.0.1:%d" % up.port]})["id"]
+            source = expect(port, 201, "POST", "/v1/servers/%s/mcp-sources" % server, key,
+                            {"name": "hostile", "url": "http://127.0.0.1:%d/mcp" % up.port})["id"]
+            listed = expect(port, 200, "POST", "/v1/mcp-sources/%s/discover" % source, key, {})
+            if [t.get("name") for t in listed.get("tools", [])] != ["forecast"]:
+                fail("n upstream setup", "a well-behaved discover listed %s" % compact(listed)[:200])
+                return
+
+            def discover(name, mode, cpu_ms, rss_mb, expect_timeout):
+                up.mode("tools/list", mode)
+                with Meter(pid, name) as m:
+                    status, _, data, decoded = request(port, "POST", "/v1/mcp-sources/%s/discover" % source, key, {})
+                hung_up = up.wait_finished(5)
+                up.mode("tools/list", "normal")
+                message = ((decoded or {}).get("error") or {}).get("message", "")
+                report(m, cpu_ms, rss_mb, check([
+                    (status == 502 and error_code(decoded) == "upstream_unavailable",
+                     "expected 502 upstream_unavailable, got %d %s" % (status, data[:200])),
+                    (m.wall_ms <= (EGRESS_TIMEOUT_S + margin_s) * 1000,
+                     "answered after %.1f s; the egress time-out is %d s" % (m.wall_ms / 1000, EGRESS_TIMEOUT_S)),
+                    (not expect_timeout or m.wall_ms >= (EGRESS_TIMEOUT_S - 1) * 1000,
+                     "answered after %.1f s, before the time-out: %s" % (m.wall_ms / 1000, message[:100])),
+                    (hung_up, "the upstream was still writing 5 s after the answer (%d bytes taken): "
+                              "the connection was not closed" % up.sent),
+                ]), note="upstream wrote %s; %s" % (
+                    "%.1f MiB" % (up.sent / MIB) if up.sent >= MIB else "%d bytes" % up.sent, message[:70]))
+
+            discover("n1 discover, tools/list of 64 MiB", "huge", 2000, 128, False)
+            discover("n2 discover, a byte every 200 ms", "trickle", 2000, 128, True)
+
+            # (n3) Import and approve the tool while the upstream behaves, check that a call
+            # succeeds, then make tools/call answer 64 MiB.
+            imported = expect(port, 201, "POST", "/v1/mcp-sources/%s/import" % source, key, {"tools": ["forecast"]})
+            tool = imported["items"][0]["id"]
+            expect(port, 200, "POST", "/v1/tools/%s/approve" % tool, key, {"version": 1})
+            path = "/v1/tools/%s/executions" % tool
+            status, _, data, decoded = request(port, "POST", path, key, {"arguments": {"city": "Oslo"}})
+            if status != 200 or (decoded or {}).get("status") != "succeeded":
+                fail("n3 tools/call of 64 MiB", "a well-behaved call: %d %s" % (status, data[:200]))
+                return
+            up.mode("tools/call", "huge-sse")
+            with Meter(pid, "n3 tools/call of 64 MiB (SSE)") as m:
+                status, _, data, decoded = request(port, "POST", path, key, {"arguments": {"city": "Oslo"}})
+            hung_up = up.wait_finished(5)
+            up.mode("tools/call", "normal")
+            decoded = decoded or {}
+            error = decoded.get("error") or {}
+            report(m, 2000, 128, check([
+                ((status == 200 and decoded.get("status") == "failed" and error.get("type") == "UpstreamUnavailable")
+                 or (status == 502 and error_code(decoded) == "upstream_unavailable"),
+                 "expected a failed execution (UpstreamUnavailable) or 502, got %d %s" % (status, data[:200])),
+                (len(data) < 64 * KIB, "answer of %d bytes" % len(data)),
+                # listing the tools, then the call: two sessions of 10 s exchanges at most
+                (m.wall_ms <= (EGRESS_TIMEOUT_S + margin_s) * 1000,
+                 "answered after %.1f s; the egress time-out is %d s" % (m.wall_ms / 1000, EGRESS_TIMEOUT_S)),
+                (hung_up, "the upstream was still writing 5 s after the answer (%d bytes taken)" % up.sent),
+            ]), note="upstream wrote %.1f MiB; %s" % (up.sent / MIB, (error.get("message") or "")[:60]))
+
+            # (n4) 20 pages of 1 MiB, each as many tiny tools as fit: past the bounds on an
+            # answer's values and on listed tools (MCPUpstream.answers, maxListedTools), refused
+            # after the first page.
+            pages, served = 20, []
+
+            def tiny_page(ident, params):
+                n = int(params.get("cursor") or 0)
+                more = ('"nextCursor":"%d",' % (n + 1)) if n + 1 < pages else ""
+                head = '{"jsonrpc":"2.0","id":%d,"result":{%s"tools":[' % (ident, more)
+                room = EGRESS_BODY_BYTES - 64 - len(head)
+                items, size = [], 0
+                while size < room:   # bounded: about 53,000 items of 19 bytes
+                    item = '{"name":"t%d_%d"}' % (n, len(items))
+                    items.append(item)
+                    size += len(item) + 1
+                served.append(len(items))
+                return (head + ",".join(items) + "]}}").encode()
+
+            up.mode("tools/list", tiny_page)
+            with Meter(pid, "n4 tools/list, 20 pages of 1 MiB") as m, Responsiveness(port) as alive:
+                status, _, data, decoded = request(port, "POST", "/v1/mcp-sources/%s/discover" % source, key, {})
+            up.mode("tools/list", "normal")
+            shown = len((decoded or {}).get("tools") or [])
+            report(m, 2000, 64, check([
+                (status == 502 and error_code(decoded) == "upstream_unavailable", "expected 502, got %d (%d) %s" % (
+                    status, shown, data[:150])),
+                (len(served) <= 2, "%d pages were read" % len(served)),
+            ]), note="%d tools in %d pages; /healthz at most %.0f ms meanwhile" % (
+                sum(served), len(served), alive.worst_ms))
+
+            # (n5) A tools/list whose one schema key is 128,000 combining marks (256 KiB, a
+            # quarter of the body bound): hashing it would cost the square of the run, so
+            # upstream answers keep to the stream-safe bound like every other parsed text.
+            marks = 128000
+            text = "a" + MARKS * (marks // len(MARKS))
+            listed = compact({"jsonrpc": "2.0", "id": 0, "result": {"tools": [{
+                "name": "forecast", "description": "d",
+                "inputSchema": {"type": "object", "properties": {text: {"type": "string"}}}}]}})
+            up.mode("tools/list", lambda ident, params: listed.replace('"id":0', '"id":%d' % ident, 1).encode())
+            with Meter(pid, "n5 tools/list key of %d marks" % marks) as m, Responsiveness(port) as alive:
+                status, _, data, decoded = request(port, "POST", "/v1/mcp-sources/%s/discover" % source, key, {})
+            up.mode("tools/list", "normal")
+            report(m, 2000, 128, check([
+                (status in (200, 502), "expected 502 (not stream-safe text) or 200, got %d %s" % (status, data[:150])),
+            ]), note="HTTP %d, %d KiB answer; /healthz at most %.0f ms meanwhile" % (
+                status, len(listed.encode()) // KIB, alive.worst_ms))
+    finally:
+        warden.stop()
+
+
+class Responsiveness:
+    """GET /healthz every 250 ms from a thread across a `with` block (at most 240 probes): the
+    slowest answer, in ms (a probe that fails counts as 5000)."""
+
+    def __init__(self, port):
+        self.port, self.worst_ms = port, 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.probe, daemon=True)
+
+    def probe(self):
+        for _ in range(240):
+            started = time.perf_counter()
+            try:
+                request(self.port, "GET", "/healthz", timeout=5)
+                took = (time.perf_counter() - started) * 1000
+            except (OSError, http.client.HTTPException):
+                took = 5000.0
+            self.worst_ms = max(self.worst_ms, took)
+            if self.done.wait(0.25):
+                return
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(timeout=10)
+        return False
+
+
 def sandbox_unavailable():
     if os.geteuid() != 0:
         return "the launcher must run as root to map workers to unprivileged host uids"
@@ -924,7 +1238,10 @@ def sandbox_unavailable():
 
 CASES = [("a", case_validation), ("b", case_schema_bounds), ("c", case_unicode), ("d", case_code),
          ("e", case_mcp), ("f", case_egress), ("h", case_bodies), ("i", case_console), ("j", case_listing),
-         ("k", case_redaction), ("l", case_rate_first), ("m", case_frames), ("g", case_slow_clients)]
+         ("k", case_redaction), ("l", case_rate_first), ("m", case_frames), ("n", case_upstream),
+         ("g", case_slow_clients)]
+# Cases that start a server of their own.
+OWN_SERVER = (case_slow_clients, case_upstream)
 
 
 def main():
@@ -953,7 +1270,7 @@ def main():
         for letter, case in CASES:
             if wanted and letter not in wanted:
                 continue
-            if fx.warden is None and case is not case_slow_clients:   # (g) starts a server of its own
+            if fx.warden is None and case not in OWN_SERVER:   # (g) and (n) start servers of their own
                 fx.restart()
             try:
                 case(fx)

@@ -21,6 +21,12 @@ public struct MCPUpstream: Sendable {
     let redactor: Redactor
     /// Upstream error text kept in a message, after redaction.
     static let messageBytes = 1024
+    /// What an upstream answers is parsed within these bounds, stream-safe text included
+    /// (docs/design.md §12b): a response body is at most 1 MiB already.
+    static let answers = BoundedJSON(maxDepth: 64, maxElements: 100_000, maxStringBytes: 1 << 20)
+    /// Tools read from one listing, over every page: a listing past it is refused, not cut,
+    /// so a pinned tool is never "missing" because it came late.
+    public static let maxListedTools = 1000
 
     /// `secretValues`: the server's secrets (the bearer is always among those redacted).
     public init(
@@ -50,8 +56,12 @@ public struct MCPUpstream: Sendable {
             for _ in 0..<20 {
                 let params: JSONValue = cursor.map { .object(["cursor": $0]) } ?? .object([:])
                 let result = try await session.request("tools/list", params)
-                tools += (result.objectValue?["tools"].map(\.arrayItems) ?? []).compactMap(
-                    MCPToolDefinition.init(listed:))
+                let listed = result.objectValue?["tools"].map(\.arrayItems) ?? []
+                guard tools.count + listed.count <= Self.maxListedTools else {
+                    throw EgressDenial(
+                        "upstream lists more than \(Self.maxListedTools) tools; Warden reads at most that many")
+                }
+                tools += listed.compactMap(MCPToolDefinition.init(listed:))
                 cursor = result.objectValue?["nextCursor"]
                 if cursor == nil || cursor == .null { break }
             }
@@ -66,7 +76,8 @@ public struct MCPUpstream: Sendable {
             let object = result.objectValue ?? [:]
             let text = (object["content"].map(\.arrayItems) ?? []).compactMap { $0.objectValue?["text"]?.stringValue }
                 .joined(separator: "\n")
-            let value: JSONValue = object["structuredContent"] ?? (try? JSONValue.decode(text)) ?? .string(text)
+            let value: JSONValue =
+                object["structuredContent"] ?? (try? MCPUpstream.answers.parse(Array(text.utf8))) ?? .string(text)
             return CallResult(isError: object["isError"] == .bool(true), result: value, text: text)
         }
     }
@@ -156,6 +167,9 @@ public struct MCPUpstream: Sendable {
             let response = try await post(
                 .object(["jsonrpc": .string("2.0"), "id": .int(requestId), "method": .string(method), "params": params])
             )
+            guard !response.truncated else {
+                throw EgressDenial("upstream answered \(method) with more than the response limit; not read")
+            }
             guard let message = Self.findResponse(response, id: requestId) else {
                 throw EgressDenial("upstream gave no answer to \(method) (HTTP \(response.status))")
             }
@@ -178,7 +192,7 @@ public struct MCPUpstream: Sendable {
             }
             guard response.status < 400 else {
                 // -32022 names the revisions the upstream does speak.
-                let error = (try? JSONValue.decode(String(decoding: response.body.readableBytesView, as: UTF8.self)))?
+                let error = (try? MCPUpstream.answers.parse(response.body.readableBytesView))?
                     .objectValue?["error"]?.objectValue
                 if error?["code"] == .int(-32022) {
                     throw OffersOnly(versions: error?["data"]?.objectValue?["supported"]?.strings ?? [])
@@ -210,7 +224,9 @@ public struct MCPUpstream: Sendable {
                 candidates.append(text)
             }
             for candidate in candidates {
-                if let object = (try? JSONValue.decode(candidate))?.objectValue, object["id"] == .int(id) {
+                if let object = (try? MCPUpstream.answers.parse(Array(candidate.utf8)))?.objectValue,
+                    object["id"] == .int(id)
+                {
                     return object
                 }
             }
