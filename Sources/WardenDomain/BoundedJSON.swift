@@ -14,10 +14,8 @@ public struct BoundedJSON: Sendable {
     public var maxElements: Int
     /// Bytes of each decoded string or key, in UTF-8.
     public var maxStringBytes: Int
-    /// Unicode's stream-safe bound (UAX #15) on combining marks in a row.
-    public static let maxNonStarters = 30
-    /// Whether strings must keep to that bound: for input from outside; not for what Warden
-    /// stored before the bound existed, which must still read back.
+    /// Whether strings must keep to Unicode's stream-safe bound (`StreamSafeText`): for input
+    /// from outside; not for what Warden stored before the bound existed, which must still read back.
     public var requireStreamSafeText = true
 
     public enum Failure: Error, Equatable, Sendable {
@@ -274,15 +272,11 @@ private struct JSONParser {
             if byte == .quote {
                 let run = bytes[runStart..<offset]
                 offset += 1
-                let text: String
-                if decoded.isEmpty {
-                    text = String(decoding: run, as: UTF8.self)
-                } else {
-                    decoded.append(contentsOf: run)
-                    text = String(decoding: decoded, as: UTF8.self)
-                }
-                if limits.requireStreamSafeText && !text.utf8.allSatisfy({ $0 < 0x80 }) {
-                    try requireStreamSafe(text, at: quote)
+                let text =
+                    decoded.isEmpty
+                    ? String(decoding: run, as: UTF8.self) : String(decoding: decoded + run, as: UTF8.self)
+                guard !limits.requireStreamSafeText || StreamSafeText.holds(text) else {
+                    throw invalid(at: quote, "more than \(StreamSafeText.maxNonStarters) combining marks in a row")
                 }
                 return text
             } else if byte == .backslash {
@@ -297,19 +291,6 @@ private struct JSONParser {
                 try skipUTF8Scalar()
             }
             if decoded.count + (offset - runStart) > limits.maxStringBytes { throw .stringTooLong }
-        }
-    }
-
-    /// Unicode's stream-safe text format: at most 30 combining marks (non-starters) in a row.
-    /// Longer runs are no text anyone writes, and normalising them (which Swift's string
-    /// hashing and comparison do) costs the square of their length.
-    private func requireStreamSafe(_ text: String, at start: Int) throws(BoundedJSON.Failure) {
-        var run = 0
-        for scalar in text.unicodeScalars {
-            run = scalar.properties.canonicalCombiningClass == .notReordered ? 0 : run + 1
-            if run > BoundedJSON.maxNonStarters {
-                throw invalid(at: start, "more than \(BoundedJSON.maxNonStarters) combining marks in a row")
-            }
         }
     }
 
