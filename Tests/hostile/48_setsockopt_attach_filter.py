@@ -6,9 +6,7 @@
 def main():
     posix = _builtin("posix")
     ctypes, libc = _libc()
-    sv = (ctypes.c_int * 2)()
-    if libc.socketpair(1, 1 | 0x80000, 0, sv) != 0:   # AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC
-        raise Unexpected("socketpair failed: errno %d" % ctypes.get_errno())
+    sv = _socketpair(ctypes, libc)
     insn = (ctypes.c_uint64 * 1)(0x06 | 0xFFFF << 32)   # BPF_RET|BPF_K 0xffff
     prog = (ctypes.c_uint64 * 2)(1, ctypes.addressof(insn))   # struct sock_fprog {len, filter}
     no_prog = ctypes.c_int(-1)

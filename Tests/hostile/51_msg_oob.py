@@ -4,9 +4,7 @@
 def main():
     posix = _builtin("posix")
     ctypes, libc = _libc()
-    sv = (ctypes.c_int * 2)()
-    if libc.socketpair(1, 1 | 0x80000, 0, sv) != 0:   # AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC
-        raise Unexpected("socketpair failed: errno %d" % ctypes.get_errno())
+    sv = _socketpair(ctypes, libc)
     data = ctypes.create_string_buffer(b"x", 1)
     iov = (ctypes.c_uint64 * 2)(ctypes.addressof(data), 1)
     msg = (ctypes.c_uint64 * 7)(0, 0, ctypes.addressof(iov), 1, 0, 0, 0)   # struct msghdr

@@ -60,3 +60,11 @@ def _raw(calls, expect=EPERM):
         rc = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
         out.append((name, rc, ctypes.get_errno(), expect))
     return _check(out)
+
+
+def _socketpair(ctypes, libc):
+    """An AF_UNIX stream socketpair of our own (SOCK_CLOEXEC), to probe socket calls on."""
+    sv = (ctypes.c_int * 2)()
+    if libc.socketpair(1, 1 | 0x80000, 0, sv) != 0:   # AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC
+        raise Unexpected("socketpair failed: errno %d" % ctypes.get_errno())
+    return sv

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WardenDomain
-import WardenStore
 
 /// What keeps another site from signing a browser in (login CSRF): the form carries a token that
 /// must match a cookie only this console's login page sets, and a browser's Origin (or
@@ -10,8 +9,10 @@ import WardenStore
 enum LoginGuard {
     static let cookie = "warden_login"
 
+    /// 24 bytes from the system's secure generator (getrandom on Linux).
     static func newToken() -> String {
-        Base64URL.encode(RandomBytes.make(24))
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// A browser sends Origin on every cross-site post: it must be this host. Without Origin
